@@ -1,0 +1,131 @@
+"""One error family for the whole toolkit.
+
+Every error the library raises on purpose is a :class:`ToolkitError`; each subclass also
+inherits the built-in it resembles (pint's pattern), so ``except ValueError`` still works
+for callers that do not know us. Errors carry structured location fields and build their
+message in ``__str__``; the CLI turns them into a one-line message and exit status 1.
+They pickle (``BaseException.__reduce__`` keeps ``__dict__``), which Dask needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CodelistError",
+    "IndicatorError",
+    "RegistryError",
+    "ReleaseError",
+    "SourceReadError",
+    "SpecError",
+    "StructureError",
+    "TerritoryError",
+    "ToolkitError",
+    "UnitError",
+    "WorkspaceError",
+]
+
+
+class ToolkitError(Exception):
+    """Base of every error raised on purpose by sdmx-tools.
+
+    Parameters
+    ----------
+    message
+        What went wrong, in one sentence.
+    file, row, column, key
+        Where: a file path, a 1-based row number in that file, a column name, or an SDMX
+        key. Any may be omitted.
+    value
+        The offending value, shown quoted.
+    hint
+        What to do next ("did you mean 02004 Tijuana?").
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Any = None,
+        row: int | None = None,
+        column: str | None = None,
+        key: str | None = None,
+        value: Any = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        self.key = key
+        self.value = value
+        self.hint = hint
+
+    @property
+    def location(self) -> str:
+        """``file:row: column 'c': key 'k'`` with the parts that are known."""
+        parts = []
+        where = self.file or ""
+        if self.row is not None:
+            where = f"{where}:{self.row}" if where else f"row {self.row}"
+        if where:
+            parts.append(where)
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        if self.key is not None:
+            parts.append(f"key {self.key}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.value is not None:
+            shown = repr(self.value) if isinstance(self.value, str) else str(self.value)
+            if len(shown) > 80:
+                shown = shown[:77] + "..."
+            text = f"{text} (value {shown})"
+        if self.location:
+            text = f"{self.location}: {text}"
+        if self.hint:
+            text = f"{text}. Hint: {self.hint}"
+        return text
+
+
+class WorkspaceError(ToolkitError, FileNotFoundError):
+    """The workspace is missing, incomplete, or its settings file is invalid."""
+
+
+class SpecError(ToolkitError, ValueError):
+    """A source spec or indicator definition is invalid (unknown key, missing column...)."""
+
+
+class SourceReadError(ToolkitError, OSError):
+    """A source file cannot be read at all (missing, empty, undecodable, too large)."""
+
+
+class TerritoryError(ToolkitError, LookupError):
+    """An area code or name cannot be resolved to the official codelist."""
+
+
+class CodelistError(ToolkitError, LookupError):
+    """A codelist is missing or a code is not in it."""
+
+
+class UnitError(ToolkitError, ValueError):
+    """A unit is unknown to pint, or incompatible with the unit it must convert to."""
+
+
+class IndicatorError(ToolkitError, ValueError):
+    """An indicator cannot be computed from the data given."""
+
+
+class StructureError(ToolkitError, ValueError):
+    """SDMX structures or data are invalid (XSD, unknown code, missing attribute)."""
+
+
+class RegistryError(ToolkitError, ConnectionError):
+    """A registry refused a submission or could not be reached."""
+
+
+class ReleaseError(ToolkitError, OSError):
+    """The release site cannot be rendered."""

@@ -1,0 +1,61 @@
+"""Files are written whole or not at all: write to a temporary sibling, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Literal, overload
+
+__all__ = ["atomic_dir", "atomic_write"]
+
+
+@overload
+def atomic_write(path: Path, mode: Literal["w"] = "w", encoding: str = ...) -> contextlib.AbstractContextManager[IO[str]]: ...
+@overload
+def atomic_write(path: Path, mode: Literal["wb"], encoding: str = ...) -> contextlib.AbstractContextManager[IO[bytes]]: ...
+
+
+@contextlib.contextmanager  # type: ignore[misc]
+def atomic_write(path: Path, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:  # type: ignore[type-arg]
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success.
+
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": encoding, "newline": ""})) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: Path) -> Iterator[Path]:
+    """Build a directory in a temporary sibling; swap it in for ``path`` only on success.
+
+    The previous content of ``path`` (if any) is replaced as a whole, so a reader never
+    sees a mix of two runs.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = path.with_name(f".{path.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if path.exists():
+        path.rename(old)
+    tmp.rename(path)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,102 @@
+"""What the release site is rendered from: plain data, filled by the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["IndicatorPage", "Release", "SourceNote"]
+
+
+@dataclass(slots=True)
+class SourceNote:
+    """Provenance of one input source, as shown on the pages.
+
+    ``rows_*`` is the row accounting: read = used + quarantined + excluded.
+    """
+
+    id: str
+    title: str
+    publisher: str
+    licence: str
+    url: str | None
+    sha256: str
+    rows_read: int
+    rows_used: int
+    rows_quarantined: int
+    rows_excluded: int
+
+
+@dataclass(slots=True)
+class IndicatorPage:
+    """One SDG indicator's page.
+
+    Attributes
+    ----------
+    id
+        SDG indicator number, e.g. ``"16.1.1"`` (also the page's file stem).
+    series
+        SDMX SERIES code, e.g. ``"VC_IHR_PSRC"``.
+    goal, target
+        ``16``, ``"16.1"``.
+    names, unit_labels
+        Per language: ``{"es": ..., "en": ...}``.
+    metadata
+        Per language, a mapping of section title to text (definition, method, source,
+        caveats). Plain text, escaped when rendered.
+    observations
+        One row per observation with columns ``REF_AREA``, ``area_name``, ``level``
+        (``nation``/``state``/``municipality``), ``TIME_PERIOD``, ``OBS_VALUE`` (float, NaN
+        when withheld), ``OBS_STATUS``, ``COMMENT_OBS`` (str or empty), ``numerator``,
+        ``denominator``.
+    sources
+        Ids of the :class:`SourceNote` entries this indicator uses.
+    quality_notes
+        Per language, a list of sentences (cube-check findings, coverage notes).
+    """
+
+    id: str
+    series: str
+    goal: int
+    target: str
+    names: dict[str, str]
+    unit_labels: dict[str, str]
+    metadata: dict[str, dict[str, str]]
+    observations: pd.DataFrame
+    sources: list[str] = field(default_factory=list)
+    quality_notes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Release:
+    """Everything one release site shows.
+
+    Attributes
+    ----------
+    title
+        Per language.
+    agency
+        SDMX agency id of the publishing office.
+    languages
+        Page languages, first is the default (e.g. ``["es", "en"]``).
+    synthetic
+        True when the data is synthetic (the demo): every page says so prominently.
+    generated_at
+        ISO 8601 timestamp of the run.
+    downloads
+        Files copied into the site's ``downloads/`` folder and linked from every page
+        (SDMX-ML structure and data, SDMX-CSV, quarantine CSV, report JSON).
+    indicators, sources
+        The pages and the provenance of their inputs.
+    """
+
+    title: dict[str, str]
+    agency: str
+    languages: list[str]
+    synthetic: bool
+    generated_at: str
+    downloads: list[Path]
+    indicators: list[IndicatorPage]
+    sources: list[SourceNote]

@@ -1,0 +1,187 @@
+"""Data problems as data: typed findings and the run report.
+
+A :class:`Finding` is one problem (or note) with a stable ``code`` slug, a severity and a
+location, like frictionless' error records. A :class:`Report` collects findings and the
+row accounting of each source, and renders as text, JSON or HTML. A report with errors
+means exit status 1.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["Finding", "Report", "RowAccount", "Severity"]
+
+
+class Severity(StrEnum):
+    """How much a finding matters: errors block publication, warnings and notes do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One data problem, located.
+
+    Attributes
+    ----------
+    code
+        Stable slug, e.g. ``unknown-area``, ``zero-denominator``.
+    severity
+        :class:`Severity`.
+    message
+        What is wrong, in one sentence.
+    source, file, row, column, key
+        Where: source id, file, 1-based input row, column name, SDMX series/obs key.
+    value
+        The offending value as text.
+    hint
+        What to do next.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    source: str | None = None
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    key: str | None = None
+    value: str | None = None
+    hint: str | None = None
+
+    def location(self) -> str:
+        """Human-readable location, ``file:row column 'c' key k``."""
+        parts = []
+        if self.file:
+            parts.append(f"{self.file}:{self.row}" if self.row is not None else self.file)
+        elif self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        if self.key:
+            parts.append(f"key {self.key}")
+        return " ".join(parts)
+
+    def to_text(self) -> str:
+        """One line: ``severity code location: message (value) hint``."""
+        text = f"{self.severity.value}: [{self.code}]"
+        loc = self.location()
+        if loc:
+            text += f" {loc}:"
+        text += f" {self.message}"
+        if self.value is not None:
+            text += f" (value {self.value!r})"
+        if self.hint:
+            text += f". Hint: {self.hint}"
+        return text
+
+
+@dataclass(slots=True)
+class RowAccount:
+    """Row accounting of one source: read = used + quarantined + excluded."""
+
+    source: str
+    read: int = 0
+    used: int = 0
+    quarantined: int = 0
+    excluded: int = 0
+    excluded_by_rule: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        """True when every input row is accounted for."""
+        return self.read == self.used + self.quarantined + self.excluded
+
+
+@dataclass(slots=True)
+class Report:
+    """Findings and row accounts of one run."""
+
+    findings: list[Finding] = field(default_factory=list)
+    accounts: list[RowAccount] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        """Append one finding."""
+        self.findings.append(finding)
+
+    def extend(self, other: Report) -> None:
+        """Merge another report into this one."""
+        self.findings.extend(other.findings)
+        self.accounts.extend(other.accounts)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings of severity error."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        """No errors and every source balanced."""
+        return not self.errors and all(a.balanced for a in self.accounts)
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings per code."""
+        return dict(Counter(f.code for f in self.findings))
+
+    def to_dict(self, examples: int = 5) -> dict[str, Any]:
+        """JSON-ready dict: accounts, counts per code, and the first examples of each."""
+        kept = [
+            {k: v for k, v in asdict(f).items() if v is not None}
+            for f in self.to_findings(examples)
+        ]
+        return {
+            "ok": self.ok,
+            "accounts": [asdict(a) | {"balanced": a.balanced} for a in self.accounts],
+            "counts": self.counts(),
+            "findings": kept,
+        }
+
+    def to_json(self, examples: int = 5) -> str:
+        """The report as a JSON document."""
+        return json.dumps(self.to_dict(examples), ensure_ascii=False, indent=2, default=str)
+
+    def to_text(self, examples: int = 5) -> str:
+        """The report as lines of text: accounts, then counts and examples per code."""
+        lines = []
+        for a in self.accounts:
+            mark = "" if a.balanced else "  UNBALANCED"
+            lines.append(
+                f"{a.source}: {a.read} rows read = {a.used} used + {a.quarantined} "
+                f"quarantined + {a.excluded} excluded{mark}"
+            )
+        lines.extend(f"{code}: {n}" for code, n in sorted(self.counts().items()))
+        lines.extend("  " + f.to_text() for f in self.to_findings(examples))
+        return "\n".join(lines)
+
+    def to_html(self, examples: int = 5) -> str:
+        """The report as a standalone, escaped HTML fragment (a table per section)."""
+        esc = html.escape
+        rows = "".join(
+            f"<tr><td>{esc(a.source)}</td><td>{a.read}</td><td>{a.used}</td>"
+            f"<td>{a.quarantined}</td><td>{a.excluded}</td></tr>"
+            for a in self.accounts
+        )
+        items = "".join(f"<li>{esc(f.to_text())}</li>" for f in self.to_findings(examples))
+        return (
+            "<table class='accounts'><thead><tr><th>source</th><th>read</th><th>used</th>"
+            f"<th>quarantined</th><th>excluded</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<ul class='findings'>{items}</ul>"
+        )
+
+    def to_findings(self, examples: int) -> list[Finding]:
+        """The first ``examples`` findings of each code, in order."""
+        shown: Counter[str] = Counter()
+        kept = []
+        for f in self.findings:
+            if shown[f.code] < examples:
+                shown[f.code] += 1
+                kept.append(f)
+        return kept
