@@ -1,0 +1,260 @@
+"""Indicator cubes: computed from tidy observations, aggregated up the territory, checked.
+
+Counts are the raw material and rates are computed, never summed or averaged: a state's
+rate is (sum of its municipalities' numerators) / (sum of their denominators) x multiplier.
+A state (or the nation) where some municipalities reported nothing is incomplete: its value
+is withheld or flagged, as the indicator definition says. A municipality created after the
+2020 census has no census denominator: its rate is missing with a note, never 0 or inf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sdmx_tools.indicators import IndicatorDef, Term, require_measures
+from sdmx_tools.report import Finding, Severity
+from sdmx_tools.territory import AreaCodelist
+from sdmx_tools.units import convert
+
+__all__ = ["Computed", "compute_indicator", "cube_to_frame"]
+
+_KEY = ["REF_AREA", "TIME_PERIOD"]
+_SMALL_COUNT = 5
+
+
+@dataclass(slots=True)
+class Computed:
+    """One indicator's cube, its findings and the sources it used."""
+
+    definition: IndicatorDef
+    cube: xr.Dataset
+    findings: list[Finding] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def compute_indicator(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist
+                      ) -> Computed:
+    """Compute one indicator at municipality, state and national level.
+
+    Parameters
+    ----------
+    defn
+        The indicator definition.
+    observations
+        Tidy observations of every source (see :mod:`sdmx_tools.ingest.harmonise`).
+    areas
+        The INEGI area codelist, for levels, parents and expected municipalities.
+
+    Returns
+    -------
+    Computed
+        ``cube`` has dims ``REF_AREA, TIME_PERIOD`` plus the disaggregations, and variables
+        ``OBS_VALUE``, ``numerator``, ``denominator`` (with ``units`` attrs, pint-xarray
+        style), ``OBS_STATUS``, ``COMMENT_OBS``, ``reported``, ``expected``.
+    """
+    require_measures(defn, set(observations["measure"].unique()))
+    dims = list(defn.disaggregations)
+    num = _term_frame(observations, defn.numerator, defn, dims)
+    sources = sorted(set(num.pop("sources").explode().dropna()))
+    level = num["REF_AREA"].map(areas.level)
+    municipal = num[level == "municipality"].copy()
+    municipal["state"] = municipal["REF_AREA"].map(areas.parent)
+    if defn.denominator is not None:
+        den = _term_frame(observations, defn.denominator, defn, [])
+        sources = sorted({*sources, *den.pop("sources").explode().dropna()})
+    else:
+        den = None
+
+    rows = [_municipal_rows(municipal, den, defn, areas)]
+    rows.append(_aggregate(municipal, den, defn, areas, by_state=True, dims=dims))
+    rows.append(_aggregate(municipal, den, defn, areas, by_state=False, dims=dims))
+    table = pd.concat([r for r in rows if len(r)], ignore_index=True)
+    findings = _check(table, defn)
+    table["OBS_VALUE"] = table["OBS_VALUE"].round(defn.decimals)
+    cube = table.set_index(_KEY + dims).to_xarray()
+    cube["numerator"].attrs["units"] = defn.numerator.unit
+    if defn.denominator is not None:
+        cube["denominator"].attrs["units"] = defn.denominator.unit
+    cube.attrs.update(series=defn.series, indicator=defn.id, unit_measure=defn.unit_measure,
+                      unit_mult=defn.unit_mult, multiplier=defn.multiplier)
+    return Computed(definition=defn, cube=cube, findings=findings, sources=sources)
+
+
+def _term_frame(obs: pd.DataFrame, term: Term, defn: IndicatorDef, dims: list[str]
+                ) -> pd.DataFrame:
+    """Values of one measure in the term's unit, by area, annual period and dimensions."""
+    sel = obs[obs["measure"] == term.measure].copy()
+    for unit, idx in sel.groupby("unit").groups.items():
+        sel.loc[idx, "value"] = convert(sel.loc[idx, "value"].to_numpy(), str(unit), term.unit,
+                                        where=f"measure {term.measure!r}")
+    for d in dims:
+        if d not in sel.columns:
+            sel[d] = "_T"
+        sel[d] = sel[d].fillna("_T")
+    # Sub-annual inputs add up to the year; a year with missing months is incomplete.
+    sel["months"] = sel["TIME_PERIOD"].str.len().eq(7)
+    sel["TIME_PERIOD"] = sel["TIME_PERIOD"].str[:4] if defn.frequency == "A" else sel["TIME_PERIOD"]
+    grouped = sel.groupby(_KEY + dims, sort=True)
+    out = grouped.agg(value=("value", "sum"), sources=("source", lambda s: sorted(set(s))),
+                      n_months=("months", "sum"), monthly=("months", "any")).reset_index()
+    month_count = sel[sel["months"]].groupby(_KEY + dims)["months"].size()
+    out["complete"] = ~out["monthly"] | (
+        out.set_index(_KEY + dims).index.map(month_count).fillna(0).to_numpy() >= 12)
+    return out.drop(columns=["n_months", "monthly"])
+
+
+def _expected(areas: AreaCodelist) -> pd.Series:
+    """Municipalities per state in the codelist (what full coverage means)."""
+    munis = pd.Series(areas.municipalities())
+    return munis.map(areas.parent).value_counts()
+
+
+def _with_denominator(frame: pd.DataFrame, den: pd.DataFrame | None, term: Term | None
+                      ) -> pd.Series:
+    """The denominator of each row: same period, or the latest at or before it."""
+    if den is None or term is None:
+        return pd.Series(np.nan, index=frame.index)
+    if term.period == "same":
+        lookup = den.set_index(_KEY)["value"]
+        return pd.Series(frame.set_index(_KEY).index.map(lookup), index=frame.index,
+                         dtype="float64")
+    left = frame[_KEY].assign(_y=frame["TIME_PERIOD"].str[:4].astype(int), _i=frame.index)
+    right = den[_KEY + ["value"]].assign(_y=den["TIME_PERIOD"].str[:4].astype(int))
+    merged = pd.merge_asof(left.sort_values("_y"), right.sort_values("_y")[["REF_AREA", "_y",
+                                                                           "value"]],
+                           on="_y", by="REF_AREA", direction="backward")
+    return pd.Series(merged["value"].to_numpy(), index=merged["_i"].to_numpy()).reindex(
+        frame.index)
+
+
+def _municipal_rows(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
+                    areas: AreaCodelist) -> pd.DataFrame:
+    out = m.drop(columns=["state"]).rename(columns={"value": "numerator"})
+    out["denominator"] = _with_denominator(out, den, defn.denominator)
+    out["reported"] = out["complete"].astype(int)
+    out["expected"] = 1
+    out["level"] = "municipality"
+    status, comment = [], []
+    for code, d, complete in zip(out["REF_AREA"], out["denominator"], out["complete"],
+                                 strict=True):
+        if defn.denominator is not None and np.isnan(d):
+            status.append("M")
+            comment.append("no census 2020 denominator: municipality created after the census"
+                           if not areas.is_census2020(code) else "no denominator for this area")
+        elif not complete:
+            status.append("M" if defn.incomplete == "withhold" else "A")
+            comment.append("incomplete year: some months have no data")
+        else:
+            status.append("A")
+            comment.append("")
+    out["OBS_STATUS"], out["COMMENT_OBS"] = status, comment
+    return _rate(out, defn)
+
+
+def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
+               areas: AreaCodelist, *, by_state: bool, dims: list[str]) -> pd.DataFrame:
+    """Sum numerators and denominators to states (or the nation); recompute the ratio."""
+    if m.empty:
+        return m
+    m = m.copy()
+    m["denominator"] = _with_denominator(m, den, defn.denominator)
+    m["group"] = m["state"] if by_state else "00"
+    m["covered"] = m["complete"] & (m["denominator"].notna() | (defn.denominator is None))
+    keys = ["group", "TIME_PERIOD", *dims]
+    agg = m.groupby(keys).agg(
+        numerator=("value", "sum"),
+        numerator_covered=("value", lambda v: v[m.loc[v.index, "covered"]].sum()),
+        reported=("complete", "sum"),
+    ).reset_index()
+    # The denominator of a group is that of every municipality in it, reported or not.
+    if den is not None and defn.denominator is not None:
+        codes = pd.Series(areas.municipalities(), dtype=object)
+        all_munis = pd.DataFrame({"REF_AREA": codes,
+                                  "group": codes.map(areas.parent) if by_state else "00"})
+        grid = agg[["group", "TIME_PERIOD"]].drop_duplicates()
+        all_rows = grid.merge(all_munis, on="group")
+        all_rows["denominator"] = _with_denominator(all_rows, den, defn.denominator)
+        den_all = all_rows.groupby(["group", "TIME_PERIOD"])["denominator"].sum(min_count=1)
+        covered_den = m[m["covered"]].groupby(keys)["denominator"].sum(min_count=1)
+        agg["denominator_all"] = agg.set_index(["group", "TIME_PERIOD"]).index.map(den_all)
+        agg["denominator_covered"] = agg.set_index(keys).index.map(covered_den)
+    else:
+        agg["denominator_all"] = agg["denominator_covered"] = np.nan
+    expected = _expected(areas)
+    agg["expected"] = (agg["group"].map(expected) if by_state else int(expected.sum())).astype(int)
+    complete = agg["reported"] >= agg["expected"]
+    status, comment, num, dnm = [], [], [], []
+    for row, full in zip(agg.itertuples(), complete, strict=True):
+        note = f"{row.reported} of {row.expected} municipalities reported"
+        if full:
+            status.append("A")
+            comment.append("")
+            num.append(row.numerator)
+            dnm.append(row.denominator_all)
+        elif defn.incomplete == "withhold":
+            status.append("M")
+            comment.append(f"withheld: incomplete coverage ({note})")
+            num.append(row.numerator)
+            dnm.append(row.denominator_all)
+        else:
+            status.append("A")
+            comment.append(f"partial coverage: {note}")
+            num.append(row.numerator_covered)
+            dnm.append(row.denominator_covered)
+    out = agg[["group", "TIME_PERIOD", *dims, "reported", "expected"]].rename(
+        columns={"group": "REF_AREA"})
+    out["numerator"], out["denominator"] = num, dnm
+    out["OBS_STATUS"], out["COMMENT_OBS"] = status, comment
+    out["level"] = "state" if by_state else "nation"
+    out["complete"] = complete.to_numpy()
+    return _rate(out, defn)
+
+
+def _rate(frame: pd.DataFrame, defn: IndicatorDef) -> pd.DataFrame:
+    withheld = frame["OBS_STATUS"].eq("M")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if defn.denominator is None:
+            value = frame["numerator"] * defn.multiplier
+        else:
+            value = frame["numerator"] / frame["denominator"] * defn.multiplier
+    value = value.where(~withheld & np.isfinite(value))
+    frame["OBS_VALUE"] = value.astype("float64")
+    return frame
+
+
+def _check(table: pd.DataFrame, defn: IndicatorDef) -> list[Finding]:
+    """Cube checks: range, zero denominators, negative counts, rates from small counts."""
+    findings: list[Finding] = []
+
+    def add(mask: pd.Series, code: str, severity: Severity, message: str, hint: str) -> None:
+        for row in table[mask].itertuples():
+            findings.append(Finding(
+                code=code, severity=severity, message=message,
+                key=f"{defn.series}.{row.REF_AREA}.{row.TIME_PERIOD}",
+                value=f"{row.OBS_VALUE:g}" if code == "value-out-of-range" else
+                f"{row.numerator:g}/{row.denominator:g}", hint=hint))
+
+    if defn.range is not None:
+        lo, hi = defn.range
+        add(table["OBS_VALUE"].notna() & ~table["OBS_VALUE"].between(lo, hi),
+            "value-out-of-range", Severity.ERROR, f"value outside the declared range [{lo:g}, {hi:g}]",
+            "check the numerator and denominator units and sources")
+    add(table["denominator"].eq(0), "zero-denominator", Severity.WARNING,
+        "denominator is zero: no rate computed", "check the denominator source for this area")
+    add(table["numerator"].lt(0), "negative-count", Severity.ERROR, "numerator is negative",
+        "counts cannot be negative: check the source row")
+    add(table["numerator"].between(0, _SMALL_COUNT - 1, inclusive="both") & table["level"].ne(
+        "municipality") & table["OBS_VALUE"].notna(), "small-count", Severity.INFO,
+        f"rate computed from fewer than {_SMALL_COUNT} events: read with care", "")
+    table.loc[table["denominator"].eq(0), "COMMENT_OBS"] = "denominator is zero"
+    return findings
+
+
+def cube_to_frame(computed: Computed) -> pd.DataFrame:
+    """The cube as a flat frame of observations (one row per non-empty cell)."""
+    frame = computed.cube.to_dataframe().reset_index()
+    return frame[frame["OBS_STATUS"].notna()].reset_index(drop=True)

@@ -1,0 +1,334 @@
+"""Source specs: one TOML file per crowdsourced source, validated strictly.
+
+A spec says where the file is, how to read it, its layout (long, or wide to be melted),
+which columns give the area, the period, the values and other dimensions, the unit of each
+value, the missing-value markers, the rows to exclude on purpose, and its provenance.
+Every mistake is a :class:`~sdmx_tools.errors.SpecError` naming the spec file and key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sdmx_tools.errors import SpecError
+from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
+from sdmx_tools.units import parse_unit
+
+__all__ = [
+    "AreaSpec",
+    "DimensionSpec",
+    "ExcludeRule",
+    "LayoutSpec",
+    "MeasureSpec",
+    "PeriodSpec",
+    "ReadOptions",
+    "SourceSpec",
+    "load_spec",
+]
+
+PeriodFormat = Literal["year", "YYYY-MM", "date", "month-name"]
+_PERIOD_FORMATS = ("year", "YYYY-MM", "date", "month-name")
+_DEFAULT_MISSING = ("", "NA", "N/A", "ND", "N/D", "—", "–", "-", "..", "S/D", "s/d")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read the file. ``header_row`` is the 1-based line of the column names."""
+
+    encoding: str = "auto"
+    delimiter: str | None = None
+    header_row: int = 1
+    decimal: str = "."
+    thousands: str | None = ","
+    sheet: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AreaSpec:
+    """Where the area is: a code column, state + municipality code columns, or names."""
+
+    code_column: str | None = None
+    state_column: str | None = None
+    municipality_column: str | None = None
+    name_column: str | None = None
+    level: Literal["any", "municipality", "state"] = "any"
+
+    def columns(self) -> list[str]:
+        """The columns this spec reads."""
+        return [c for c in (self.code_column, self.state_column, self.municipality_column,
+                            self.name_column) if c]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSpec:
+    """The period: a column (with a format) or a constant ``value``."""
+
+    column: str | None = None
+    value: str | None = None
+    format: PeriodFormat = "year"
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureSpec:
+    """One measure: its id (what indicators ask for), value column and pint unit.
+
+    ``count_rows`` measures count input rows (one record = one event) instead of reading
+    a value column.
+    """
+
+    id: str
+    unit: str
+    column: str | None = None
+    count_rows: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutSpec:
+    """``long`` (one value per row) or ``wide`` (``columns`` melted into ``names_to``).
+
+    ``names_to`` is ``month`` (Spanish month names, with the year from the period),
+    ``period`` (the column names are periods) or a dimension id (with its value map).
+    """
+
+    kind: Literal["long", "wide"] = "long"
+    columns: tuple[str, ...] = ()
+    names_to: str = "month"
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionSpec:
+    """A dimension from a column (mapped to codes) or a constant code."""
+
+    id: str
+    column: str | None = None
+    value: str | None = None
+    map: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ExcludeRule:
+    """Rows excluded on purpose: ``column`` equal to / matching a value, with a reason."""
+
+    column: str
+    reason: str
+    equals: tuple[str, ...] = ()
+    matches: str | None = None
+
+    def pattern(self) -> re.Pattern[str] | None:
+        """The compiled ``matches`` regex, if any."""
+        return re.compile(self.matches) if self.matches else None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """A validated source spec."""
+
+    id: str
+    spec_file: Path
+    path: Path
+    title: str
+    publisher: str
+    licence: str
+    landing_page: str | None
+    read: ReadOptions
+    layout: LayoutSpec
+    area: AreaSpec
+    period: PeriodSpec
+    measures: tuple[MeasureSpec, ...]
+    dimensions: tuple[DimensionSpec, ...]
+    missing: tuple[str, ...]
+    exclude: tuple[ExcludeRule, ...]
+    tolerance: int
+
+    def required_columns(self) -> list[str]:
+        """Every column the spec names, to check against the file's header."""
+        cols = self.area.columns() + list(self.layout.columns)
+        cols += [m.column for m in self.measures if m.column]
+        cols += [d.column for d in self.dimensions if d.column]
+        cols += [r.column for r in self.exclude]
+        if self.period.column:
+            cols.append(self.period.column)
+        return list(dict.fromkeys(cols))
+
+
+def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
+    """Read and validate one source spec.
+
+    Parameters
+    ----------
+    spec_file
+        The TOML file.
+    workspace_root
+        Data paths must resolve inside this folder.
+
+    Raises
+    ------
+    SpecError
+        For any unknown key, missing key, wrong type, unknown unit, bad regex or a path
+        outside the workspace.
+    """
+    f = Path(spec_file)
+    data = load_toml(f)
+    check_keys(data, ["id", "title", "provenance", "location", "read", "layout", "area",
+                      "period", "measures", "dimensions", "missing", "exclude", "tolerance"],
+               file=f)
+    sid = get(data, "id", str, f.stem, file=f)
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", sid):
+        raise SpecError("source id must be letters, digits, '_' or '-'", file=f, value=sid)
+
+    prov = get(data, "provenance", dict, {}, file=f)
+    check_keys(prov, ["publisher", "licence", "landing_page"], file=f, section="provenance")
+    loc = get(data, "location", dict, file=f)
+    check_keys(loc, ["path"], file=f, section="location")
+    path = inside(workspace_root, get(loc, "path", str, file=f, section="location"),
+                  file=f, key="location.path")
+
+    return SourceSpec(
+        id=sid,
+        spec_file=f,
+        path=path,
+        title=get(data, "title", str, sid, file=f),
+        publisher=get(prov, "publisher", str, "unknown", file=f, section="provenance"),
+        licence=get(prov, "licence", str, "unknown", file=f, section="provenance"),
+        landing_page=get(prov, "landing_page", str, None, file=f, section="provenance"),
+        read=_read(get(data, "read", dict, {}, file=f), f),
+        layout=_layout(get(data, "layout", dict, {}, file=f), f),
+        area=_area(get(data, "area", dict, file=f), f),
+        period=_period(get(data, "period", dict, file=f), f),
+        measures=_measures(get(data, "measures", list, file=f), f),
+        dimensions=_dimensions(get(data, "dimensions", dict, {}, file=f), f),
+        missing=tuple(str(m) for m in get(data, "missing", list, list(_DEFAULT_MISSING), file=f)),
+        exclude=_exclude(get(data, "exclude", list, [], file=f), f),
+        tolerance=get(data, "tolerance", int, 0, file=f),
+    )
+
+
+def _read(t: dict[str, Any], f: Path) -> ReadOptions:
+    check_keys(t, ["encoding", "delimiter", "header_row", "decimal", "thousands", "sheet"],
+               file=f, section="read")
+    header_row = get(t, "header_row", int, 1, file=f, section="read")
+    if header_row < 1:
+        raise SpecError("read.header_row is 1-based", file=f, value=header_row)
+    thousands = get(t, "thousands", str, ",", file=f, section="read")
+    decimal = get(t, "decimal", str, ".", file=f, section="read")
+    if thousands == decimal:
+        raise SpecError("read.thousands and read.decimal must differ", file=f, value=decimal)
+    encoding = get(t, "encoding", str, "auto", file=f, section="read")
+    if encoding != "auto":
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise SpecError("unknown encoding", file=f, value=encoding,
+                            hint="use 'auto', 'utf-8', 'latin-1' or 'cp1252'") from exc
+    return ReadOptions(
+        encoding=encoding,
+        delimiter=get(t, "delimiter", str, None, file=f, section="read"),
+        header_row=header_row,
+        decimal=decimal,
+        thousands=thousands or None,
+        sheet=get(t, "sheet", (str, int), None, file=f, section="read"),
+    )
+
+
+def _layout(t: dict[str, Any], f: Path) -> LayoutSpec:
+    check_keys(t, ["kind", "columns", "names_to"], file=f, section="layout")
+    kind = get(t, "kind", str, "long", file=f, section="layout")
+    if kind not in ("long", "wide"):
+        raise SpecError("layout.kind must be 'long' or 'wide'", file=f, value=kind)
+    columns = tuple(get(t, "columns", list, [], file=f, section="layout"))
+    if kind == "wide" and not columns:
+        raise SpecError("a wide layout needs layout.columns (the columns to melt)", file=f)
+    return LayoutSpec(kind=kind, columns=columns,  # type: ignore[arg-type]
+                      names_to=get(t, "names_to", str, "month", file=f, section="layout"))
+
+
+def _area(t: dict[str, Any], f: Path) -> AreaSpec:
+    check_keys(t, ["code_column", "state_column", "municipality_column", "name_column", "level"],
+               file=f, section="area")
+    area = AreaSpec(**{k: get(t, k, str, None, file=f, section="area") for k in t})
+    if not (area.code_column or area.municipality_column or area.name_column
+            or area.state_column):
+        raise SpecError("[area] needs code_column, state_column + municipality_column, or "
+                        "name_column (with state_column when names repeat across states)", file=f)
+    if area.level not in ("any", "municipality", "state"):
+        raise SpecError("area.level must be any, municipality or state", file=f, value=area.level)
+    return area
+
+
+def _period(t: dict[str, Any], f: Path) -> PeriodSpec:
+    check_keys(t, ["column", "value", "format"], file=f, section="period")
+    fmt = get(t, "format", str, "year", file=f, section="period")
+    if fmt not in _PERIOD_FORMATS:
+        raise SpecError("unknown period.format", file=f, value=fmt,
+                        hint=f"one of {', '.join(_PERIOD_FORMATS)}")
+    spec = PeriodSpec(column=get(t, "column", str, None, file=f, section="period"),
+                      value=get(t, "value", (str, int), None, file=f, section="period"),
+                      format=fmt)  # type: ignore[arg-type]
+    if (spec.column is None) == (spec.value is None):
+        raise SpecError("[period] needs exactly one of 'column' or 'value'", file=f)
+    if spec.value is not None:
+        object.__setattr__(spec, "value", str(spec.value))
+    return spec
+
+
+def _measures(items: list[Any], f: Path) -> tuple[MeasureSpec, ...]:
+    if not items:
+        raise SpecError("[[measures]] needs at least one measure", file=f)
+    out = []
+    for i, t in enumerate(items, 1):
+        section = f"measures.{i}"
+        if not isinstance(t, dict):
+            raise SpecError(f"{section} must be a table", file=f)
+        check_keys(t, ["id", "unit", "column", "count_rows"], file=f, section=section)
+        unit = get(t, "unit", str, file=f, section=section)
+        parse_unit(unit, where=f"{f} [{section}].unit")
+        out.append(MeasureSpec(id=get(t, "id", str, file=f, section=section), unit=unit,
+                               column=get(t, "column", str, None, file=f, section=section),
+                               count_rows=get(t, "count_rows", bool, False, file=f,
+                                              section=section)))
+    return tuple(out)
+
+
+def _dimensions(t: dict[str, Any], f: Path) -> tuple[DimensionSpec, ...]:
+    out = []
+    for dim, d in t.items():
+        section = f"dimensions.{dim}"
+        if not isinstance(d, dict):
+            raise SpecError(f"{section} must be a table", file=f)
+        check_keys(d, ["column", "value", "map"], file=f, section=section)
+        spec = DimensionSpec(id=dim, column=get(d, "column", str, None, file=f, section=section),
+                             value=get(d, "value", str, None, file=f, section=section),
+                             map={str(k): str(v) for k, v in
+                                  get(d, "map", dict, {}, file=f, section=section).items()})
+        if (spec.column is None) == (spec.value is None):
+            raise SpecError(f"[{section}] needs exactly one of 'column' or 'value'", file=f)
+        out.append(spec)
+    return tuple(out)
+
+
+def _exclude(items: list[Any], f: Path) -> tuple[ExcludeRule, ...]:
+    out = []
+    for i, t in enumerate(items, 1):
+        section = f"exclude.{i}"
+        if not isinstance(t, dict):
+            raise SpecError(f"{section} must be a table", file=f)
+        check_keys(t, ["column", "equals", "matches", "reason"], file=f, section=section)
+        equals = get(t, "equals", (str, list), [], file=f, section=section)
+        rule = ExcludeRule(column=get(t, "column", str, file=f, section=section),
+                           reason=get(t, "reason", str, file=f, section=section),
+                           equals=tuple([equals] if isinstance(equals, str) else equals),
+                           matches=get(t, "matches", str, None, file=f, section=section))
+        if not rule.equals and not rule.matches:
+            raise SpecError(f"[{section}] needs 'equals' or 'matches'", file=f)
+        try:
+            rule.pattern()
+        except re.error as exc:
+            raise SpecError(f"[{section}].matches is not a valid regular expression: {exc}",
+                            file=f, value=rule.matches) from exc
+        out.append(rule)
+    return tuple(out)

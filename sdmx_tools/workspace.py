@@ -1,0 +1,166 @@
+"""The workspace: a folder with ``sdmx-tools.toml``, ``sources/`` and optional overrides.
+
+::
+
+    my-office/
+      sdmx-tools.toml      agency, languages, registry target, output folder
+      sources/*.toml       one spec per crowdsourced source
+      indicators/          optional: extra or overriding indicator definitions
+      codelists/           optional: extra or overriding codelists
+      templates/           optional: overriding release templates
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sdmx_tools.errors import SpecError, WorkspaceError
+from sdmx_tools.registry import RegistryTarget
+from sdmx_tools.resources import bundled
+from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
+
+_REGISTRY_KINDS = ("embedded", "sdmx-rest", "fmr")
+
+__all__ = ["CONFIG_NAME", "Workspace", "find_workspace", "load_workspace"]
+
+CONFIG_NAME = "sdmx-tools.toml"
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_LANGS = {"es", "en"}
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A loaded, validated workspace.
+
+    Attributes
+    ----------
+    root
+        The workspace folder.
+    agency
+        SDMX agency id of the office (maintainer of the national structures).
+    dataflow
+        Id of the national SDG dataflow, e.g. ``DF_SDG_MX``.
+    languages
+        Languages of names and pages, first is the default.
+    title
+        Release title per language.
+    output
+        Folder for outputs (absolute).
+    synthetic
+        True when the inputs are synthetic (the demo): said on every output.
+    indicators
+        Ids of indicators to compute (empty: every indicator whose inputs exist).
+    registry
+        Where ``push`` sends structures and data.
+    """
+
+    root: Path
+    agency: str
+    dataflow: str
+    languages: tuple[str, ...]
+    title: dict[str, str]
+    output: Path
+    synthetic: bool
+    indicators: tuple[str, ...]
+    registry: RegistryTarget
+    source_files: tuple[Path, ...] = field(default=())
+
+    @property
+    def config(self) -> Path:
+        """The settings file."""
+        return self.root / CONFIG_NAME
+
+    def overrides(self, name: str) -> list[Path]:
+        """The workspace's override folder for ``indicators``, ``codelists`` or ``templates``."""
+        folder = self.root / name
+        return [folder] if folder.is_dir() else []
+
+    def bundled_and_overrides(self, name: str) -> list[Path]:
+        """Bundled folder first, then the workspace's (later ones win)."""
+        return [bundled(name), *self.overrides(name)]
+
+
+def find_workspace(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding ``sdmx-tools.toml``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise WorkspaceError(
+        f"no {CONFIG_NAME} found here or in any parent folder",
+        file=start,
+        hint="run 'sdmx-tools init DIR' to create a workspace, or pass --workspace",
+    )
+
+
+def load_workspace(path: Path) -> Workspace:
+    """Load and validate a workspace from its folder (or its ``sdmx-tools.toml``)."""
+    path = Path(path)
+    root = path.parent if path.name == CONFIG_NAME else path
+    config = root / CONFIG_NAME
+    if not config.is_file():
+        raise WorkspaceError(f"{CONFIG_NAME} not found", file=root,
+                             hint="run 'sdmx-tools init DIR' to create a workspace")
+    data = load_toml(config, error=WorkspaceError)
+    check_keys(data, ["workspace", "registry"], file=config)
+    ws = get(data, "workspace", dict, file=config)
+    check_keys(ws, ["agency", "dataflow", "languages", "title", "output", "synthetic",
+                    "indicators"], file=config, section="workspace")
+    agency = get(ws, "agency", str, file=config, section="workspace")
+    dataflow = get(ws, "dataflow", str, "DF_SDG", file=config, section="workspace")
+    for key, value in (("agency", agency), ("dataflow", dataflow)):
+        if not _ID.match(value):
+            raise SpecError(f"workspace.{key} is not a valid SDMX id", file=config, value=value,
+                            hint="letters, digits, '_' and '-', starting with a letter")
+    languages = tuple(get(ws, "languages", list, ["es", "en"], file=config, section="workspace"))
+    unknown = [lang for lang in languages if lang not in _LANGS]
+    if not languages or unknown:
+        raise SpecError("workspace.languages must list 'es' and/or 'en'", file=config,
+                        value=", ".join(map(str, unknown)) or "[]")
+    title = get(ws, "title", dict, {"es": "Indicadores ODS", "en": "SDG indicators"},
+                file=config, section="workspace")
+    output = inside(root, get(ws, "output", str, "out", file=config, section="workspace"),
+                    file=config, key="workspace.output")
+    registry = _registry(get(data, "registry", dict, {}, file=config), root, output, config)
+    sources_dir = root / "sources"
+    return Workspace(
+        root=root.resolve(),
+        agency=agency,
+        dataflow=dataflow,
+        languages=languages,
+        title={str(k): str(v) for k, v in title.items()},
+        output=output,
+        synthetic=get(ws, "synthetic", bool, False, file=config, section="workspace"),
+        indicators=tuple(get(ws, "indicators", list, [], file=config, section="workspace")),
+        registry=registry,
+        source_files=tuple(sorted(sources_dir.glob("*.toml"))) if sources_dir.is_dir() else (),
+    )
+
+
+def _registry(table: dict[str, object], root: Path, output: Path, config: Path) -> RegistryTarget:
+    """The ``[registry]`` table: an embedded SQLite file by default, or an HTTP registry.
+
+    Credentials are never written in the file: it names the environment variables that
+    hold them (``username_env``, ``password_env``, ``token_env``).
+    """
+    check_keys(table, ["kind", "url", "database", "username_env", "password_env", "token_env"],
+               file=config, section="registry")
+    kind = get(table, "kind", str, "embedded", file=config, section="registry")
+    if kind not in _REGISTRY_KINDS:
+        raise SpecError("unknown registry kind", file=config, column="registry.kind", value=kind,
+                        hint=f"one of {', '.join(_REGISTRY_KINDS)}")
+    url = get(table, "url", str, None, file=config, section="registry")
+    if kind != "embedded" and not url:
+        raise SpecError(f"registry.url is required for kind {kind!r}", file=config)
+    database = get(table, "database", str, None, file=config, section="registry")
+    return RegistryTarget(
+        kind=kind,  # type: ignore[arg-type]
+        url=url,
+        database=(inside(root, database, file=config, key="registry.database") if database
+                  else output / "registry.sqlite"),
+        username_env=get(table, "username_env", str, None, file=config, section="registry"),
+        password_env=get(table, "password_env", str, None, file=config, section="registry"),
+        token_env=get(table, "token_env", str, None, file=config, section="registry"),
+    )
