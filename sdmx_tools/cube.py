@@ -122,8 +122,11 @@ def _with_denominator(frame: pd.DataFrame, den: pd.DataFrame | None, term: Term 
         lookup = den.set_index(_KEY)["value"]
         return pd.Series(frame.set_index(_KEY).index.map(lookup), index=frame.index,
                          dtype="float64")
-    left = frame[_KEY].assign(_y=frame["TIME_PERIOD"].str[:4].astype(int), _i=frame.index)
-    right = den[_KEY + ["value"]].assign(_y=den["TIME_PERIOD"].str[:4].astype(int))
+    # astype(str) on both sides: pandas 3 refuses to match object and string keys.
+    left = frame[_KEY].assign(_y=frame["TIME_PERIOD"].str[:4].astype(int), _i=frame.index,
+                              REF_AREA=frame["REF_AREA"].astype(str))
+    right = den[_KEY + ["value"]].assign(_y=den["TIME_PERIOD"].str[:4].astype(int),
+                                         REF_AREA=den["REF_AREA"].astype(str))
     merged = pd.merge_asof(left.sort_values("_y"), right.sort_values("_y")[["REF_AREA", "_y",
                                                                            "value"]],
                            on="_y", by="REF_AREA", direction="backward")
@@ -142,11 +145,11 @@ def _municipal_rows(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDe
     for code, d, complete in zip(out["REF_AREA"], out["denominator"], out["complete"],
                                  strict=True):
         if defn.denominator is not None and np.isnan(d):
-            status.append("M")
+            status.append("O")
             comment.append("no census 2020 denominator: municipality created after the census"
                            if not areas.is_census2020(code) else "no denominator for this area")
         elif not complete:
-            status.append("M" if defn.incomplete == "withhold" else "A")
+            status.append("O" if defn.incomplete == "withhold" else "A")
             comment.append("incomplete year: some months have no data")
         else:
             status.append("A")
@@ -185,7 +188,7 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
     else:
         agg["denominator_all"] = agg["denominator_covered"] = np.nan
     expected = _expected(areas)
-    agg["expected"] = (agg["group"].map(expected) if by_state else int(expected.sum())).astype(int)
+    agg["expected"] = agg["group"].map(expected).astype(int) if by_state else int(expected.sum())
     complete = agg["reported"] >= agg["expected"]
     status, comment, num, dnm = [], [], [], []
     for row, full in zip(agg.itertuples(), complete, strict=True):
@@ -196,7 +199,7 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
             num.append(row.numerator)
             dnm.append(row.denominator_all)
         elif defn.incomplete == "withhold":
-            status.append("M")
+            status.append("O")
             comment.append(f"withheld: incomplete coverage ({note})")
             num.append(row.numerator)
             dnm.append(row.denominator_all)
@@ -215,7 +218,7 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
 
 
 def _rate(frame: pd.DataFrame, defn: IndicatorDef) -> pd.DataFrame:
-    withheld = frame["OBS_STATUS"].eq("M")
+    withheld = frame["OBS_STATUS"].eq("O")
     with np.errstate(divide="ignore", invalid="ignore"):
         if defn.denominator is None:
             value = frame["numerator"] * defn.multiplier

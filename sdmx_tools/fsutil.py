@@ -13,6 +13,13 @@ from typing import IO, Literal, overload
 __all__ = ["atomic_dir", "atomic_write"]
 
 
+def _umask() -> int:
+    # mkstemp/mkdtemp create private (0600/0700) entries; outputs are for sharing.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @overload
 def atomic_write(path: Path, mode: Literal["w"] = "w", encoding: str = ...) -> contextlib.AbstractContextManager[IO[str]]: ...
 @overload
@@ -31,6 +38,7 @@ def atomic_write(path: Path, mode: str = "w", encoding: str = "utf-8") -> Iterat
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": encoding, "newline": ""})) as fh:
             yield fh
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -47,6 +55,7 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp.chmod(0o777 & ~_umask())
     try:
         yield tmp
     except BaseException:

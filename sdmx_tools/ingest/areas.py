@@ -38,7 +38,7 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist) -> pd
     elif spec.name_column:
         column = spec.name_column
         values = rows[column]
-        states = rows[spec.state_column].tolist() if spec.state_column else None
+        states = rows[spec.state_column].tolist() if spec.state_column else spec.state
         matches = areas.match_names(values.tolist(), states)
     else:
         column = str(spec.state_column)

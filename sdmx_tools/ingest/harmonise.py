@@ -132,10 +132,11 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     good_cells = good_cells[~quarantined.reindex(good_cells["row_index"]).to_numpy()]
     obs = _observations(good_cells, df[ROW], area, spec)
     obs = _duplicates(obs, spec, problems, rows.index)
+    obs = _zero_fill(obs, spec, areas)
     quarantined = problems.any
 
     has_obs = pd.Series(False, index=rows.index)
-    has_obs[obs["row_index"].unique()] = True
+    has_obs[obs.loc[obs["row_index"] >= 0, "row_index"].unique()] = True
     no_data = ~quarantined & ~has_obs
     excluded[no_data[no_data].index] = "no-data"
 
@@ -247,6 +248,29 @@ def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: _Problems, index:
                      "another row already gave a value for the same area, period and dimensions")
         obs = obs[~obs["row_index"].isin(dup_rows)]
     return obs
+
+
+def _zero_fill(obs: pd.DataFrame, spec: SourceSpec, areas: AreaCodelist) -> pd.DataFrame:
+    """Counted measures of an exhaustive source: municipalities without records had zero.
+
+    The added observations have input row 0 (no input row: implied by ``area.covers``).
+    """
+    counted = [m.id for m in spec.measures if m.count_rows]
+    if not spec.area.covers or not counted or obs.empty:
+        return obs
+    munis = [c for s in spec.area.covers for c in areas.municipalities(s)]
+    key = [c for c in obs.columns if c not in ("row_index", "source", "row", "value", "unit",
+                                                "REF_AREA")]
+    combos = obs[obs["measure"].isin(counted)][key].drop_duplicates()
+    full = combos.merge(pd.DataFrame({"REF_AREA": munis}), how="cross")
+    seen = obs.set_index([*key, "REF_AREA"]).index
+    zeros = full[~full.set_index([*key, "REF_AREA"]).index.isin(seen)].copy()
+    if zeros.empty:
+        return obs
+    units = {m.id: m.unit for m in spec.measures}
+    zeros = zeros.assign(row_index=-1, source=spec.id, row=0, value=0.0,
+                         unit=zeros["measure"].map(units))
+    return pd.concat([obs, zeros[obs.columns]], ignore_index=True)
 
 
 def _quarantine_frame(df: pd.DataFrame, data_cols: list[str], problems: _Problems,

@@ -48,13 +48,20 @@ class ReadOptions:
 
 @dataclass(frozen=True, slots=True)
 class AreaSpec:
-    """Where the area is: a code column, state + municipality code columns, or names."""
+    """Where the area is: a code column, state + municipality code columns, or names.
+
+    ``state`` is a constant state (code or name) for files of one state that give names
+    only (Mexico City's alcaldías). ``covers`` lists state codes the source is exhaustive
+    for: a municipality there with no record of a counted measure had zero events.
+    """
 
     code_column: str | None = None
     state_column: str | None = None
     municipality_column: str | None = None
     name_column: str | None = None
+    state: str | None = None
     level: Literal["any", "municipality", "state"] = "any"
+    covers: tuple[str, ...] = ()
 
     def columns(self) -> list[str]:
         """The columns this spec reads."""
@@ -248,9 +255,12 @@ def _layout(t: dict[str, Any], f: Path) -> LayoutSpec:
 
 
 def _area(t: dict[str, Any], f: Path) -> AreaSpec:
-    check_keys(t, ["code_column", "state_column", "municipality_column", "name_column", "level"],
+    check_keys(t, ["code_column", "state_column", "municipality_column", "name_column", "state",
+                   "level", "covers"],
                file=f, section="area")
-    area = AreaSpec(**{k: get(t, k, str, None, file=f, section="area") for k in t})
+    covers = tuple(str(c) for c in get(t, "covers", list, [], file=f, section="area"))
+    area = AreaSpec(covers=covers, **{k: get(t, k, str, None, file=f, section="area")
+                                      for k in t if k != "covers"})
     if not (area.code_column or area.municipality_column or area.name_column
             or area.state_column):
         raise SpecError("[area] needs code_column, state_column + municipality_column, or "

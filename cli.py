@@ -1,0 +1,299 @@
+"""The sdmx-tools command line: thin commands over the library.
+
+Each command parses options, calls one library function and prints its result: data to
+stdout, messages to stderr. Every :class:`~sdmx_tools.errors.ToolkitError` becomes a
+one-line ``Error: ...`` and exit status 1 (``--debug`` shows the traceback); usage errors
+exit 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sdmx_tools import __version__
+from sdmx_tools.errors import ToolkitError
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("sdmx_tools")
+
+
+def _fail_cleanly(func: F) -> F:
+    """Translate library errors at the edge: one located line and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ToolkitError as exc:
+            if click.get_current_context().find_root().obj.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def workspace_option(func: F) -> F:
+    """The shared ``-w/--workspace`` option (default: nearest folder with sdmx-tools.toml)."""
+    return click.option(
+        "-w", "--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Workspace folder (default: the nearest one above the current folder).",
+    )(func)
+
+
+def _load(workspace: Path | None) -> Any:
+    from sdmx_tools.workspace import find_workspace, load_workspace
+
+    return load_workspace(workspace if workspace is not None else find_workspace(Path.cwd()))
+
+
+def _say(message: str) -> None:
+    if not click.get_current_context().find_root().obj.get("quiet"):
+        click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sdmx-tools")
+@click.option("-v", "--verbose", count=True, help="More messages (repeat for debug logs).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """Turn crowdsourced local open data into official SDG indicators in SDMX.
+
+    A day's work: `convert` the workspace's sources, `push` the SDMX to the registry,
+    `release` the static indicator pages. `demo` does all three on bundled synthetic data.
+    """
+    if verbose and quiet:
+        raise click.UsageError("-v and -q cannot be used together")
+    ctx.obj = {"quiet": quiet, "debug": debug}
+    level = logging.WARNING - 10 * verbose if not quiet else logging.ERROR
+    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--agency", default="MY_AGENCY", show_default=True,
+              help="SDMX agency id of your office.")
+@_fail_cleanly
+def init(directory: Path, agency: str) -> None:
+    """Create a new workspace in DIRECTORY (settings, sources/, an example spec)."""
+    from sdmx_tools.scaffold import init_workspace
+
+    created = init_workspace(directory, agency=agency)
+    for path in created:
+        click.echo(str(path))
+    _say(f"Workspace ready: edit {directory / 'sources'} and run 'sdmx-tools convert'.")
+
+
+@main.command()
+@workspace_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format on stdout.")
+@_fail_cleanly
+def convert(workspace: Path | None, fmt: str) -> None:
+    """Read, harmonise and compute; write SDMX, tables and the report."""
+    from sdmx_tools.pipeline import ConvertError, OutputPaths, convert
+
+    ws = _load(workspace)
+    try:
+        result = convert(ws)
+    except ConvertError:
+        report = OutputPaths(ws.output).report_json
+        if fmt == "json" and report.is_file():
+            click.echo(report.read_text(encoding="utf-8"))
+        raise
+    click.echo(result.report.to_json() if fmt == "json" else result.report.to_text())
+    _say(f"{result.observations} observations; files in {ws.output}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+@_fail_cleanly
+def validate(files: tuple[Path, ...], workspace: Path | None) -> None:
+    """Validate SDMX-ML FILES against the official SDMX 2.1 XSDs (default: the outputs)."""
+    from sdmx_tools.pipeline import OutputPaths
+    from sdmx_tools.validate import validate_xml_file
+
+    if not files:
+        paths = OutputPaths(_load(workspace).output)
+        files = (paths.structure, paths.data_xml)
+    problems = 0
+    for path in files:
+        if not path.is_file():
+            raise ToolkitError("file not found", file=path, hint="run 'sdmx-tools convert'")
+        findings = validate_xml_file(path)
+        problems += len(findings)
+        click.echo(f"{path}: {'valid' if not findings else 'INVALID'}")
+        for f in findings:
+            click.echo("  " + f.to_text())
+    if problems:
+        raise ToolkitError(f"{problems} schema error(s)")
+
+
+@main.command()
+@workspace_option
+@_fail_cleanly
+def push(workspace: Path | None) -> None:
+    """Push the converted structures and data to the workspace's registry."""
+    from sdmx_tools.publish import push_outputs
+
+    result = push_outputs(_load(workspace))
+    click.echo(str(result))
+    if not result.ok:
+        raise ToolkitError("the registry refused part of the submission",
+                           hint="see the lines marked 'failed' above")
+
+
+@main.command()
+@workspace_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Site folder (default: <output>/site).")
+@_fail_cleanly
+def release(workspace: Path | None, out: Path | None) -> None:
+    """Render the static SDG release site from the converted outputs."""
+    from sdmx_tools.publish import release_site
+
+    ws = _load(workspace)
+    pages = release_site(ws, out)
+    site = out or ws.output / "site"
+    click.echo(str(site / "index.html"))
+    _say(f"{len(pages)} pages written; open {site / 'index.html'}")
+
+
+@main.group()
+def registry() -> None:
+    """The embedded SDMX registry."""
+
+
+@registry.command("serve")
+@workspace_option
+@click.option("--database", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite file (default: the workspace's registry database).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port (0: any free).")
+@_fail_cleanly
+def registry_serve(workspace: Path | None, database: Path | None, host: str, port: int) -> None:
+    """Serve the embedded registry over SDMX-REST until Ctrl-C."""
+    from sdmx_tools.registry import serve
+
+    if database is None:
+        target = _load(workspace).registry
+        database = target.database
+    serve(database, host, port)
+
+
+@main.group()
+def codelists() -> None:
+    """Inspect and export the official codelists."""
+
+
+def _codelists(workspace: Path | None) -> dict[str, Any]:
+    from sdmx_tools.codelists import load_codelists
+
+    dirs = []
+    if workspace is not None:
+        dirs = _load(workspace).overrides("codelists")
+    return load_codelists(dirs)
+
+
+@codelists.command("list")
+@workspace_option
+@_fail_cleanly
+def codelists_list(workspace: Path | None) -> None:
+    """List codelists: id, version, number of codes, name."""
+    for cl in _codelists(workspace).values():
+        click.echo(f"{cl.id}\t{cl.version}\t{len(cl)}\t{cl.name('en')}")
+
+
+@codelists.command("show")
+@click.argument("codelist_id")
+@workspace_option
+@_fail_cleanly
+def codelists_show(codelist_id: str, workspace: Path | None) -> None:
+    """Show the codes of one codelist (id, parent, names)."""
+    cl = _get_codelist(_codelists(workspace), codelist_id)
+    for code in cl:
+        click.echo(f"{code.id}\t{code.parent or ''}\t{code.name('es')}\t{code.name('en')}")
+
+
+@codelists.command("search")
+@click.argument("text")
+@click.option("--codelist", "codelist_id", default="CL_AREA_MX", show_default=True)
+@workspace_option
+@_fail_cleanly
+def codelists_search(text: str, codelist_id: str, workspace: Path | None) -> None:
+    """Find codes whose id or name resembles TEXT."""
+    cl = _get_codelist(_codelists(workspace), codelist_id)
+    for code in cl.search(text):
+        click.echo(f"{code.id}\t{code.name('es')}")
+
+
+@codelists.command("export")
+@click.argument("codelist_id")
+@click.option("--format", "fmt", type=click.Choice(["sdmx-ml", "csv"]), default="sdmx-ml",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file (default: stdout).")
+@click.option("--agency", default="MX", show_default=True, help="Maintenance agency id.")
+@workspace_option
+@_fail_cleanly
+def codelists_export(codelist_id: str, fmt: str, output: Path | None, agency: str,
+                     workspace: Path | None) -> None:
+    """Export one codelist as an SDMX-ML 2.1 structure message or CSV."""
+    from sdmx_tools.structures import codelists_message, to_xml_bytes
+
+    cl = _get_codelist(_codelists(workspace), codelist_id)
+    if fmt == "sdmx-ml":
+        data = to_xml_bytes(codelists_message([cl], agency))
+    else:
+        rows = ["id,parent,name_es,name_en"] + [
+            ",".join(_csv_cell(v) for v in (c.id, c.parent or "", c.name("es"), c.name("en")))
+            for c in cl]
+        data = ("\n".join(rows) + "\n").encode("utf-8")
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        from sdmx_tools.fsutil import atomic_write
+
+        with atomic_write(output, "wb") as fh:
+            fh.write(data)
+        _say(f"wrote {output}")
+
+
+def _csv_cell(value: str) -> str:
+    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\n') else value
+
+
+def _get_codelist(cls: dict[str, Any], codelist_id: str) -> Any:
+    from sdmx_tools.errors import CodelistError
+
+    if codelist_id not in cls:
+        raise CodelistError("no such codelist", value=codelist_id,
+                            hint=f"available: {', '.join(cls)}")
+    return cls[codelist_id]
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+              show_default=True, help="Folder for the demo workspace and its outputs.")
+@_fail_cleanly
+def demo(out: Path) -> None:
+    """Generate the synthetic demo, convert, push to the embedded registry, release."""
+    from sdmx_tools.scaffold import run_demo
+
+    summary = run_demo(out)
+    click.echo(summary.to_text())
+
+
+if __name__ == "__main__":
+    main()

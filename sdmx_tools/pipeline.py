@@ -1,0 +1,242 @@
+"""The day's work as library calls: convert, push, release (the CLI only wires these).
+
+``convert`` reads every source of a workspace, harmonises it, computes the indicators and
+writes SDMX (structures, generic data, SDMX-CSV), the indicator tables and a manifest
+(provenance, row accounting, quality notes) into the output folder. The SDMX outputs are
+written only when the run has no errors; the report and quarantine always are, complete.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sdmx_tools import __version__
+from sdmx_tools.codelists import load_codelists
+from sdmx_tools.cube import Computed, compute_indicator, cube_to_frame
+from sdmx_tools.dsd import DIMENSIONS
+from sdmx_tools.errors import IndicatorError, ToolkitError
+from sdmx_tools.fsutil import atomic_dir, atomic_write
+from sdmx_tools.indicators import load_indicators
+from sdmx_tools.ingest.harmonise import QUARANTINE_COLUMNS, Harmonised, harmonise
+from sdmx_tools.ingest.readers import read_table
+from sdmx_tools.ingest.spec import load_spec
+from sdmx_tools.report import Report
+from sdmx_tools.structures import build_structures, write_structures
+from sdmx_tools.territory import load_areas
+from sdmx_tools.validate import check_codes
+from sdmx_tools.workspace import Workspace
+from sdmx_tools.writers.sdmxcsv import write_data_csv
+from sdmx_tools.writers.sdmxml import write_data_xml
+
+__all__ = ["ConvertError", "ConvertResult", "OutputPaths", "convert"]
+
+
+class ConvertError(ToolkitError, ValueError):
+    """The run found data errors: nothing was published (see the report)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputPaths:
+    """Where a workspace's outputs go (all under ``Workspace.output``)."""
+
+    root: Path
+
+    @property
+    def sdmx(self) -> Path:
+        return self.root / "sdmx"
+
+    @property
+    def structure(self) -> Path:
+        return self.sdmx / "structure.xml"
+
+    @property
+    def data_xml(self) -> Path:
+        return self.sdmx / "data.xml"
+
+    @property
+    def data_csv(self) -> Path:
+        return self.sdmx / "data.csv"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def report_json(self) -> Path:
+        return self.reports / "report.json"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.reports / "quarantine.csv"
+
+    @property
+    def tables(self) -> Path:
+        return self.root / "tables"
+
+    @property
+    def indicators_csv(self) -> Path:
+        return self.tables / "indicators.csv"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+
+@dataclass(slots=True)
+class ConvertResult:
+    """What ``convert`` did: per-source results, indicators, report and files written."""
+
+    harmonised: list[Harmonised]
+    computed: list[Computed]
+    report: Report
+    observations: int
+    files: list[Path] = field(default_factory=list)
+
+
+def convert(ws: Workspace) -> ConvertResult:
+    """Read, harmonise, compute and write SDMX for every source of a workspace.
+
+    Raises
+    ------
+    ConvertError
+        When the report has errors (quarantine over tolerance, failed cube checks,
+        unknown codes). The report and quarantine files are written first.
+    ToolkitError
+        For problems that stop the run at once (a bad spec, an unreadable file).
+    """
+    paths = OutputPaths(ws.output)
+    if not ws.source_files:
+        raise ToolkitError("the workspace has no source specs", file=ws.root / "sources",
+                           hint="add one TOML file per source in sources/ "
+                                "(see 'sdmx-tools init')")
+    areas = load_areas(ws.overrides("codelists"))
+    codelists = load_codelists(ws.overrides("codelists"))
+    specs = [load_spec(f, ws.root) for f in ws.source_files]
+    harmonised = [harmonise(read_table(s.path, s.read), s, areas) for s in specs]
+    report = Report()
+    for h in harmonised:
+        report.accounts.append(h.account)
+        report.findings.extend(h.findings)
+
+    obs = pd.concat([h.observations for h in harmonised], ignore_index=True)
+    available = set(obs["measure"].unique())
+    definitions = load_indicators(ws.bundled_and_overrides("indicators"))
+    if ws.indicators:
+        unknown = [i for i in ws.indicators if i not in definitions]
+        if unknown:
+            raise IndicatorError("indicator listed in workspace.indicators has no definition",
+                                 file=ws.config, value=unknown[0],
+                                 hint=f"defined: {', '.join(definitions)}")
+        chosen = [definitions[i] for i in ws.indicators]
+    else:
+        chosen = [d for d in definitions.values() if set(d.measures()) <= available]
+    computed = [compute_indicator(d, obs, areas) for d in chosen]
+    for c in computed:
+        report.findings.extend(c.findings)
+
+    frame = sdmx_frame(computed, harmonised)
+    report.findings.extend(check_codes(frame, codelists))
+    _write_diagnostics(paths, harmonised, report)
+    result = ConvertResult(harmonised, computed, report, observations=len(frame))
+    if not report.ok:
+        raise ConvertError(
+            f"{len(report.errors)} data error(s): nothing published",
+            file=paths.report_json,
+            hint=report.errors[0].to_text(),
+        )
+
+    structures = build_structures(codelists, ws.agency, ws.dataflow, synthetic=ws.synthetic,
+                                  dataflow_names=ws.title)
+    with atomic_dir(paths.sdmx) as tmp:
+        write_structures(structures.message, tmp / paths.structure.name)
+        write_data_xml(frame, tmp / paths.data_xml.name, agency=ws.agency,
+                       dataflow_id=ws.dataflow, synthetic=ws.synthetic)
+        write_data_csv(frame, tmp / paths.data_csv.name, dataflow_ref=structures.dataflow_ref)
+    _write_tables(paths, computed, areas)
+    _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref)
+    result.files = [paths.structure, paths.data_xml, paths.data_csv, paths.indicators_csv,
+                    paths.manifest, paths.report_json, paths.quarantine]
+    return result
+
+
+def sdmx_frame(computed: list[Computed], harmonised: list[Harmonised]) -> pd.DataFrame:
+    """Every indicator's observations with all DSD dimensions and attributes filled."""
+    sha = {h.spec.id: h.sha256[:12] for h in harmonised}
+    parts = []
+    for c in computed:
+        d = c.definition
+        f = cube_to_frame(c)
+        out = pd.DataFrame({dim: "_T" for dim in DIMENSIONS}, index=f.index)
+        out["FREQ"], out["REPORTING_TYPE"], out["SERIES"] = d.frequency, "N", d.series
+        for dim in ["REF_AREA", *d.disaggregations]:
+            out[dim] = f[dim]
+        out["TIME_PERIOD"] = f["TIME_PERIOD"]
+        out["OBS_VALUE"] = f["OBS_VALUE"]
+        out["OBS_STATUS"] = f["OBS_STATUS"]
+        out["UNIT_MULT"] = d.unit_mult
+        out["UNIT_MEASURE"] = d.unit_measure
+        out["NATURE"] = "C"
+        out["COMMENT_OBS"] = f["COMMENT_OBS"].fillna("")
+        out["SOURCE_DETAIL"] = "; ".join(f"{s} sha256:{sha[s]}" for s in c.sources)
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=[*DIMENSIONS, "TIME_PERIOD", "OBS_VALUE"])
+
+
+def _write_diagnostics(paths: OutputPaths, harmonised: list[Harmonised], report: Report
+                       ) -> None:
+    quarantine = pd.concat([h.quarantine for h in harmonised], ignore_index=True)
+    with atomic_write(paths.quarantine) as fh:
+        quarantine.reindex(columns=QUARANTINE_COLUMNS).to_csv(fh, index=False,
+                                                              lineterminator="\n")
+    with atomic_write(paths.report_json) as fh:
+        fh.write(report.to_json(examples=20))
+
+
+def _write_tables(paths: OutputPaths, computed: list[Computed], areas: Any) -> None:
+    frames = []
+    for c in computed:
+        f = cube_to_frame(c)
+        f.insert(0, "indicator", c.definition.id)
+        f.insert(1, "SERIES", c.definition.series)
+        f["area_name"] = f["REF_AREA"].map(areas.name)
+        frames.append(f)
+    table = pd.concat(frames, ignore_index=True)
+    with atomic_write(paths.indicators_csv) as fh:
+        table.to_csv(fh, index=False, lineterminator="\n", float_format="%.15g")
+
+
+def _write_manifest(paths: OutputPaths, ws: Workspace, harmonised: list[Harmonised],
+                    computed: list[Computed], dataflow_ref: str) -> None:
+    manifest = {
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "tool": f"sdmx-tools {__version__}",
+        "agency": ws.agency,
+        "dataflow": dataflow_ref,
+        "synthetic": ws.synthetic,
+        "sources": [{
+            "id": h.spec.id, "title": h.spec.title, "publisher": h.spec.publisher,
+            "licence": h.spec.licence, "url": h.spec.landing_page,
+            "file": h.spec.path.name, "sha256": h.sha256, "encoding": h.encoding,
+            "rows_read": h.account.read, "rows_used": h.account.used,
+            "rows_quarantined": h.account.quarantined, "rows_excluded": h.account.excluded,
+            "excluded_by_rule": h.account.excluded_by_rule,
+        } for h in harmonised],
+        "indicators": [{
+            "id": c.definition.id, "series": c.definition.series, "sources": c.sources,
+            "findings": [{"code": f.code, "severity": f.severity.value, "message": f.message,
+                          "key": f.key} for f in c.findings],
+        } for c in computed],
+    }
+    with atomic_write(paths.manifest) as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=2)

@@ -1,0 +1,90 @@
+"""Push and release: the two stages after ``convert``, reading only its outputs.
+
+Both read what ``convert`` published (SDMX files, the indicator table, the manifest), so a
+release always shows exactly what was pushed, and either can run again without reconverting.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sdmx_tools.errors import WorkspaceError
+from sdmx_tools.indicators import load_indicators
+from sdmx_tools.pipeline import OutputPaths
+from sdmx_tools.registry import DataFile, PushResult, push
+from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
+from sdmx_tools.workspace import Workspace
+
+__all__ = ["build_release", "push_outputs", "release_site"]
+
+_PAGE_COLUMNS = ["REF_AREA", "area_name", "level", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS",
+                 "COMMENT_OBS", "numerator", "denominator"]
+
+
+def _manifest(paths: OutputPaths) -> dict[str, Any]:
+    if not paths.manifest.is_file():
+        raise WorkspaceError("no converted outputs found", file=paths.manifest,
+                             hint="run 'sdmx-tools convert' first")
+    data: dict[str, Any] = json.loads(paths.manifest.read_text(encoding="utf-8"))
+    return data
+
+
+def push_outputs(ws: Workspace) -> PushResult:
+    """Push the converted structures and data to the workspace's registry."""
+    paths = OutputPaths(ws.output)
+    manifest = _manifest(paths)
+    return push(ws.registry, structure=paths.structure,
+                data=[DataFile(paths.data_csv, manifest["dataflow"], "sdmx-csv")])
+
+
+def build_release(ws: Workspace) -> Release:
+    """The release model from the converted outputs and the indicator definitions."""
+    paths = OutputPaths(ws.output)
+    manifest = _manifest(paths)
+    table = pd.read_csv(paths.indicators_csv, dtype={"REF_AREA": str, "TIME_PERIOD": str},
+                        keep_default_na=False, na_values=[""])
+    table["COMMENT_OBS"] = table["COMMENT_OBS"].fillna("")
+    definitions = load_indicators(ws.bundled_and_overrides("indicators"))
+    notes = {i["id"]: i for i in manifest["indicators"]}
+    pages = []
+    for ident, info in notes.items():
+        d = definitions[ident]
+        quality = [f["message"] + (f" ({f['key']})" if f.get("key") else "")
+                   for f in info["findings"] if f["severity"] != "info"]
+        pages.append(IndicatorPage(
+            id=d.id, series=d.series, goal=d.goal, target=d.target, names=d.names,
+            unit_labels=_unit_labels(d.unit_measure), metadata=d.metadata,
+            observations=table[table["indicator"] == ident][_PAGE_COLUMNS].reset_index(
+                drop=True),
+            sources=info["sources"], quality_notes={lang: quality for lang in ws.languages}))
+    sources = [SourceNote(id=s["id"], title=s["title"], publisher=s["publisher"],
+                          licence=s["licence"], url=s["url"], sha256=s["sha256"],
+                          rows_read=s["rows_read"], rows_used=s["rows_used"],
+                          rows_quarantined=s["rows_quarantined"],
+                          rows_excluded=s["rows_excluded"]) for s in manifest["sources"]]
+    return Release(title=ws.title, agency=ws.agency, languages=list(ws.languages),
+                   synthetic=bool(manifest["synthetic"]), generated_at=manifest["generated_at"],
+                   downloads=[paths.structure, paths.data_xml, paths.data_csv,
+                              paths.indicators_csv, paths.quarantine, paths.report_json],
+                   indicators=pages, sources=sources)
+
+
+def release_site(ws: Workspace, out: Path | None = None) -> list[Path]:
+    """Render the release site (default: ``<output>/site``); returns the pages written."""
+    target = out or OutputPaths(ws.output).site
+    return render_site(build_release(ws), target, ws.overrides("templates"))
+
+
+_UNIT_LABELS = {
+    "PER_100000_POP": {"es": "por 100 000 habitantes", "en": "per 100,000 population"},
+    "PT": {"es": "%", "en": "%"},
+    "NUMBER": {"es": "número", "en": "number"},
+}
+
+
+def _unit_labels(code: str) -> dict[str, str]:
+    return _UNIT_LABELS.get(code, {"es": code, "en": code})
