@@ -1,0 +1,160 @@
+"""The embedded registry's HTTP app: a plain WSGI callable over a :class:`RegistryStore`.
+
+Reads (public):
+
+- ``GET /structure/{type}/{agency}/{id}/{version}`` (SDMX-REST 2) and the 1.x paths sdmx1
+  builds, ``GET /{type}/{agency}/{id}/{version}`` (``dataflow``, ``datastructure``,
+  ``codelist``...), with ``?references=`` and the wildcards ``all``/``*``/``latest``/``~``/``+``.
+- ``GET /data/{flow}[/{key}]`` and ``GET /data/dataflow/{agency}/{id}/{version}[/{key}]``:
+  the stored SDMX-ML, or SDMX-CSV for ``Accept: application/vnd.sdmx.data+csv`` or
+  ``?format=csv``.
+
+Writes (Basic/Bearer auth when the server has credentials): see :mod:`.submit`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
+
+from sdmx_tools.errors import StructureError, ToolkitError
+from sdmx_tools.registry import submit
+from sdmx_tools.registry.artefacts import rest_types
+from sdmx_tools.registry.http import (
+    STRUCTURE_XML,
+    Credentials,
+    HTTPFailure,
+    Request,
+    Response,
+    StartResponse,
+)
+from sdmx_tools.registry.store import NotFoundError, RegistryStore
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Request, RegistryStore, "re.Match[str]"], Response]
+CSV = "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8"
+DATA_XML = "application/vnd.sdmx.structurespecificdata+xml; version=2.1"
+
+
+def _structure(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
+    typ = m["type"]
+    if rest_types(typ) is None:
+        raise HTTPFailure(404, f"Unknown structure type {typ!r}")
+    body = store.get_structures(
+        typ, m["agency"] or "*", m["id"] or "*", m["version"] or "latest",
+        references=request.query.get("references", "none"),
+    )
+    return Response(200, body, STRUCTURE_XML)
+
+
+def _wants_csv(request: Request) -> bool:
+    fmt = request.query.get("format", "").lower()
+    return "csv" in fmt or "csv" in request.header("Accept").lower()
+
+
+def _data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
+    gd = m.groupdict()
+    flow = gd.get("flow") or f"{gd['agency']},{gd['id']},{gd['version']}"
+    fmt: Literal["sdmx-ml", "sdmx-csv"] | None = "sdmx-csv" if _wants_csv(request) else None
+    if fmt is None and "xml" in request.header("Accept").lower():
+        fmt = "sdmx-ml"
+    try:
+        content, got = store.get_data(flow, fmt, gd.get("key"))
+    except StructureError as exc:  # a key that does not fit the DSD
+        raise HTTPFailure(400, str(exc)) from None
+    return Response(200, content, CSV if got == "sdmx-csv" else DATA_XML)
+
+
+def _home(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
+    listing = [
+        {"urn": a.urn, "final": a.is_final, "updated": a.updated} for a in store.list_artefacts()
+    ]
+    return Response.json(200, {"service": "sdmx-tools embedded registry", "artefacts": listing})
+
+
+_ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
+    ("GET", re.compile(r"^/?$"), _home),
+    ("GET", re.compile(
+        r"^/structure/(?P<type>[^/]+)(?:/(?P<agency>[^/]+))?(?:/(?P<id>[^/]+))?"
+        r"(?:/(?P<version>[^/]+))?/?$"), _structure),
+    ("GET", re.compile(
+        r"^/data/dataflow/(?P<agency>[^/]+)/(?P<id>[^/]+)/(?P<version>[^/]+)"
+        r"(?:/(?P<key>[^/]+))?/?$"), _data),
+    ("GET", re.compile(
+        r"^/data/(?P<flow>[^/]+)(?:/(?P<key>[^/]+))?(?:/(?P<provider>[^/]+))?/?$"), _data),
+    ("GET", re.compile(r"^/ws/public/data/loadStatus/?$"), submit.fmr_load_status),
+    ("GET", re.compile(
+        r"^/(?P<type>[a-z]+)(?:/(?P<agency>[^/]+))?(?:/(?P<id>[^/]+))?"
+        r"(?:/(?P<version>[^/]+))?/?$"), _structure),
+    ("POST", re.compile(r"^/structure(?:/(?P<type>[^/]+))?/?$"), submit.post_structure),
+    ("PUT", re.compile(
+        r"^/structure/(?P<type>[^/]+)/(?P<agency>[^/]+)/(?P<id>[^/]+)/(?P<version>[^/]+)/?$"),
+     submit.put_structure),
+    ("DELETE", re.compile(
+        r"^/structure/(?P<type>[^/]+)/(?P<agency>[^/]+)/(?P<id>[^/]+)/(?P<version>[^/]+)/?$"),
+     submit.delete_structure),
+    ("POST", re.compile(r"^/ws/secure/sdmxapi/rest/?$"), submit.fmr_structure),
+    ("POST", re.compile(r"^/data/(?P<flow>[^/]+)/?$"), submit.post_data),
+    ("POST", re.compile(r"^/ws/public/data/(?P<op>validate|load)/?$"), submit.fmr_data),
+]
+_PUBLIC_WRITES = {submit.fmr_data}  # FMR's validate/load are public by default
+
+
+def create_app(
+    store: RegistryStore, credentials: Credentials | None = None
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """The WSGI application serving ``store``.
+
+    Parameters
+    ----------
+    store
+        Where artefacts and data live.
+    credentials
+        When given, every write (POST/PUT/DELETE) must authenticate with them; reads stay
+        public.
+    """
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        request = Request.from_environ(environ)
+        try:
+            response = _dispatch(request, store, credentials)
+        except HTTPFailure as failure:
+            response = Response.error(failure)
+        except NotFoundError as exc:
+            response = Response.error(HTTPFailure(404, str(exc)))
+        except ToolkitError as exc:
+            response = Response.error(HTTPFailure(400, str(exc)))
+        return response.send(start_response)
+
+    return app
+
+
+def _dispatch(request: Request, store: RegistryStore, credentials: Credentials | None) -> Response:
+    allowed = set()
+    for method, pattern, handler in _ROUTES:
+        m = pattern.match(request.path)
+        if m is None:
+            continue
+        if method != request.method:
+            allowed.add(method)
+            continue
+        if (
+            method != "GET"
+            and handler not in _PUBLIC_WRITES
+            and credentials is not None
+            and not credentials.allows(request.header("Authorization"))
+        ):
+            raise HTTPFailure(
+                401, "Authentication required for writes",
+                {"WWW-Authenticate": 'Basic realm="sdmx-tools registry"'},
+            )
+        return handler(request, store, m)
+    if allowed:
+        raise HTTPFailure(405, f"{request.method} not allowed on {request.path}",
+                          {"Allow": ", ".join(sorted(allowed))})
+    raise HTTPFailure(404, f"No such resource: {request.path}")

@@ -1,0 +1,129 @@
+"""Data messages in the embedded registry: light checks, and filtering by series key.
+
+The registry stores data as sent (SDMX-ML 2.1 or SDMX-CSV 1.0); checking data against its
+structure is ``validate.py``'s job, so only what a store must know is checked here: the
+content is safe, readable, and belongs to the dataflow it is filed under.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from sdmx_tools.errors import StructureError
+from sdmx_tools.registry.artefacts import Key
+from sdmx_tools.registry.xmlsafe import parse, q
+
+if TYPE_CHECKING:
+    from sdmx_tools.registry.store import RegistryStore
+
+__all__ = ["check", "digest", "dimension_ids", "filter_by_key"]
+
+_DATA_ROOTS = {
+    "StructureSpecificData", "GenericData", "StructureSpecificTimeSeriesData",
+    "GenericTimeSeriesData",
+}
+
+
+def digest(content: bytes) -> str:
+    """SHA-256 of the bytes (data are compared byte for byte)."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def check(content: bytes, fmt: str, flow: str) -> str | None:
+    """Why ``content`` cannot be stored as ``fmt`` data of ``flow``; None when it can."""
+    if fmt == "sdmx-csv":
+        return _check_csv(content, flow)
+    if fmt != "sdmx-ml":
+        return f"unknown data format {fmt!r} (expected sdmx-ml or sdmx-csv)"
+    try:
+        root = parse(content, what="data message")
+    except StructureError as exc:
+        return str(exc)
+    name = etree.QName(root).localname
+    if name not in _DATA_ROOTS:
+        return f"not an SDMX-ML 2.1 data message (root element {name})"
+    flow_id = flow.split(":", 1)[1].split("(", 1)[0]
+    for usage in root.iter(q("com", "StructureUsage")):
+        ref = usage.find("Ref")
+        if ref is not None and ref.get("id") not in {None, flow_id}:
+            return f"the message header names dataflow {ref.get('id')!r}, not {flow}"
+    return None
+
+
+def _rows(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def _check_csv(content: bytes, flow: str) -> str | None:
+    try:
+        rows = _rows(content)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        return f"not readable as UTF-8 CSV: {exc}"
+    if not rows or not rows[0] or rows[0][0].strip().upper() != "DATAFLOW":
+        return "not SDMX-CSV 1.0: the first column must be DATAFLOW"
+    for n, row in enumerate(rows[1:], start=2):
+        if row and row[0] != flow:
+            return f"row {n} belongs to dataflow {row[0]!r}, not {flow}"
+    return None
+
+
+def dimension_ids(store: RegistryStore, flow: Key) -> list[str]:
+    """The DSD's dimension ids in key order (the time dimension excluded).
+
+    Raises
+    ------
+    StructureError
+        If the dataflow's DSD is not stored.
+    """
+    for key in store.related([flow], "children"):
+        if key[0] == "DataStructure":
+            xml = store.fragment(key)
+            if xml is None:
+                break
+            dsd = parse(xml, what="stored DSD")
+            dims = list(dsd.iter(q("str", "Dimension")))
+            dims.sort(key=lambda d: int(d.get("position", "0") or 0))
+            return [d.get("id", "") for d in dims]
+    raise StructureError(f"The DSD of dataflow {flow[1]}:{flow[2]}({flow[3]}) is not stored")
+
+
+def _conditions(dims: list[str], key: str) -> dict[str, set[str]]:
+    parts = key.split(".")
+    if len(parts) != len(dims):
+        raise StructureError(
+            f"The key has {len(parts)} parts, the dataflow has {len(dims)} dimensions",
+            key=key, hint="dimensions in order: " + ".".join(dims),
+        )
+    return {d: set(p.split("+")) for d, p in zip(dims, parts, strict=True) if p}
+
+
+def filter_by_key(content: bytes, fmt: str, dims: list[str], key: str) -> bytes:
+    """Keep the series/observations matching an SDMX key (``A.B+C..D``; empty = any)."""
+    cond = _conditions(dims, key)
+    if fmt == "sdmx-csv":
+        rows = _rows(content)
+        header = rows[0]
+        cols = {d: header.index(d) for d in cond if d in header}
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(
+            r for r in rows[1:] if r and all(r[i] in cond[d] for d, i in cols.items())
+        )
+        return out.getvalue().encode("utf-8")
+    root = parse(content, what="data message")
+    for dataset in [e for e in root.iter() if isinstance(e.tag, str)
+                    and etree.QName(e).localname == "DataSet"]:
+        for child in list(dataset):
+            if not isinstance(child.tag, str) or etree.QName(child).localname not in {
+                "Series", "Obs"
+            }:
+                continue
+            if any(child.get(d) is not None and child.get(d) not in v for d, v in cond.items()):
+                dataset.remove(child)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -1,0 +1,150 @@
+"""What the HTTP dialects share: credentials from env vars, an httpx client, error mapping.
+
+Credentials are read from the environment at the last moment and handed to httpx as an
+auth object; they never enter a URL, a message, an outcome or an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from sdmx_tools.errors import RegistryError, StructureError
+from sdmx_tools.registry.messages import parse_submit_structure_response
+from sdmx_tools.registry.outcome import PushOutcome, RegistryTarget, safe_url
+from sdmx_tools.registry.xmlsafe import parse
+
+__all__ = ["RegistryHTTPError", "base_url", "open_client", "send", "structure_outcomes"]
+
+TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+RETRIES = 3  # httpx retries connection failures only, never a request that was sent
+
+
+class RegistryHTTPError(RegistryError):
+    """A registry answered with an HTTP error, or could not be reached.
+
+    Attributes
+    ----------
+    url
+        The request URL (never with credentials).
+    status_code
+        The HTTP status, or None when no answer came.
+    registry_message
+        What the registry said, shortened.
+    """
+
+    def __init__(self, message: str, *, url: str = "", status_code: int | None = None,
+                 registry_message: str = "", hint: str | None = None) -> None:
+        super().__init__(message, file=url or None, hint=hint)
+        self.url = url
+        self.status_code = status_code
+        self.registry_message = registry_message
+
+
+def base_url(target: RegistryTarget) -> str:
+    """The target's base URL without a trailing slash; refuses credentials in the URL."""
+    if not target.url:
+        raise RegistryError(f"A {target.kind} target needs a url")
+    if safe_url(target.url) != target.url:
+        # Do not echo the URL: it holds a secret.
+        raise RegistryError(f"The {target.kind} target URL contains credentials",
+                            hint="name environment variables in username_env/password_env")
+    return target.url.rstrip("/")
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RegistryError(f"Environment variable {name} is not set",
+                            hint="it must hold the registry credential named in the settings")
+    return value
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+def _auth(target: RegistryTarget) -> httpx.Auth | None:
+    if target.token_env:
+        return _Bearer(_env(target.token_env))
+    if target.username_env or target.password_env:
+        if not (target.username_env and target.password_env):
+            raise RegistryError("Basic auth needs both username_env and password_env")
+        return httpx.BasicAuth(_env(target.username_env), _env(target.password_env))
+    return None
+
+
+@contextmanager
+def open_client(target: RegistryTarget) -> Iterator[httpx.Client]:
+    """An httpx client with the target's auth, timeouts and connect retries."""
+    transport = httpx.HTTPTransport(retries=RETRIES)
+    with httpx.Client(auth=_auth(target), timeout=TIMEOUT, transport=transport,
+                      follow_redirects=False) as client:
+        yield client
+
+
+def registry_message(response: httpx.Response) -> str:
+    """The registry's own explanation from an error body (SDMX-ML Error, JSON or text)."""
+    body = response.content
+    text = ""
+    if body.lstrip()[:1] == b"<":
+        try:
+            root = parse(body, what="error message")
+            text = " ".join((t.text or "").strip() for t in root.iter()
+                            if isinstance(t.tag, str) and etree.QName(t).localname == "Text")
+        except StructureError:
+            text = ""
+    if not text:
+        try:
+            text = json.dumps(response.json())
+        except ValueError:
+            text = response.text
+    text = " ".join(text.split())
+    return text[:500] + ("..." if len(text) > 500 else "")
+
+
+def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """One request; transport failures become :class:`RegistryHTTPError`."""
+    try:
+        return client.request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise RegistryHTTPError(
+            f"Cannot reach the registry ({type(exc).__name__})", url=safe_url(url),
+            hint="check the url and that the registry is running",
+        ) from None
+
+
+def fail(response: httpx.Response, what: str) -> RegistryHTTPError:
+    """The error for an unexpected answer."""
+    msg = registry_message(response)
+    hint = "check the credentials' environment variables" if response.status_code in {
+        401, 403} else None
+    return RegistryHTTPError(
+        f"{what} failed: HTTP {response.status_code}: {msg}",
+        url=safe_url(str(response.request.url)), status_code=response.status_code,
+        registry_message=msg, hint=hint,
+    )
+
+
+def structure_outcomes(response: httpx.Response, what: str) -> list[PushOutcome]:
+    """Outcomes from a SubmitStructureResponse; any other answer raises."""
+    if response.status_code in {401, 403, 404, 405} or response.status_code >= 500:
+        raise fail(response, what)
+    try:
+        outcomes = parse_submit_structure_response(response.content)
+    except StructureError:
+        raise fail(response, what) from None
+    if response.is_error and all(o.status != "failed" for o in outcomes):
+        raise fail(response, what)
+    return outcomes

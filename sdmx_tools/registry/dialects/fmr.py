@@ -1,0 +1,88 @@
+"""Push to a Fusion Metadata Registry (or anything speaking its submission dialect).
+
+Structures: ``POST {base}/ws/secure/sdmxapi/rest`` with an ``Action`` header and the
+SDMX-ML body; FMR answers a ``SubmitStructureResponse`` (200 success, 400 refused).
+Data: ``POST /ws/public/data/validate`` (multipart ``uploadFile``, ``Structure: <URN>``,
+``Data-Format`` for CSV) for the JSON report, then ``POST /ws/public/data/load`` and poll
+``/ws/public/data/loadStatus?uid=`` until the load is complete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sdmx_tools.registry.artefacts import urn
+from sdmx_tools.registry.dialects._http import base_url, fail, open_client, send, structure_outcomes
+from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget, parse_flow_ref
+
+__all__ = ["push"]
+
+POLL_SECONDS = 120.0
+
+
+def push(
+    target: RegistryTarget, structure: Path | None, data: Sequence[DataFile], *,
+    action: str = "Replace",
+) -> list[PushOutcome]:
+    """Submit the structure message (``action``: Append, Replace, Merge...), then data."""
+    base = base_url(target)
+    outcomes: list[PushOutcome] = []
+    with open_client(target) as client:
+        if structure is not None:
+            response = send(client, "POST", f"{base}/ws/secure/sdmxapi/rest",
+                            content=Path(structure).read_bytes(),
+                            headers={"Action": action, "Content-Type": "application/xml"})
+            outcomes += structure_outcomes(response, "Structure submission")
+        for df in data:
+            outcomes.append(_push_data(client, base, df))
+    return outcomes
+
+
+def _errors(report: dict[str, Any]) -> list[str]:
+    found = []
+    for ds in report.get("Datasets") or []:
+        found += [str(e) for e in ds.get("Errors") or ds.get("ValidationReport") or []]
+    if report.get("Errors") is True and not found:
+        found.append("the registry reported errors")
+    return found
+
+
+def _push_data(client: httpx.Client, base: str, df: DataFile) -> PushOutcome:
+    name = Path(df.path).name
+    item = f"{name} -> {df.dataflow} [{df.format}]"
+    headers = {"Structure": urn(("Dataflow", *parse_flow_ref(df.dataflow)))}
+    if df.format == "sdmx-csv":
+        headers["Data-Format"] = "csv;delimiter=comma"
+    files = {"uploadFile": (name, Path(df.path).read_bytes())}
+    response = send(client, "POST", f"{base}/ws/public/data/validate", files=files,
+                    headers=headers)
+    if response.status_code != 200:
+        raise fail(response, f"Validation of {name}")
+    problems = _errors(response.json())
+    if problems:
+        return PushOutcome(item, "failed", "; ".join(problems)[:1000], "invalid")
+    response = send(client, "POST", f"{base}/ws/public/data/load", files=files, headers=headers)
+    if response.status_code != 200:
+        raise fail(response, f"Load of {name}")
+    uid = response.json().get("uid", "")
+    deadline = time.monotonic() + POLL_SECONDS
+    while True:
+        status = send(client, "GET", f"{base}/ws/public/data/loadStatus", params={"uid": uid})
+        if status.status_code != 200:
+            raise fail(status, f"Load status of {name}")
+        report = status.json()
+        if report.get("Status") == "Complete" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if report.get("Status") != "Complete":
+        return PushOutcome(item, "failed", f"load not complete after {POLL_SECONDS:.0f} s "
+                           f"(uid {uid})", "timeout")
+    problems = _errors(report)
+    if problems:
+        return PushOutcome(item, "failed", "; ".join(problems)[:1000], "invalid")
+    return PushOutcome(item, "loaded", f"uid {uid}")

@@ -1,0 +1,120 @@
+"""Fixtures for the registry tests: loopback-only network, specimens, running servers."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sdmx_tools.registry import make_server
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SDG_DSD = SHARED_DATA / "sdmx" / "SDG_DSD_1.4.xml"
+
+
+def _loopback(address: object) -> bool:
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX paths and the like never leave the machine
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """Fail loudly on any connection that is not to 127.0.0.0/8 or ::1."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guard(address: object) -> None:
+        if not _loopback(address):
+            raise AssertionError(f"test tried a non-loopback connection to {address!r}")
+
+    def connect(self: socket.socket, address: object) -> None:
+        guard(address)
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        guard(address)
+        return real_connect_ex(self, address)  # type: ignore[arg-type]
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def sdg_dsd() -> Path:
+    """The global SDG DSD specimen (skips when ../shared/data is absent)."""
+    if not SDG_DSD.is_file():
+        pytest.skip(f"shared specimen missing: {SDG_DSD}")
+    return SDG_DSD
+
+
+@pytest.fixture
+def server_url(tmp_path: Path) -> Iterator[str]:
+    """An embedded registry served on a thread (fast); yields its base URL."""
+    server = make_server(tmp_path / "thread.sqlite", "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host!s}:{port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def wait_ready(url: str, timeout: float = 10.0) -> None:
+    """Poll ``url`` until it answers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """The registry as a real separate process on a free port, with write credentials."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), REG_USER="pusher",
+               REG_PASSWORD="s3cret-Pa55")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sdmx_tools.registry.server", "--database",
+         str(tmp_path / "proc.sqlite"), "--port", "0", "--username-env", "REG_USER",
+         "--password-env", "REG_PASSWORD"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.stderr else "")
+        url = line.strip().rsplit(" ", 1)[-1].rstrip("/")
+        wait_ready(url + "/")
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

@@ -1,0 +1,77 @@
+"""Tiny SDMX specimens generated in code: one codelist, concept scheme, DSD and dataflow."""
+
+from __future__ import annotations
+
+import sdmx
+from sdmx.model import common, v21
+
+AGENCY = "MX_TEST"
+FLOW = f"{AGENCY}:DF_TEST(1.0)"
+
+
+def structures(*, final: bool = True, sex_name: str = "Sex") -> sdmx.message.StructureMessage:
+    """A Structure message: CL_SEX, CS_TEST, DSD_TEST (SEX, TIME_PERIOD), DF_TEST."""
+    agency = common.Agency(id=AGENCY)
+
+    def maint(cls, id_, name, **kw):  # the writer fills in no defaults (SDMX_NOTES.md)
+        return cls(id=id_, name=name, version="1.0", maintainer=agency, is_final=final,
+                   is_external_reference=False, **kw)
+
+    cl = maint(common.Codelist, "CL_SEX", sex_name)
+    for cid, cname in (("F", "Female"), ("M", "Male"), ("_T", "Total")):
+        cl.append(common.Code(id=cid, name=cname))
+    cs = maint(common.ConceptScheme, "CS_TEST", "Test concepts")
+    for cid in ("SEX", "TIME_PERIOD", "OBS_VALUE", "UNIT_MULT"):
+        cs.append(common.Concept(id=cid, name=cid.title()))
+    dsd = maint(v21.DataStructureDefinition, "DSD_TEST", "Test DSD")
+    dsd.dimensions.id = "DimensionDescriptor"
+    dsd.attributes.id = "AttributeDescriptor"
+    dsd.measures.id = "MeasureDescriptor"
+    dsd.dimensions.append(common.Dimension(
+        id="SEX", concept_identity=cs["SEX"],
+        local_representation=common.Representation(enumerated=cl), order=1))
+    dsd.dimensions.append(common.TimeDimension(
+        id="TIME_PERIOD", concept_identity=cs["TIME_PERIOD"], order=2,
+        local_representation=common.Representation(
+            non_enumerated=[common.Facet(value_type=common.FacetValueType.observationalTimePeriod)]
+        )))
+    dsd.measures.append(v21.PrimaryMeasure(id="OBS_VALUE", concept_identity=cs["OBS_VALUE"]))
+    dsd.attributes.append(v21.DataAttribute(
+        id="UNIT_MULT", concept_identity=cs["UNIT_MULT"],
+        usage_status=common.UsageStatus.conditional,
+        related_to=v21.PrimaryMeasureRelationship()))
+    df = maint(v21.DataflowDefinition, "DF_TEST", "Test flow", structure=dsd)
+    msg = sdmx.message.StructureMessage()
+    for obj in (cl, cs, dsd, df):
+        msg.add(obj)
+    return msg
+
+
+def structure_xml(**kw) -> bytes:
+    """The Structure message as SDMX-ML 2.1 bytes."""
+    return sdmx.to_xml(structures(**kw))
+
+
+def csv_data() -> bytes:
+    """A tiny SDMX-CSV 1.0 data file for DF_TEST."""
+    rows = ["DATAFLOW,SEX,TIME_PERIOD,OBS_VALUE"]
+    rows += [f"{FLOW},{sex},{year},{value}" for sex, year, value in (
+        ("F", 2020, 10.5), ("M", 2020, 9.5), ("_T", 2020, 20.0), ("F", 2021, 11.0))]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def ml_data() -> bytes:
+    """A tiny SDMX-ML 2.1 structure-specific data message for DF_TEST (written by sdmx1)."""
+    msg = structures()
+    dsd = msg.structure["DSD_TEST"]
+    df = msg.dataflow["DF_TEST"]
+    obs = []
+    for sex, year, value in (("F", "2020", 10.5), ("M", "2020", 9.5)):
+        key = dsd.make_key(common.Key, {"SEX": sex, "TIME_PERIOD": year})
+        obs.append(v21.Observation(dimension=key, value=value,
+                                   value_for=dsd.measures.get("OBS_VALUE")))
+    ds = v21.StructureSpecificDataSet(structured_by=dsd, described_by=df, obs=obs)
+    data = sdmx.message.DataMessage(dataflow=df, observation_dimension=dsd.dimensions.get(
+        "TIME_PERIOD"))
+    data.data.append(ds)
+    return sdmx.to_xml(data)

