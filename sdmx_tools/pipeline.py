@@ -190,7 +190,7 @@ def sdmx_frame(computed: list[Computed], harmonised: list[Harmonised]) -> pd.Dat
         out["SOURCE_DETAIL"] = "; ".join(f"{s} sha256:{sha[s]}" for s in c.sources)
         parts.append(out)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=[*DIMENSIONS, "TIME_PERIOD", "OBS_VALUE"])
+        columns=[*DIMENSIONS, "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS"])
 
 
 def _write_diagnostics(paths: OutputPaths, harmonised: list[Harmonised], report: Report
@@ -211,7 +211,8 @@ def _write_tables(paths: OutputPaths, computed: list[Computed], areas: Any) -> N
         f.insert(1, "SERIES", c.definition.series)
         f["area_name"] = f["REF_AREA"].map(areas.name)
         frames.append(f)
-    table = pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["indicator", "SERIES", "REF_AREA", "TIME_PERIOD", "OBS_VALUE"])
     with atomic_write(paths.indicators_csv) as fh:
         table.to_csv(fh, index=False, lineterminator="\n", float_format="%.15g")
 

@@ -153,8 +153,8 @@ def _fill_dsd(dsd: v21.DataStructureDefinition, cs: common.ConceptScheme,
                 related_to=related))
 
 
-def _synthetic_annotation() -> common.Annotation:
-    return common.Annotation(
+def _synthetic_annotation() -> v21.Annotation:
+    return v21.Annotation(
         id="SYNTHETIC", type="NOTE",
         text=common.InternationalString({
             "en": "Synthetic demonstration data: not official statistics.",

@@ -1,10 +1,8 @@
-"""Fixtures for the registry tests: loopback-only network, specimens, running servers."""
+"""Fixtures for the registry tests: specimens and running servers."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,43 +18,6 @@ from sdmx_tools.registry import make_server
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 SDG_DSD = SHARED_DATA / "sdmx" / "SDG_DSD_1.4.xml"
-
-
-def _loopback(address: object) -> bool:
-    if not isinstance(address, tuple):
-        return True  # AF_UNIX paths and the like never leave the machine
-    host = str(address[0])
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _loopback_only() -> Iterator[None]:
-    """Fail loudly on any connection that is not to 127.0.0.0/8 or ::1."""
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-
-    def guard(address: object) -> None:
-        if not _loopback(address):
-            raise AssertionError(f"test tried a non-loopback connection to {address!r}")
-
-    def connect(self: socket.socket, address: object) -> None:
-        guard(address)
-        return real_connect(self, address)  # type: ignore[arg-type]
-
-    def connect_ex(self: socket.socket, address: object) -> int:
-        guard(address)
-        return real_connect_ex(self, address)  # type: ignore[arg-type]
-
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
-    yield
-    socket.socket.connect = real_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture

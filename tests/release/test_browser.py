@@ -13,13 +13,9 @@ import pytest
 
 from sdmx_tools.release import Release, render_site
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOT = Path("/tmp/release_shot.png")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -44,21 +40,12 @@ def site_url(release: Release, tmp_path: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def test_site_in_chromium(site_url: str) -> None:
+def test_site_in_chromium(site_url: str, chromium_launch: dict[str, object]) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     requests: list[str] = []
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = pw.chromium.launch(**chromium_launch)  # type: ignore[arg-type]
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("request", lambda req: requests.append(req.url))

