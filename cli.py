@@ -9,7 +9,6 @@ exit 2.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import sys
 from collections.abc import Callable

@@ -125,7 +125,7 @@ def _with_denominator(frame: pd.DataFrame, den: pd.DataFrame | None, term: Term 
     # astype(str) on both sides: pandas 3 refuses to match object and string keys.
     left = frame[_KEY].assign(_y=frame["TIME_PERIOD"].str[:4].astype(int), _i=frame.index,
                               REF_AREA=frame["REF_AREA"].astype(str))
-    right = den[_KEY + ["value"]].assign(_y=den["TIME_PERIOD"].str[:4].astype(int),
+    right = den[[*_KEY, "value"]].assign(_y=den["TIME_PERIOD"].str[:4].astype(int),
                                          REF_AREA=den["REF_AREA"].astype(str))
     merged = pd.merge_asof(left.sort_values("_y"), right.sort_values("_y")[["REF_AREA", "_y",
                                                                            "value"]],
@@ -244,7 +244,8 @@ def _check(table: pd.DataFrame, defn: IndicatorDef) -> list[Finding]:
     if defn.range is not None:
         lo, hi = defn.range
         add(table["OBS_VALUE"].notna() & ~table["OBS_VALUE"].between(lo, hi),
-            "value-out-of-range", Severity.ERROR, f"value outside the declared range [{lo:g}, {hi:g}]",
+            "value-out-of-range", Severity.ERROR,
+            f"value outside the declared range [{lo:g}, {hi:g}]",
             "check the numerator and denominator units and sources")
     add(table["denominator"].eq(0), "zero-denominator", Severity.WARNING,
         "denominator is zero: no rate computed", "check the denominator source for this area")

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Literal, overload
+from typing import Any
 
 __all__ = ["atomic_dir", "atomic_write"]
 
@@ -20,28 +20,27 @@ def _umask() -> int:
     return mask
 
 
-@overload
-def atomic_write(path: Path, mode: Literal["w"] = "w", encoding: str = ...) -> contextlib.AbstractContextManager[IO[str]]: ...
-@overload
-def atomic_write(path: Path, mode: Literal["wb"], encoding: str = ...) -> contextlib.AbstractContextManager[IO[bytes]]: ...
-
-
-@contextlib.contextmanager  # type: ignore[misc]
-def atomic_write(path: Path, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:  # type: ignore[type-arg]
+@contextlib.contextmanager
+def atomic_write(path: Path, mode: str = "w", encoding: str = "utf-8") -> Iterator[Any]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success.
 
-    On any exception the temporary file is removed and ``path`` is left as it was.
+    ``mode`` is ``"w"`` (text, ``newline=""``) or ``"wb"``. On any exception the temporary
+    file is removed and ``path`` is left as it was.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": encoding, "newline": ""})) as fh:
+        binary = "b" in mode
+        with tmp.open(mode, encoding=None if binary else encoding,
+                      newline=None if binary else "") as fh:
             yield fh
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        tmp.chmod(0o666 & ~_umask())
+        tmp.replace(path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

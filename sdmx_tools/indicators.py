@@ -104,7 +104,7 @@ def load_indicator(path: Path) -> IndicatorDef:
         decimals=get(t, "decimals", int, 2, file=path),
         range=(float(rng[0]), float(rng[1])) if rng else None,
         disaggregations=tuple(get(t, "disaggregations", list, [], file=path)),
-        incomplete=incomplete,  # type: ignore[arg-type]
+        incomplete=incomplete,
         metadata={lang: {str(k): str(v) for k, v in sec.items()}
                   for lang, sec in get(t, "metadata", dict, {}, file=path).items()},
         file=path,
@@ -119,7 +119,7 @@ def _term(t: dict[str, object], path: Path, section: str) -> Term:
     if period not in ("same", "latest"):
         raise SpecError(f"{section}.period must be 'same' or 'latest'", file=path, value=period)
     return Term(measure=get(t, "measure", str, file=path, section=section), unit=unit,
-                period=period)  # type: ignore[arg-type]
+                period=period)
 
 
 def require_measures(definition: IndicatorDef, available: set[str]) -> None:

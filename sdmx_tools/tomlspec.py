@@ -43,7 +43,7 @@ def check_keys(table: Mapping[str, Any], allowed: Iterable[str], *, file: Path |
 
 def get(table: Mapping[str, Any], key: str, kind: type[T] | tuple[type, ...], default: Any = ...,
         *, file: Path | str, section: str = "") -> Any:
-    """Typed lookup: ``table[key]`` checked to be of ``kind``; missing without default is an error."""
+    """Typed lookup: ``table[key]`` checked against ``kind``; missing without default: error."""
     name = f"{section}.{key}" if section else key
     if key not in table:
         if default is ...:

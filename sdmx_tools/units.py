@@ -35,7 +35,7 @@ million_MXN = 1000000 * MXN = millones_de_pesos
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The toolkit's shared pint registry (built once)."""
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry = pint.UnitRegistry()
     for line in _DEFINITIONS.strip().splitlines():
         ureg.define(line)
     return ureg

@@ -156,7 +156,7 @@ def _registry(table: dict[str, object], root: Path, output: Path, config: Path) 
         raise SpecError(f"registry.url is required for kind {kind!r}", file=config)
     database = get(table, "database", str, None, file=config, section="registry")
     return RegistryTarget(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         url=url,
         database=(inside(root, database, file=config, key="registry.database") if database
                   else output / "registry.sqlite"),

@@ -103,7 +103,7 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
         cells = stripped[rule.column]
         hit = cells.isin(rule.equals)
         if rule.matches:
-            hit |= cells.str.match(rule.pattern())  # type: ignore[arg-type]
+            hit |= cells.str.match(rule.pattern())
         excluded[hit & excluded.isna()] = rule.reason
 
     active = excluded.isna()

@@ -250,7 +250,7 @@ def _layout(t: dict[str, Any], f: Path) -> LayoutSpec:
     columns = tuple(get(t, "columns", list, [], file=f, section="layout"))
     if kind == "wide" and not columns:
         raise SpecError("a wide layout needs layout.columns (the columns to melt)", file=f)
-    return LayoutSpec(kind=kind, columns=columns,  # type: ignore[arg-type]
+    return LayoutSpec(kind=kind, columns=columns,
                       names_to=get(t, "names_to", str, "month", file=f, section="layout"))
 
 
@@ -278,7 +278,7 @@ def _period(t: dict[str, Any], f: Path) -> PeriodSpec:
                         hint=f"one of {', '.join(_PERIOD_FORMATS)}")
     spec = PeriodSpec(column=get(t, "column", str, None, file=f, section="period"),
                       value=get(t, "value", (str, int), None, file=f, section="period"),
-                      format=fmt)  # type: ignore[arg-type]
+                      format=fmt)
     if (spec.column is None) == (spec.value is None):
         raise SpecError("[period] needs exactly one of 'column' or 'value'", file=f)
     if spec.value is not None:

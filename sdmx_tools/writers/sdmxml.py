@@ -13,8 +13,8 @@ validate it; generic data validates against them as they are, and every SDMX rea
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
