@@ -63,19 +63,29 @@ def write_data_xml(frame: pd.DataFrame, path: Path, *, agency: str, dataflow_id:
         with xf.element(f"{{{MES}}}GenericData", nsmap=_NS):
             xf.write(_header(now, agency, dataflow_id, version, synthetic))
             with xf.element(f"{{{MES}}}DataSet", {"structureRef": "STR1", "action": "Replace"}):
-                for key, group in frame.groupby(list(DIMENSIONS), sort=False):
-                    first = group.iloc[0]
-                    series = etree.Element(f"{{{GEN}}}Series", nsmap=_NS)
-                    _values(etree.SubElement(series, f"{{{GEN}}}SeriesKey"),
-                            zip(DIMENSIONS, key, strict=True))
-                    _attributes(series, ((a, first[a]) for a in series_attrs))
-                    for rec in group[["TIME_PERIOD", "OBS_VALUE", *obs_attrs]].itertuples(
-                            index=False):
-                        obs = etree.SubElement(series, f"{{{GEN}}}Obs")
-                        etree.SubElement(obs, f"{{{GEN}}}ObsDimension", value=str(rec[0]))
-                        etree.SubElement(obs, f"{{{GEN}}}ObsValue", value=_number(rec[1]))
-                        _attributes(obs, zip(obs_attrs, rec[2:], strict=True))
-                        count += 1
+                # Plain tuples in key order: one pass, a new series whenever the key changes
+                # (pandas groupby costs ~0.5 ms per group, too much for many short series).
+                columns = [*DIMENSIONS, *series_attrs, "TIME_PERIOD", "OBS_VALUE", *obs_attrs]
+                n_dims, n_series = len(DIMENSIONS), len(DIMENSIONS) + len(series_attrs)
+                series: etree._Element | None = None
+                current: tuple[object, ...] | None = None
+                for rec in frame[columns].itertuples(index=False, name=None):
+                    key = rec[:n_dims]
+                    if key != current:
+                        if series is not None:
+                            xf.write(series)
+                        current = key
+                        series = etree.Element(f"{{{GEN}}}Series", nsmap=_NS)
+                        _values(etree.SubElement(series, f"{{{GEN}}}SeriesKey"),
+                                zip(DIMENSIONS, key, strict=True))
+                        _attributes(series, zip(series_attrs, rec[n_dims:n_series],
+                                                strict=True))
+                    obs = etree.SubElement(series, f"{{{GEN}}}Obs")
+                    etree.SubElement(obs, f"{{{GEN}}}ObsDimension", value=str(rec[n_series]))
+                    etree.SubElement(obs, f"{{{GEN}}}ObsValue", value=_number(rec[n_series + 1]))
+                    _attributes(obs, zip(obs_attrs, rec[n_series + 2:], strict=True))
+                    count += 1
+                if series is not None:
                     xf.write(series)
     return count
 
