@@ -269,6 +269,39 @@ def codelists_export(codelist_id: str, fmt: str, output: Path | None, agency: st
         _say(f"wrote {output}")
 
 
+@codelists.command("match")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name-column", default=None, help="Column with municipality names.")
+@click.option("--state-column", default=None, help="Column with the state (code or name).")
+@click.option("--code-column", default=None, help="Column with area codes in any form.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV to write: the input columns plus the match columns.")
+@click.option("--allow-review", is_flag=True, help="Exit 0 even when rows need review.")
+@workspace_option
+@_fail_cleanly
+def codelists_match(file: Path, name_column: str | None, state_column: str | None,
+                    code_column: str | None, output: Path, allow_review: bool,
+                    workspace: Path | None) -> None:
+    """Match FILE's place names or codes to INEGI area codes; doubtful rows go to review."""
+    from sdmx_tools.fsutil import atomic_write
+    from sdmx_tools.matching import match_file
+    from sdmx_tools.territory import load_areas
+
+    if not (name_column or code_column):
+        raise click.UsageError("give --name-column or --code-column")
+    dirs = _load(workspace).overrides("codelists") if workspace is not None else []
+    result = match_file(file, load_areas(dirs), name_column=name_column,
+                        state_column=state_column, code_column=code_column)
+    with atomic_write(output) as fh:
+        result.to_csv(fh, index=False, lineterminator="\n")
+    counts = result["match_status"].value_counts().to_dict()
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    pending = len(result) - counts.get("matched", 0)
+    if pending and not allow_review:
+        raise ToolkitError(f"{pending} row(s) need review", file=output,
+                           hint="see match_status and candidates; --allow-review to accept")
+
+
 def _csv_cell(value: str) -> str:
     return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\n') else value
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from sdmx_tools.codelists import load_codelists
 from sdmx_tools.errors import WorkspaceError
 from sdmx_tools.indicators import load_indicators
 from sdmx_tools.pipeline import OutputPaths
@@ -49,6 +50,7 @@ def build_release(ws: Workspace) -> Release:
                         keep_default_na=False, na_values=[""])
     table["COMMENT_OBS"] = table["COMMENT_OBS"].fillna("")
     definitions = load_indicators(ws.bundled_and_overrides("indicators"))
+    units = load_codelists(ws.overrides("codelists"))["CL_UNIT_MEASURE"]
     notes = {i["id"]: i for i in manifest["indicators"]}
     pages = []
     for ident, info in notes.items():
@@ -57,7 +59,8 @@ def build_release(ws: Workspace) -> Release:
                    for f in info["findings"] if f["severity"] != "info"]
         pages.append(IndicatorPage(
             id=d.id, series=d.series, goal=d.goal, target=d.target, names=d.names,
-            unit_labels=_unit_labels(d.unit_measure), metadata=d.metadata,
+            unit_labels={lang: units[d.unit_measure].name(lang).lower() for lang in ("es", "en")},
+            metadata=d.metadata,
             observations=table[table["indicator"] == ident][_PAGE_COLUMNS].reset_index(
                 drop=True),
             sources=info["sources"], quality_notes={lang: quality for lang in ws.languages}))
@@ -77,14 +80,3 @@ def release_site(ws: Workspace, out: Path | None = None) -> list[Path]:
     """Render the release site (default: ``<output>/site``); returns the pages written."""
     target = out or OutputPaths(ws.output).site
     return render_site(build_release(ws), target, ws.overrides("templates"))
-
-
-_UNIT_LABELS = {
-    "PER_100000_POP": {"es": "por 100 000 habitantes", "en": "per 100,000 population"},
-    "PT": {"es": "%", "en": "%"},
-    "NUMBER": {"es": "número", "en": "number"},
-}
-
-
-def _unit_labels(code: str) -> dict[str, str]:
-    return _UNIT_LABELS.get(code, {"es": code, "en": code})

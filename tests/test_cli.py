@@ -156,3 +156,22 @@ def test_validate_command(demo_run) -> None:  # type: ignore[no-untyped-def]
     result = run("validate", "-w", str(demo_run.workspace))
     assert result.exit_code == 0, result.output
     assert result.stdout.count("valid") == 2
+
+
+def test_codelists_match_sends_doubtful_names_to_review(tmp_path: Path) -> None:
+    src = tmp_path / "names.csv"
+    src.write_text("municipio,estado\nGUSTAVO A MADERO,CDMX\nBenito Juárez,\n"
+                   "Solidaridad,Quintana Roo\n", encoding="utf-8")
+    out = tmp_path / "matched.csv"
+    args = ["codelists", "match", str(src), "--name-column", "municipio",
+            "--state-column", "estado", "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "1 row(s) need review" in result.stderr
+    import pandas as pd
+
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(table["ref_area"]) == ["09005", "", "23008"]
+    assert list(table["match_method"]) == ["exact", "", "alias"]
+    assert list(table["match_status"]) == ["matched", "review", "matched"]
+    assert "09014" in table["candidates"][1] and "23005" in table["candidates"][1]
+    assert CliRunner().invoke(main, [*args, "--allow-review"]).exit_code == 0
