@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
+from rapidfuzz import distance, fuzz, process
 
 from sdmx_tools.codelists import Codelist, fold, load_codelists
 from sdmx_tools.errors import TerritoryError
@@ -365,7 +365,7 @@ class AreaCodelist:
         self,
         codelist: Codelist,
         *,
-        threshold: float = 90.0,
+        threshold: float = 93.0,
         margin: float = 5.0,
         review_floor: float = 75.0,
     ) -> None:
@@ -640,16 +640,24 @@ class AreaCodelist:
         return self._fuzzy(key, state)
 
     def _fuzzy(self, key: str, state: str | None) -> AreaMatch:
-        # token_sort_ratio decides automatic matches: it punishes missing words, so
-        # "Cintalapa" never silently becomes "Cintalapa de Figueroa". WRatio, which
-        # forgives a missing tail, only helps put such names in front of a reviewer.
-        strict = self._scores(key, state, fuzz.token_sort_ratio)
+        # An order-preserving ratio on the name without spaces decides automatic matches:
+        # it punishes missing words ("Cintalapa" never silently becomes "Cintalapa de
+        # Figueroa"), shrugs off a split or merged word ("Magdalen aPeñasco"), and, unlike
+        # token_sort_ratio, does not reorder words when a typo hits a first letter
+        # ("Santiago netepec" is Tetepec, not Niltepec). WRatio, which forgives a missing
+        # tail, only helps put such names in front of a reviewer.
+        strict = self._scores(key, state, fuzz.ratio, processor=_compact)
         ranked = sorted(strict.items(), key=lambda item: (-item[1], item[0]))
         top = ranked[0][1] if ranked else 0.0
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         elsewhere = sorted(self._index[""].get(key, {}))
+        # One wrong letter weighs more in a short name: "el Alto" is not "El Salto"; and an
+        # extra or missing word is not a typo: "La Tlatlauquitepec" is not "Tlatlauquitepec".
+        long_enough = len(_compact(key)) >= _MIN_FUZZY_LENGTH
+        same_words = bool(ranked) and len(key.split()) in self._word_counts(ranked[0][0])
         if state and top >= self.threshold and top - runner_up >= self.margin \
-                and not elsewhere:
+                and not elsewhere and long_enough and same_words \
+                and self._agrees(key, state, ranked[0][0]):
             candidates = [(c, self.name(c), round(s, 1)) for c, s in ranked[:3]]
             return AreaMatch(ranked[0][0], "fuzzy", round(top, 1), "matched", candidates)
         loose = self._scores(key, state, fuzz.WRatio)
@@ -668,20 +676,54 @@ class AreaCodelist:
             note = f"the name of {', '.join(elsewhere[:3])} in another state"
         elif top < self.threshold:
             note = f"closest name scores {top:.0f} < {self.threshold:.0f}"
+        elif not long_enough:
+            note = f"name too short for an automatic fuzzy match ({len(_compact(key))} letters)"
+        elif not same_words:
+            note = "a word more or less than the closest name"
         else:
             note = "several similar names"
         return AreaMatch(None, None, round(best, 1), "review", candidates, note=note)
 
-    def _scores(self, key: str, state: str | None, scorer: Any) -> dict[str, float]:
+    def _agrees(self, key: str, state: str, code: str) -> bool:
+        """A second metric, which counts a transposition as one edit, picks the same code.
+
+        Indel ratio sees "aZcatlán" closer to "Acatlán" than to "Zacatlán"; optimal string
+        alignment sees a tie. Two metrics agreeing, by the same margin, is the bar for
+        letting a fuzzy match into the data.
+        """
+        scores = self._scores(key, state, _osa, processor=_compact)
+        ranked = sorted(scores.values(), reverse=True)
+        runner_up = ranked[1] if len(ranked) > 1 else 0.0
+        return max(scores, key=lambda c: scores[c], default=None) == code and \
+            ranked[0] - runner_up >= self.margin
+
+    def _word_counts(self, code: str) -> set[int]:
+        """Word counts of a code's official name, with and without its honorific."""
+        key = normalise_name(self.name(code))
+        return {len(key.split()), len(strip_honorific(key).split())}
+
+    def _scores(self, key: str, state: str | None, scorer: Any,
+                processor: Any = None) -> dict[str, float]:
         """Best score per code of the names (and aliases) in scope."""
         choices, codes = self._choices.get(state or "", ([], []))
         best: dict[str, float] = {}
         for query in dict.fromkeys([key, strip_honorific(key)]):
             for _, score, index in process.extract(query, choices, scorer=scorer, limit=None,
-                                                   score_cutoff=50):
+                                                   score_cutoff=50, processor=processor):
                 code = codes[index]
                 best[code] = max(best.get(code, 0.0), float(score))
         return best
+
+
+_MIN_FUZZY_LENGTH = 8
+
+
+def _osa(a: str, b: str, **kwargs: Any) -> float:
+    return 100.0 * distance.OSA.normalized_similarity(a, b)
+
+
+def _compact(text: str) -> str:
+    return text.replace(" ", "")
 
 
 def _level_from_id(code: str) -> str:
