@@ -269,6 +269,23 @@ def codelists_export(codelist_id: str, fmt: str, output: Path | None, agency: st
         _say(f"wrote {output}")
 
 
+@codelists.command("import-ageeml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+@_fail_cleanly
+def codelists_import_ageeml(file: Path, workspace: Path | None) -> None:
+    """Refresh CL_AREA_MX from INEGI's AGEEML catalogue FILE into the workspace's codelists/."""
+    from sdmx_tools.areabuild import import_ageeml
+    from sdmx_tools.territory import load_areas
+
+    ws = _load(workspace)
+    target = import_ageeml(file, ws.root / "codelists")
+    areas = load_areas([ws.root / "codelists"])
+    click.echo(str(target))
+    _say(f"{len(areas.municipalities())} municipalities; the workspace now overrides the "
+         "bundled area codelist")
+
+
 @codelists.command("match")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name-column", default=None, help="Column with municipality names.")

@@ -21,7 +21,8 @@ def main() -> None:
     print(f"precision {result.precision:.4f}  recall {result.recall:.4f}")
 
     rng = random.Random(1)
-    distinct = [(c.name, c.state) for c in cases]
+    distinct = list(dict.fromkeys((c.name, c.state) for c in corrupted_names(areas, 6000, 9)))
+    distinct = distinct[:5000]
     rows = [distinct[rng.randrange(len(distinct))] for _ in range(1_000_000)]
     names, states = [r[0] for r in rows], [r[1] for r in rows]
     fresh = AreaCodelist(areas.codelist)  # no warm cache from the evaluation above

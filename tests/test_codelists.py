@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import pickle
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -155,14 +153,10 @@ def test_municipal_codes_agree_with_inegi_catalogue(area: Codelist) -> None:
 
 
 def _script() -> ModuleType:
-    pytest.importorskip("mcp_inegi", reason="mcp-inegi (dev dependency) is not installed")
-    path = ROOT / "scripts" / "build_area_codelist.py"
-    spec = importlib.util.spec_from_file_location("build_area_codelist", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("build_area_codelist", module)
-    spec.loader.exec_module(module)
-    return module
+    pytest.importorskip("mcp_inegi", reason="mcp-inegi (test dependency) is not installed")
+    from sdmx_tools import areabuild
+
+    return areabuild
 
 
 def test_committed_area_codelist_is_what_the_script_generates() -> None:
@@ -199,8 +193,48 @@ def test_ageeml_file_gives_the_same_codelist(tmp_path: Path, area: Codelist) -> 
                                                      ).read_bytes()
     assert "INEGI AGEEML catalogue file AGEEML.txt" in (out / "catalogue.toml").read_text()
     ageeml.write_text("\n".join(lines[:-1]), encoding="utf-8")  # one municipality short
-    with pytest.raises(SystemExit, match="expected 2478"):
+    with pytest.raises(CodelistError, match="expected 2478"):
         script.main(["--ageeml", str(ageeml), "--out", str(out)])
+
+
+def test_import_ageeml_into_a_workspace_overrides_the_bundled_areas(tmp_path: Path,
+                                                                    area: Codelist) -> None:
+    # A newer INEGI catalogue: one municipality renamed, one created. The CLI writes the
+    # workspace's codelists/ and matching then uses it.
+    from click.testing import CliRunner
+
+    from sdmx_tools.cli import main
+    from sdmx_tools.territory import load_areas
+
+    municipal = [c for c in area if c.extra["level"] == "municipality"]
+    lines = ["CVE_ENT\tNOM_ENT\tCVE_MUN\tNOM_MUN"]
+    for c in municipal:
+        name = "Nuevo Nombre" if c.id == "01002" else c.name("es")
+        lines.append(f"{c.id[:2]}\t{area[c.id[:2]].name('es')}\t{c.id[2:]}\t{name}")
+    lines.append("01\tAguascalientes\t012\tMunicipio Nuevo")
+    ageeml = tmp_path / "AGEEML.txt"
+    ageeml.write_bytes(("\r\n".join(lines) + "\r\n").encode("iso-8859-1"))
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "ws")]).exit_code == 0
+    result = CliRunner().invoke(main, ["codelists", "import-ageeml", str(ageeml),
+                                       "-w", str(tmp_path / "ws")])
+    assert result.exit_code == 0, result.output
+    areas = load_areas([tmp_path / "ws" / "codelists"])
+    assert areas.name("01002") == "Nuevo Nombre"
+    assert "01012" in areas and not areas.is_census2020("01012")
+    assert areas.is_census2020("01001") and not areas.is_census2020("02007")
+    assert areas.match_name("Municipio Nuevo", "01").code == "01012"
+
+    bad = tmp_path / "bad.txt"
+    bad.write_text("a\tb\n1\t2\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["codelists", "import-ageeml", str(bad),
+                                       "-w", str(tmp_path / "ws")])
+    assert result.exit_code == 1 and "bad.txt:1" in result.stderr
+
+    # A truncated catalogue must not silently drop municipalities.
+    ageeml.write_text("\n".join(lines[:-2]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["codelists", "import-ageeml", str(ageeml),
+                                       "-w", str(tmp_path / "ws")])
+    assert result.exit_code == 1 and "32058" in result.stderr
 
 
 # ----------------------------------------------------------------------------- SDG subset
