@@ -8,7 +8,9 @@ exit 2.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import logging
 import sys
 from collections.abc import Callable
@@ -18,7 +20,13 @@ from typing import Any, TypeVar
 import click
 
 from sdmx_tools import __version__
-from sdmx_tools.errors import ToolkitError
+from sdmx_tools.errors import (
+    CodelistError,
+    RegistryError,
+    StructureError,
+    ToolkitError,
+    WorkspaceError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("sdmx_tools")
@@ -136,7 +144,7 @@ def validate(files: tuple[Path, ...], workspace: Path | None) -> None:
         for f in findings:
             click.echo("  " + f.to_text())
     if problems:
-        raise ToolkitError(f"{problems} schema error(s)")
+        raise StructureError(f"{problems} schema error(s)")
 
 
 @main.command()
@@ -149,8 +157,8 @@ def push(workspace: Path | None) -> None:
     result = push_outputs(_load(workspace))
     click.echo(str(result))
     if not result.ok:
-        raise ToolkitError("the registry refused part of the submission",
-                           hint="see the lines marked 'failed' above")
+        raise RegistryError("the registry refused part of the submission",
+                            hint="see the lines marked 'failed' above")
 
 
 @main.command()
@@ -196,13 +204,22 @@ def codelists() -> None:
     """Inspect and export the official codelists."""
 
 
+def _codelist_dirs(workspace: Path | None) -> list[Path]:
+    """The workspace's codelist overrides: given, or found above the current folder, or none."""
+    from sdmx_tools.workspace import find_workspace
+
+    if workspace is None:
+        try:
+            workspace = find_workspace(Path.cwd())
+        except WorkspaceError:
+            return []  # codelists need no workspace: the bundled ones
+    return list(_load(workspace).overrides("codelists"))
+
+
 def _codelists(workspace: Path | None) -> dict[str, Any]:
     from sdmx_tools.codelists import load_codelists
 
-    dirs = []
-    if workspace is not None:
-        dirs = _load(workspace).overrides("codelists")
-    return load_codelists(dirs)
+    return load_codelists(_codelist_dirs(workspace))
 
 
 @codelists.command("list")
@@ -255,10 +272,11 @@ def codelists_export(codelist_id: str, fmt: str, output: Path | None, agency: st
     if fmt == "sdmx-ml":
         data = to_xml_bytes(codelists_message([cl], agency))
     else:
-        rows = ["id,parent,name_es,name_en"] + [
-            ",".join(_csv_cell(v) for v in (c.id, c.parent or "", c.name("es"), c.name("en")))
-            for c in cl]
-        data = ("\n".join(rows) + "\n").encode("utf-8")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["id", "parent", "name_es", "name_en"])
+        writer.writerows((c.id, c.parent or "", c.name("es"), c.name("en")) for c in cl)
+        data = buffer.getvalue().encode("utf-8")
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
@@ -306,8 +324,7 @@ def codelists_match(file: Path, name_column: str | None, state_column: str | Non
 
     if not (name_column or code_column):
         raise click.UsageError("give --name-column or --code-column")
-    dirs = _load(workspace).overrides("codelists") if workspace is not None else []
-    result = match_file(file, load_areas(dirs), name_column=name_column,
+    result = match_file(file, load_areas(_codelist_dirs(workspace)), name_column=name_column,
                         state_column=state_column, code_column=code_column)
     with atomic_write(output) as fh:
         result.to_csv(fh, index=False, lineterminator="\n")
@@ -319,13 +336,7 @@ def codelists_match(file: Path, name_column: str | None, state_column: str | Non
                            hint="see match_status and candidates; --allow-review to accept")
 
 
-def _csv_cell(value: str) -> str:
-    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\n') else value
-
-
 def _get_codelist(cls: dict[str, Any], codelist_id: str) -> Any:
-    from sdmx_tools.errors import CodelistError
-
     if codelist_id not in cls:
         raise CodelistError("no such codelist", value=codelist_id,
                             hint=f"available: {', '.join(cls)}")

@@ -58,18 +58,18 @@ def compute_indicator(defn: IndicatorDef, observations: pd.DataFrame, areas: Are
     """
     require_measures(defn, set(observations["measure"].unique()))
     dims = list(defn.disaggregations)
+    used = observations["measure"].isin(defn.measures())
+    sources = sorted(observations.loc[used, "source"].unique())
     num = _term_frame(observations, defn.numerator, defn, dims)
-    sources = sorted(set(num.pop("sources").explode().dropna()))
+    den = (_term_frame(observations, defn.denominator, defn, [])
+           if defn.denominator is not None else None)
     level = num["REF_AREA"].map(areas.level)
     municipal = num[level == "municipality"].copy()
     municipal["state"] = municipal["REF_AREA"].map(areas.parent)
-    if defn.denominator is not None:
-        den = _term_frame(observations, defn.denominator, defn, [])
-        sources = sorted({*sources, *den.pop("sources").explode().dropna()})
-    else:
-        den = None
+    # Looked up once here, shared by the municipal, state and national passes.
+    municipal["denominator"] = _with_denominator(municipal, den, defn.denominator)
 
-    rows = [_municipal_rows(municipal, den, defn, areas)]
+    rows = [_municipal_rows(municipal, defn, areas)]
     rows.append(_aggregate(municipal, den, defn, areas, by_state=True, dims=dims))
     rows.append(_aggregate(municipal, den, defn, areas, by_state=False, dims=dims))
     table = pd.concat([r for r in rows if len(r)], ignore_index=True)
@@ -96,15 +96,15 @@ def _term_frame(obs: pd.DataFrame, term: Term, defn: IndicatorDef, dims: list[st
             sel[d] = "_T"
         sel[d] = sel[d].fillna("_T")
     # Sub-annual inputs add up to the year; a year with missing months is incomplete.
-    sel["months"] = sel["TIME_PERIOD"].str.len().eq(7)
-    sel["TIME_PERIOD"] = sel["TIME_PERIOD"].str[:4] if defn.frequency == "A" else sel["TIME_PERIOD"]
-    grouped = sel.groupby(_KEY + dims, sort=True)
-    out = grouped.agg(value=("value", "sum"), sources=("source", lambda s: sorted(set(s))),
-                      n_months=("months", "sum"), monthly=("months", "any")).reset_index()
-    month_count = sel[sel["months"]].groupby(_KEY + dims)["months"].size()
-    out["complete"] = ~out["monthly"] | (
-        out.set_index(_KEY + dims).index.map(month_count).fillna(0).to_numpy() >= 12)
-    return out.drop(columns=["n_months", "monthly"])
+    monthly = sel["TIME_PERIOD"].str.len().eq(7)
+    sel["month"] = sel["TIME_PERIOD"].where(monthly)
+    if defn.frequency == "A":
+        sel["TIME_PERIOD"] = sel["TIME_PERIOD"].str[:4]
+    out = sel.groupby(_KEY + dims, sort=True).agg(
+        value=("value", "sum"), months=("month", "nunique"), monthly=("month", "count"),
+    ).reset_index()
+    out["complete"] = out["monthly"].eq(0) | out["months"].ge(12)
+    return out.drop(columns=["months", "monthly"])
 
 
 def _expected(areas: AreaCodelist) -> pd.Series:
@@ -134,27 +134,22 @@ def _with_denominator(frame: pd.DataFrame, den: pd.DataFrame | None, term: Term 
         frame.index)
 
 
-def _municipal_rows(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
-                    areas: AreaCodelist) -> pd.DataFrame:
+def _municipal_rows(m: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist
+                    ) -> pd.DataFrame:
     out = m.drop(columns=["state"]).rename(columns={"value": "numerator"})
-    out["denominator"] = _with_denominator(out, den, defn.denominator)
     out["reported"] = out["complete"].astype(int)
     out["expected"] = 1
     out["level"] = "municipality"
-    status, comment = [], []
-    for code, d, complete in zip(out["REF_AREA"], out["denominator"], out["complete"],
-                                 strict=True):
-        if defn.denominator is not None and np.isnan(d):
-            status.append("O")
-            comment.append("no census 2020 denominator: municipality created after the census"
-                           if not areas.is_census2020(code) else "no denominator for this area")
-        elif not complete:
-            status.append("O" if defn.incomplete == "withhold" else "A")
-            comment.append("incomplete year: some months have no data")
-        else:
-            status.append("A")
-            comment.append("")
-    out["OBS_STATUS"], out["COMMENT_OBS"] = status, comment
+    no_den = out["denominator"].isna() if defn.denominator is not None else \
+        pd.Series(False, index=out.index)
+    post_census = ~out["REF_AREA"].map(areas.is_census2020).astype(bool)
+    incomplete = ~out["complete"]
+    out["OBS_STATUS"] = np.select(
+        [no_den, incomplete], ["O", "O" if defn.incomplete == "withhold" else "A"], "A")
+    out["COMMENT_OBS"] = np.select(
+        [no_den & post_census, no_den, incomplete],
+        ["no census 2020 denominator: municipality created after the census",
+         "no denominator for this area", "incomplete year: some months have no data"], "")
     return _rate(out, defn)
 
 
@@ -164,13 +159,15 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
     if m.empty:
         return m
     m = m.copy()
-    m["denominator"] = _with_denominator(m, den, defn.denominator)
     m["group"] = m["state"] if by_state else "00"
-    m["covered"] = m["complete"] & (m["denominator"].notna() | (defn.denominator is None))
+    covered = m["complete"] & (m["denominator"].notna() | (defn.denominator is None))
+    m["value_covered"] = m["value"].where(covered, 0.0)
+    m["denominator_covered"] = m["denominator"].where(covered)
     keys = ["group", "TIME_PERIOD", *dims]
     agg = m.groupby(keys).agg(
         numerator=("value", "sum"),
-        numerator_covered=("value", lambda v: v[m.loc[v.index, "covered"]].sum()),
+        numerator_covered=("value_covered", "sum"),
+        denominator_covered=("denominator_covered", lambda d: d.sum(min_count=1)),
         reported=("complete", "sum"),
     ).reset_index()
     # The denominator of a group is that of every municipality in it, reported or not.
@@ -182,36 +179,24 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
         all_rows = grid.merge(all_munis, on="group")
         all_rows["denominator"] = _with_denominator(all_rows, den, defn.denominator)
         den_all = all_rows.groupby(["group", "TIME_PERIOD"])["denominator"].sum(min_count=1)
-        covered_den = m[m["covered"]].groupby(keys)["denominator"].sum(min_count=1)
         agg["denominator_all"] = agg.set_index(["group", "TIME_PERIOD"]).index.map(den_all)
-        agg["denominator_covered"] = agg.set_index(keys).index.map(covered_den)
     else:
-        agg["denominator_all"] = agg["denominator_covered"] = np.nan
+        agg["denominator_all"] = np.nan
     expected = _expected(areas)
     agg["expected"] = agg["group"].map(expected).astype(int) if by_state else int(expected.sum())
     complete = agg["reported"] >= agg["expected"]
-    status, comment, num, dnm = [], [], [], []
-    for row, full in zip(agg.itertuples(), complete, strict=True):
-        note = f"{row.reported} of {row.expected} municipalities reported"
-        if full:
-            status.append("A")
-            comment.append("")
-            num.append(row.numerator)
-            dnm.append(row.denominator_all)
-        elif defn.incomplete == "withhold":
-            status.append("O")
-            comment.append(f"withheld: incomplete coverage ({note})")
-            num.append(row.numerator)
-            dnm.append(row.denominator_all)
-        else:
-            status.append("A")
-            comment.append(f"partial coverage: {note}")
-            num.append(row.numerator_covered)
-            dnm.append(row.denominator_covered)
+    partial = ~complete & (defn.incomplete == "flag")
+    note = (agg["reported"].astype(str) + " of " + agg["expected"].astype(str)
+            + " municipalities reported")
     out = agg[["group", "TIME_PERIOD", *dims, "reported", "expected"]].rename(
         columns={"group": "REF_AREA"})
-    out["numerator"], out["denominator"] = num, dnm
-    out["OBS_STATUS"], out["COMMENT_OBS"] = status, comment
+    # Flagged partial coverage: the covered municipalities' own ratio; otherwise (complete,
+    # or withheld) every municipality's numerator over the whole group's denominator.
+    out["numerator"] = agg["numerator_covered"].where(partial, agg["numerator"])
+    out["denominator"] = agg["denominator_covered"].where(partial, agg["denominator_all"])
+    out["OBS_STATUS"] = np.where(complete | partial, "A", "O")
+    out["COMMENT_OBS"] = np.select([complete, partial], ["", "partial coverage: " + note],
+                                   "withheld: incomplete coverage (" + note + ")")
     out["level"] = "state" if by_state else "nation"
     out["complete"] = complete.to_numpy()
     return _rate(out, defn)

@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -28,7 +27,7 @@ from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
 from sdmx_tools.report import Report
 from sdmx_tools.structures import build_structures, write_structures
-from sdmx_tools.territory import load_areas
+from sdmx_tools.territory import AreaCodelist, load_areas
 from sdmx_tools.validate import check_codes
 from sdmx_tools.workspace import Workspace
 from sdmx_tools.writers.sdmxcsv import write_data_csv
@@ -144,7 +143,8 @@ def convert(ws: Workspace) -> ConvertResult:
     for c in computed:
         report.findings.extend(c.findings)
 
-    frame = sdmx_frame(computed, harmonised)
+    frames = {c.definition.id: cube_to_frame(c) for c in computed}
+    frame = sdmx_frame(computed, frames, harmonised)
     report.findings.extend(check_codes(frame, codelists))
     _write_diagnostics(paths, harmonised, report)
     result = ConvertResult(harmonised, computed, report, observations=len(frame))
@@ -162,20 +162,24 @@ def convert(ws: Workspace) -> ConvertResult:
         write_data_xml(frame, tmp / paths.data_xml.name, agency=ws.agency,
                        dataflow_id=ws.dataflow, synthetic=ws.synthetic)
         write_data_csv(frame, tmp / paths.data_csv.name, dataflow_ref=structures.dataflow_ref)
-    _write_tables(paths, computed, areas)
+    _write_tables(paths, computed, frames, areas)
     _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref)
     result.files = [paths.structure, paths.data_xml, paths.data_csv, paths.indicators_csv,
                     paths.manifest, paths.report_json, paths.quarantine]
     return result
 
 
-def sdmx_frame(computed: list[Computed], harmonised: list[Harmonised]) -> pd.DataFrame:
-    """Every indicator's observations with all DSD dimensions and attributes filled."""
+def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame],
+               harmonised: list[Harmonised]) -> pd.DataFrame:
+    """Every indicator's observations with all DSD dimensions and attributes filled.
+
+    ``frames`` holds each indicator's :func:`cube_to_frame`, by indicator id.
+    """
     sha = {h.spec.id: h.sha256[:12] for h in harmonised}
     parts = []
     for c in computed:
         d = c.definition
-        f = cube_to_frame(c)
+        f = frames[d.id]
         out = pd.DataFrame({dim: "_T" for dim in DIMENSIONS}, index=f.index)
         out["FREQ"], out["REPORTING_TYPE"], out["SERIES"] = d.frequency, "N", d.series
         for dim in ["REF_AREA", *d.disaggregations]:
@@ -203,15 +207,16 @@ def _write_diagnostics(paths: OutputPaths, harmonised: list[Harmonised], report:
         fh.write(report.to_json(examples=20))
 
 
-def _write_tables(paths: OutputPaths, computed: list[Computed], areas: Any) -> None:
-    frames = []
+def _write_tables(paths: OutputPaths, computed: list[Computed],
+                  frames: dict[str, pd.DataFrame], areas: AreaCodelist) -> None:
+    tables = []
     for c in computed:
-        f = cube_to_frame(c)
+        f = frames[c.definition.id].copy()
         f.insert(0, "indicator", c.definition.id)
         f.insert(1, "SERIES", c.definition.series)
         f["area_name"] = f["REF_AREA"].map(areas.name)
-        frames.append(f)
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        tables.append(f)
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
         columns=["indicator", "SERIES", "REF_AREA", "TIME_PERIOD", "OBS_VALUE"])
     with atomic_write(paths.indicators_csv) as fh:
         table.to_csv(fh, index=False, lineterminator="\n", float_format="%.15g")

@@ -2,13 +2,12 @@
 
 A :class:`Finding` is one problem (or note) with a stable ``code`` slug, a severity and a
 location, like frictionless' error records. A :class:`Report` collects findings and the
-row accounting of each source, and renders as text, JSON or HTML. A report with errors
+row accounting of each source, and renders as text or JSON. A report with errors
 means exit status 1.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -112,11 +111,6 @@ class Report:
         """Append one finding."""
         self.findings.append(finding)
 
-    def extend(self, other: Report) -> None:
-        """Merge another report into this one."""
-        self.findings.extend(other.findings)
-        self.accounts.extend(other.accounts)
-
     @property
     def errors(self) -> list[Finding]:
         """Findings of severity error."""
@@ -160,21 +154,6 @@ class Report:
         lines.extend(f"{code}: {n}" for code, n in sorted(self.counts().items()))
         lines.extend("  " + f.to_text() for f in self.to_findings(examples))
         return "\n".join(lines)
-
-    def to_html(self, examples: int = 5) -> str:
-        """The report as a standalone, escaped HTML fragment (a table per section)."""
-        esc = html.escape
-        rows = "".join(
-            f"<tr><td>{esc(a.source)}</td><td>{a.read}</td><td>{a.used}</td>"
-            f"<td>{a.quarantined}</td><td>{a.excluded}</td></tr>"
-            for a in self.accounts
-        )
-        items = "".join(f"<li>{esc(f.to_text())}</li>" for f in self.to_findings(examples))
-        return (
-            "<table class='accounts'><thead><tr><th>source</th><th>read</th><th>used</th>"
-            f"<th>quarantined</th><th>excluded</th></tr></thead><tbody>{rows}</tbody></table>"
-            f"<ul class='findings'>{items}</ul>"
-        )
 
     def to_findings(self, examples: int) -> list[Finding]:
         """The first ``examples`` findings of each code, in order."""

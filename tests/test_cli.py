@@ -41,8 +41,11 @@ def test_help_everywhere() -> None:
 
 
 def test_version() -> None:
+    from sdmx_tools import __version__
+
     result = run("--version")
-    assert result.exit_code == 0 and "sdmx-tools" in result.output
+    assert result.exit_code == 0
+    assert result.output.strip() == f"sdmx-tools, version {__version__}"
 
 
 def test_usage_error_exits_2() -> None:
@@ -127,8 +130,11 @@ def test_path_outside_workspace_is_refused(ws: Path) -> None:
 def test_debug_shows_traceback(ws: Path) -> None:
     (ws / "data" / "cngmd_cabildos.csv").unlink()
     result = CliRunner().invoke(main, ["--debug", "convert", "-w", str(ws)])
-    assert result.exit_code == 1
-    assert result.exception is not None
+    from sdmx_tools.errors import SourceReadError
+
+    # --debug lets the library error through (with its traceback) instead of one line.
+    assert isinstance(result.exception, SourceReadError)
+    assert "cngmd_cabildos.csv" in str(result.exception)
 
 
 def test_init_creates_a_workspace_that_converts(tmp_path: Path) -> None:

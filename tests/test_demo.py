@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -78,18 +77,27 @@ def test_pysdmx_reads_data(paths: OutputPaths) -> None:
     from pysdmx.io import read_sdmx
 
     datasets = read_sdmx(paths.data_xml).get_datasets()
-    csv = pd.read_csv(paths.data_csv, dtype=str)
-    assert sum(len(d.data) for d in datasets) == len(csv)
+    csv = pd.read_csv(paths.data_csv, dtype={"REF_AREA": str, "TIME_PERIOD": str})
+    data = pd.concat([d.data for d in datasets], ignore_index=True)
+    assert len(data) == len(csv)
+    key = ["SERIES", "REF_AREA", "TIME_PERIOD"]
+    got = pd.to_numeric(data.set_index(key)["OBS_VALUE"].replace("NaN", None)).astype(float)
+    got = got.sort_index()
+    want = csv.set_index(key)["OBS_VALUE"].sort_index()
+    pd.testing.assert_series_equal(got, want, check_names=False, check_index_type=False)
+    status = data.set_index(key)["OBS_STATUS"].sort_index()
+    pd.testing.assert_series_equal(status, csv.set_index(key)["OBS_STATUS"].sort_index(),
+                                   check_names=False, check_index_type=False, check_dtype=False)
 
 
-def test_registry_holds_the_pushed_structures(demo_run) -> None:  # type: ignore[no-untyped-def]
+def test_registry_holds_what_was_pushed(demo_run, paths: OutputPaths) -> None:  # type: ignore[no-untyped-def]
     from sdmx_tools.registry import RegistryStore
 
     store = RegistryStore(demo_run.workspace / "out" / "registry.sqlite")
     ids = {a.id for a in store.list_artefacts()}
     assert {"SDG", "DF_SDG_MX", "CL_AREA_MX", "CL_SERIES"} <= ids
-    with sqlite3.connect(demo_run.workspace / "out" / "registry.sqlite") as db:
-        assert db.execute("select count(*) from sqlite_master").fetchone()[0] > 0
+    content, fmt = store.get_data("MX_DEMO:DF_SDG_MX(1.0)", "sdmx-csv")
+    assert fmt == "sdmx-csv" and content == paths.data_csv.read_bytes()
 
 
 def test_synthetic_said_on_every_page(paths: OutputPaths) -> None:

@@ -9,6 +9,7 @@ value missing). The three add up to the rows read; :class:`RowAccount` proves it
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 
@@ -153,8 +154,6 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
 
 
 def _check_columns(spec: SourceSpec, df: pd.DataFrame, raw: RawTable) -> None:
-    import difflib
-
     have = [c for c in df.columns if c != ROW]
     for col in spec.required_columns():
         if col not in have:

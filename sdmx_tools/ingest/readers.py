@@ -72,12 +72,22 @@ def read_table(path: Path, options: ReadOptions) -> RawTable:
                           hint="use .csv, .tsv, .txt, .xlsx or .xls")
 
 
-class _CsvReader:
-    suffixes: ClassVar[tuple[str, ...]] = (".csv", ".tsv", ".txt")
+class _Reader:
+    """One reader per format, chosen by file suffix."""
+
+    suffixes: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def handles(cls, path: Path) -> bool:
         return path.suffix.lower() in cls.suffixes
+
+    @classmethod
+    def read(cls, path: Path, data: bytes, options: ReadOptions) -> RawTable:
+        raise NotImplementedError
+
+
+class _CsvReader(_Reader):
+    suffixes = (".csv", ".tsv", ".txt")
 
     @classmethod
     def read(cls, path: Path, data: bytes, options: ReadOptions) -> RawTable:
@@ -102,12 +112,8 @@ class _CsvReader:
         return _finish(frame, options.header_row, path, data, encoding, delimiter)
 
 
-class _ExcelReader:
-    suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".xlsm", ".xls")
-
-    @classmethod
-    def handles(cls, path: Path) -> bool:
-        return path.suffix.lower() in cls.suffixes
+class _ExcelReader(_Reader):
+    suffixes = (".xlsx", ".xlsm", ".xls")
 
     @classmethod
     def read(cls, path: Path, data: bytes, options: ReadOptions) -> RawTable:
@@ -125,7 +131,7 @@ class _ExcelReader:
         return _finish(frame, options.header_row, path, data, "xlsx", None)
 
 
-_READERS: list[type[_CsvReader] | type[_ExcelReader]] = [_CsvReader, _ExcelReader]
+_READERS: list[type[_Reader]] = [_CsvReader, _ExcelReader]
 
 
 def detect_encoding(data: bytes) -> str:

@@ -292,8 +292,6 @@ def _measures(items: list[Any], f: Path) -> tuple[MeasureSpec, ...]:
     out = []
     for i, t in enumerate(items, 1):
         section = f"measures.{i}"
-        if not isinstance(t, dict):
-            raise SpecError(f"{section} must be a table", file=f)
         check_keys(t, ["id", "unit", "column", "count_rows"], file=f, section=section)
         unit = get(t, "unit", str, file=f, section=section)
         parse_unit(unit, where=f"{f} [{section}].unit")
@@ -308,8 +306,6 @@ def _dimensions(t: dict[str, Any], f: Path) -> tuple[DimensionSpec, ...]:
     out = []
     for dim, d in t.items():
         section = f"dimensions.{dim}"
-        if not isinstance(d, dict):
-            raise SpecError(f"{section} must be a table", file=f)
         check_keys(d, ["column", "value", "map"], file=f, section=section)
         spec = DimensionSpec(id=dim, column=get(d, "column", str, None, file=f, section=section),
                              value=get(d, "value", str, None, file=f, section=section),
@@ -325,8 +321,6 @@ def _exclude(items: list[Any], f: Path) -> tuple[ExcludeRule, ...]:
     out = []
     for i, t in enumerate(items, 1):
         section = f"exclude.{i}"
-        if not isinstance(t, dict):
-            raise SpecError(f"{section} must be a table", file=f)
         check_keys(t, ["column", "equals", "matches", "reason"], file=f, section=section)
         equals = get(t, "equals", (str, list), [], file=f, section=section)
         rule = ExcludeRule(column=get(t, "column", str, file=f, section=section),
