@@ -9,11 +9,11 @@ space thousands with em-dash missing values and total/footer rows, NA/ND markers
 from __future__ import annotations
 
 import shutil
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 
+from sdmx_tools.codelists import fold
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.resources import bundled
 from sdmx_tools.territory import AreaCodelist, load_areas
@@ -130,6 +130,4 @@ def _councils(path: Path, areas: AreaCodelist, munis: list[str], rng: np.random.
 
 def _upper_ascii(text: str) -> str:
     """'Álvaro Obregón' -> 'ALVARO OBREGON', as Mexico City's open data writes it."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                    if not unicodedata.combining(ch))
-    return plain.upper().replace(".", "")
+    return fold(text).upper().replace(".", "")

@@ -413,10 +413,8 @@ class AreaCodelist:
 
     def _check(self, code: str) -> str:
         if code not in self._level:
-            near = self.codelist.suggest(code)
-            hint = ("did you mean " + ", ".join(f"{c.id} {c.name('es')}" for c in near) + "?"
-                    if near else None)
-            raise TerritoryError(f"area code not in {self.codelist.id}", value=code, hint=hint)
+            raise TerritoryError(f"area code not in {self.codelist.id}", value=code,
+                                 hint=self.codelist.did_you_mean(code, "es"))
         return code
 
     def level(self, code: str) -> Level:
@@ -509,13 +507,15 @@ class AreaCodelist:
         names, common short names ("Coahuila", "CDMX", "Estado de México"), INEGI
         abbreviations and ISO 3166-2 codes. Returns None when not recognised.
         """
+        # Keyed by type too: True == 1 == 1.0 in a dict, but they are different inputs.
+        key = (type(value), value)
         try:
-            return self._state_cache[value]
+            return self._state_cache[key]
         except (KeyError, TypeError):
             pass
         result = self._resolve_state(value)
         with contextlib.suppress(TypeError):  # unhashable values are just not cached
-            self._state_cache[value] = result
+            self._state_cache[key] = result
         return result
 
     def _resolve_state(self, value: object) -> str | None:

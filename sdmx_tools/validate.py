@@ -25,12 +25,9 @@ def check_codes(frame: pd.DataFrame, codelists: dict[str, Codelist]) -> list[Fin
         cl = codelists[comp.codelist]
         values = frame[comp.id].dropna().astype(str)
         for bad in sorted(set(values[values != ""]) - set(cl.codes)):
-            near = cl.suggest(bad)
             findings.append(Finding(
                 code="unknown-code", severity=Severity.ERROR, column=comp.id, value=bad,
-                message=f"code not in {comp.codelist}",
-                hint=("did you mean " + ", ".join(c.id for c in near) + "?") if near else
-                f"add it to {comp.codelist} or fix the indicator definition"))
+                message=f"code not in {comp.codelist}", hint=cl.did_you_mean(bad)))
     return findings
 
 

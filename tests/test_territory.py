@@ -295,6 +295,9 @@ def test_state_names(areas: AreaCodelist) -> None:
     matches = areas.match_states(["Yucatan", None, "Atlantis"])
     assert [m.code for m in matches] == ["31", None, None]
     assert areas.resolve_state("00") is None
+    # The cache must not conflate values that compare equal: True == 1 == 1.0.
+    assert areas.resolve_state(1) == "01" and areas.resolve_state(1.0) == "01"
+    assert areas.resolve_state(True) is None and areas.resolve_state(1) == "01"
 
 
 def test_names_are_matched_once_per_distinct_pair(

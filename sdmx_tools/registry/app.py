@@ -102,7 +102,6 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("POST", re.compile(r"^/data/(?P<flow>[^/]+)/?$"), submit.post_data),
     ("POST", re.compile(r"^/ws/public/data/(?P<op>validate|load)/?$"), submit.fmr_data),
 ]
-_PUBLIC_WRITES = {submit.fmr_data}  # FMR's validate/load are public by default
 
 
 def create_app(
@@ -143,9 +142,11 @@ def _dispatch(request: Request, store: RegistryStore, credentials: Credentials |
         if method != request.method:
             allowed.add(method)
             continue
+        # FMR's data validation is public and stores nothing; every other write,
+        # /ws/public/data/load included, needs the credentials when they are set.
+        read_only = method == "GET" or (handler is submit.fmr_data and m["op"] == "validate")
         if (
-            method != "GET"
-            and handler not in _PUBLIC_WRITES
+            not read_only
             and credentials is not None
             and not credentials.allows(request.header("Authorization"))
         ):

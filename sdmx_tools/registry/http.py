@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from sdmx_tools.registry.messages import error_message
 
@@ -86,7 +86,7 @@ class Request:
     def from_environ(cls, environ: dict[str, Any]) -> Request:
         """Build from a WSGI environ (query parameter names lower-cased)."""
         query = {k.lower(): v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        path = unquote(environ.get("PATH_INFO", "/")) or "/"
+        path = environ.get("PATH_INFO", "/") or "/"  # already percent-decoded by WSGI
         return cls(environ.get("REQUEST_METHOD", "GET").upper(), path, query, environ)
 
     def header(self, name: str, default: str = "") -> str:
@@ -106,8 +106,8 @@ class Request:
             raise HTTPFailure(413, f"Request body larger than {MAX_BODY} bytes")
         return bytes(self.environ["wsgi.input"].read(length)) if length else b""
 
-    def upload(self, field_name: str = "uploadFile") -> bytes:
-        """The body, or the ``field_name`` part of a multipart/form-data body."""
+    def upload(self) -> bytes:
+        """The body, or the ``uploadFile`` part of a multipart/form-data body (FMR's name)."""
         body = self.body()
         ctype = self.header("Content-Type")
         if not ctype.lower().startswith("multipart/"):
@@ -116,10 +116,10 @@ class Request:
             f"Content-Type: {ctype}\r\n\r\n".encode("latin-1") + body
         )
         for part in message.iter_parts():
-            if part.get_param("name", header="content-disposition") == field_name:
+            if part.get_param("name", header="content-disposition") == "uploadFile":
                 payload = part.get_payload(decode=True)
                 return payload if isinstance(payload, bytes) else b""
-        raise HTTPFailure(400, f"multipart body has no {field_name!r} field")
+        raise HTTPFailure(400, "multipart body has no 'uploadFile' field")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from sdmx_tools.errors import RegistryError
 from sdmx_tools.registry.app import create_app
+from sdmx_tools.registry.dialects._http import secret_from_env
 from sdmx_tools.registry.http import Credentials
 from sdmx_tools.registry.store import RegistryStore
 
@@ -61,15 +61,10 @@ def credentials_from_env(
     """Write credentials from the named environment variables (None when none is named)."""
     if not (username_env or password_env or token_env):
         return None
-
-    def value(name: str | None) -> str | None:
-        if name is None:
-            return None
-        if not os.environ.get(name):
-            raise RegistryError(f"Environment variable {name} is not set")
-        return os.environ[name]
-
-    return Credentials(value(username_env), value(password_env), value(token_env))
+    if bool(username_env) != bool(password_env):
+        raise RegistryError("Basic auth needs both username_env and password_env")
+    names = (username_env, password_env, token_env)
+    return Credentials(*(secret_from_env(n) if n else None for n in names))
 
 
 def serve(

@@ -121,7 +121,6 @@ class RegistryStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-            db.execute("PRAGMA foreign_keys=ON")
             yield db
 
     @contextmanager

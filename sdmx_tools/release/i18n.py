@@ -87,9 +87,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_downloads": "No hay archivos para descargar.",
         "generated_at": "Generado el",
         "agency": "Agencia",
-        "home": "Inicio",
         "series": "Serie SDMX",
-        "sort_by": "Ordenar por",
     },
     "en": {
         "language_name": "English",
@@ -160,9 +158,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_downloads": "No files to download.",
         "generated_at": "Generated at",
         "agency": "Agency",
-        "home": "Home",
         "series": "SDMX series",
-        "sort_by": "Sort by",
     },
 }
 

@@ -179,7 +179,7 @@ def _build(
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             html = env.get_template(template).render(**base, **context)
-        except jinja2.TemplateError as exc:
+        except (jinja2.TemplateError, KeyError) as exc:  # KeyError: unknown t("...") string
             raise ReleaseError(
                 f"Template failed: {exc}",
                 file=getattr(exc, "filename", None) or template,

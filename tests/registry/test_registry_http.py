@@ -157,6 +157,45 @@ def test_unreachable_registry_is_a_registry_error() -> None:
     assert info.value.file == "http://127.0.0.1:9/structure"
 
 
+def test_a_non_json_answer_is_a_registry_error(tmp_path: Path) -> None:
+    # A proxy or an odd registry answering HTML must give a located RegistryError.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Html(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b"<html>Unsupported</html>"
+            self.send_response(415)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Html)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        _, csv, _ = _files(tmp_path)
+        target = RegistryTarget("sdmx-rest", url=f"http://127.0.0.1:{server.server_address[1]}")
+        with pytest.raises(RegistryError, match="HTTP 415"):
+            push(target, data=[DataFile(csv, FLOW, "sdmx-csv")])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_paths_are_decoded_once(tmp_path: Path, server_url: str) -> None:
+    structure, _, _ = _files(tmp_path)
+    assert push(RegistryTarget("sdmx-rest", url=server_url), structure=structure).ok
+    assert httpx.get(f"{server_url}/structure/codelist/MX_TEST/CL_SEX/1.0").status_code == 200
+    # %255F is a literal "%5F", not "_": decoding twice would find CL_SEX.
+    r = httpx.get(f"{server_url}/structure/codelist/MX_TEST/CL%255FSEX/1.0")
+    assert r.status_code == 404
+
+
 def test_fmr_endpoint_multipart_and_case_insensitive_action(server_url: str) -> None:
     xml = structure_xml()
     r = httpx.post(f"{server_url}/ws/secure/sdmxapi/rest/", headers={"ACTION": "aPPend"},

@@ -88,6 +88,13 @@ def test_writes_need_credentials_reads_do_not(server_process: Server) -> None:
     with pytest.raises(Invalid, match="401"):
         wrong.put_structures(_pysdmx_artefacts())  # type: ignore[arg-type]
     assert httpx.get(f"{url}/structure/codelist/all/all/latest").status_code == 404
+    # FMR's data load stores data: it needs credentials too; only validate is public.
+    files = {"uploadFile": ("data.csv", b"DATAFLOW,SEX,TIME_PERIOD,OBS_VALUE\n")}
+    assert httpx.post(f"{url}/ws/public/data/load", files=files).status_code == 401
+    r = httpx.post(f"{url}/ws/public/data/validate", files=files,
+                   headers={"Structure": "urn:sdmx:org.sdmx.infomodel.datastructure."
+                                         "Dataflow=MX_TEST:DF_TEST(1.0)"})
+    assert r.status_code != 401
 
 
 def test_credentials_never_in_results_or_errors(

@@ -188,6 +188,17 @@ def test_failed_render_keeps_previous_site(release: Release, tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["artefacts", "broken", "site"]
 
 
+def test_unknown_ui_string_in_a_template_is_a_release_error(release: Release,
+                                                              tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "index.html").write_text('{{ t("no_such_key") }}', encoding="utf-8")
+    with pytest.raises(ReleaseError) as info:
+        render_site(release, tmp_path / "site", template_dirs=[broken])
+    assert "no_such_key" in str(info.value)
+    assert not (tmp_path / "site").exists()
+
+
 def test_output_is_deterministic(release: Release, tmp_path: Path) -> None:
     render_site(release, tmp_path / "a")
     render_site(release, tmp_path / "b")

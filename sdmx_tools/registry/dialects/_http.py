@@ -58,7 +58,8 @@ def base_url(target: RegistryTarget) -> str:
     return target.url.rstrip("/")
 
 
-def _env(name: str) -> str:
+def secret_from_env(name: str) -> str:
+    """The value of an environment variable holding a credential (error when unset)."""
     value = os.environ.get(name)
     if not value:
         raise RegistryError(f"Environment variable {name} is not set",
@@ -77,11 +78,12 @@ class _Bearer(httpx.Auth):
 
 def _auth(target: RegistryTarget) -> httpx.Auth | None:
     if target.token_env:
-        return _Bearer(_env(target.token_env))
+        return _Bearer(secret_from_env(target.token_env))
     if target.username_env or target.password_env:
         if not (target.username_env and target.password_env):
             raise RegistryError("Basic auth needs both username_env and password_env")
-        return httpx.BasicAuth(_env(target.username_env), _env(target.password_env))
+        return httpx.BasicAuth(secret_from_env(target.username_env),
+                               secret_from_env(target.password_env))
     return None
 
 
@@ -135,6 +137,14 @@ def fail(response: httpx.Response, what: str) -> RegistryHTTPError:
         url=safe_url(str(response.request.url)), status_code=response.status_code,
         registry_message=msg, hint=hint,
     )
+
+
+def json_body(response: httpx.Response, what: str) -> Any:
+    """The JSON answer, or the located error when the registry answered something else."""
+    try:
+        return response.json()
+    except ValueError:
+        raise fail(response, f"{what} (the answer is not JSON)") from None
 
 
 def structure_outcomes(response: httpx.Response, what: str) -> list[PushOutcome]:

@@ -17,7 +17,14 @@ from typing import Any
 import httpx
 
 from sdmx_tools.registry.artefacts import urn
-from sdmx_tools.registry.dialects._http import base_url, fail, open_client, send, structure_outcomes
+from sdmx_tools.registry.dialects._http import (
+    base_url,
+    fail,
+    json_body,
+    open_client,
+    send,
+    structure_outcomes,
+)
 from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget, parse_flow_ref
 
 __all__ = ["push"]
@@ -26,17 +33,16 @@ POLL_SECONDS = 120.0
 
 
 def push(
-    target: RegistryTarget, structure: Path | None, data: Sequence[DataFile], *,
-    action: str = "Replace",
+    target: RegistryTarget, structure: Path | None, data: Sequence[DataFile]
 ) -> list[PushOutcome]:
-    """Submit the structure message (``action``: Append, Replace, Merge...), then data."""
+    """Submit the structure message (FMR action Replace: new versions replace), then data."""
     base = base_url(target)
     outcomes: list[PushOutcome] = []
     with open_client(target) as client:
         if structure is not None:
             response = send(client, "POST", f"{base}/ws/secure/sdmxapi/rest",
                             content=Path(structure).read_bytes(),
-                            headers={"Action": action, "Content-Type": "application/xml"})
+                            headers={"Action": "Replace", "Content-Type": "application/xml"})
             outcomes += structure_outcomes(response, "Structure submission")
         for df in data:
             outcomes.append(_push_data(client, base, df))
@@ -63,19 +69,19 @@ def _push_data(client: httpx.Client, base: str, df: DataFile) -> PushOutcome:
                     headers=headers)
     if response.status_code != 200:
         raise fail(response, f"Validation of {name}")
-    problems = _errors(response.json())
+    problems = _errors(json_body(response, f"Validation of {name}"))
     if problems:
         return PushOutcome(item, "failed", "; ".join(problems)[:1000], "invalid")
     response = send(client, "POST", f"{base}/ws/public/data/load", files=files, headers=headers)
     if response.status_code != 200:
         raise fail(response, f"Load of {name}")
-    uid = response.json().get("uid", "")
+    uid = json_body(response, f"Load of {name}").get("uid", "")
     deadline = time.monotonic() + POLL_SECONDS
     while True:
         status = send(client, "GET", f"{base}/ws/public/data/loadStatus", params={"uid": uid})
         if status.status_code != 200:
             raise fail(status, f"Load status of {name}")
-        report = status.json()
+        report = json_body(status, f"Load status of {name}")
         if report.get("Status") == "Complete" or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sdmx_tools.registry.dialects._http import base_url, fail, open_client, send, structure_outcomes
+from sdmx_tools.registry.dialects._http import (
+    base_url,
+    fail,
+    json_body,
+    open_client,
+    send,
+    structure_outcomes,
+)
 from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget, parse_flow_ref
 
 __all__ = ["push"]
@@ -42,7 +49,7 @@ def push(
                             headers={"Content-Type": DATA_TYPES[df.format]})
             if response.status_code in {404, 405, 401, 403} or response.status_code >= 500:
                 raise fail(response, f"Data upload of {Path(df.path).name}")
-            body = response.json()
+            body = json_body(response, f"Data upload of {Path(df.path).name}")
             outcomes.append(PushOutcome(
                 f"{Path(df.path).name} -> {body.get('item', df.dataflow)}",
                 body.get("status", "failed"), body.get("message", ""), body.get("code", ""),
