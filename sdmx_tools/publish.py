@@ -18,12 +18,11 @@ from sdmx_tools.indicators import load_indicators
 from sdmx_tools.pipeline import OutputPaths
 from sdmx_tools.registry import DataFile, PushResult, push
 from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
+from sdmx_tools.release.model import OBSERVATION_COLUMNS
 from sdmx_tools.workspace import Workspace
 
 __all__ = ["build_release", "push_outputs", "release_site"]
 
-_PAGE_COLUMNS = ["REF_AREA", "area_name", "level", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS",
-                 "COMMENT_OBS", "numerator", "denominator"]
 
 
 def _manifest(paths: OutputPaths) -> dict[str, Any]:
@@ -61,7 +60,7 @@ def build_release(ws: Workspace) -> Release:
             id=d.id, series=d.series, goal=d.goal, target=d.target, names=d.names,
             unit_labels={lang: units[d.unit_measure].name(lang).lower() for lang in ("es", "en")},
             metadata=d.metadata,
-            observations=table[table["indicator"] == ident][_PAGE_COLUMNS].reset_index(
+            observations=table[table["indicator"] == ident][list(OBSERVATION_COLUMNS)].reset_index(
                 drop=True),
             sources=info["sources"], quality_notes={lang: quality for lang in ws.languages}))
     sources = [SourceNote(id=s["id"], title=s["title"], publisher=s["publisher"],

@@ -434,15 +434,17 @@ class RegistryStore:
         flow_key = self.resolve_flow(dataflow)
         flow = f"{flow_key[1]}:{flow_key[2]}({flow_key[3]})"
         with self._connect() as db:
-            stored = dict(db.execute(
-                "SELECT format, content FROM dataset WHERE dataflow=?", (flow,)
-            ).fetchall())
-        chosen: Literal["sdmx-ml", "sdmx-csv"] = fmt or (
-            "sdmx-ml" if "sdmx-ml" in stored else "sdmx-csv"
-        )
-        if chosen not in stored:
-            raise NotFoundError(f"No {chosen} data stored for {flow}")
-        content = bytes(stored[chosen])
+            # Formats first, then only the blob wanted: data sets can be large.
+            stored = {r[0] for r in db.execute(
+                "SELECT format FROM dataset WHERE dataflow=?", (flow,))}
+            chosen: Literal["sdmx-ml", "sdmx-csv"] = fmt or (
+                "sdmx-ml" if "sdmx-ml" in stored else "sdmx-csv"
+            )
+            if chosen not in stored:
+                raise NotFoundError(f"No {chosen} data stored for {flow}")
+            content = bytes(db.execute(
+                "SELECT content FROM dataset WHERE dataflow=? AND format=?", (flow, chosen)
+            ).fetchone()[0])
         if key in {None, "", "all", "*"}:
             return content, chosen
         dims = datafmt.dimension_ids(self, flow_key)

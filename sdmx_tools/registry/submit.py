@@ -175,25 +175,26 @@ def _flow_from_header(request: Request) -> str:
     return f"{key[1]}:{key[2]}({key[3]})"
 
 
+def _load_report(request: Request, errors: list[str]) -> dict[str, Any]:
+    """FMR's JSON validation report for one data set."""
+    return {"Status": "Complete", "Errors": bool(errors),
+            "Datasets": [{"Structure": request.header("Structure"), "Errors": errors}]}
+
+
 def fmr_data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
     """``POST /ws/public/data/validate`` (a JSON report) and ``/load`` (stores; a uid)."""
     body = request.upload()
     flow = _flow_from_header(request)
     fmt = _data_format(request, body)
-    problem = datafmt.check(body, fmt, flow)
     if store.find("Dataflow", *parse_flow_ref(flow)) == []:
         raise HTTPFailure(400, f"Dataflow {flow} is not in the registry")
-    report: dict[str, Any] = {
-        "Status": "Complete", "Errors": problem is not None,
-        "Datasets": [{"Structure": request.header("Structure"),
-                      "Errors": [] if problem is None else [problem]}],
-    }
     if m["op"] == "validate":
-        return Response.json(200, report)
-    if problem is None:
-        outcome = store.put_data(flow, body, fmt)
-        report["Errors"] = outcome.status == "failed"
-        report["Outcome"] = outcome.status
+        problem = datafmt.check(body, fmt, flow)
+        return Response.json(200, _load_report(request, [problem] if problem else []))
+    outcome = store.put_data(flow, body, fmt)  # checks the data itself: parsed once
+    failed = outcome.status == "failed"
+    report = _load_report(request, [outcome.message] if failed else [])
+    report["Outcome"] = outcome.status
     uid = uuid.uuid4().hex
     with _LOADS_LOCK:
         _LOADS[uid] = report

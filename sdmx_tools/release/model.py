@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["IndicatorPage", "Release", "SourceNote"]
+__all__ = ["OBSERVATION_COLUMNS", "REQUIRED_COLUMNS", "IndicatorPage", "Release", "SourceNote"]
+
+# The columns of IndicatorPage.observations; numerator and denominator are optional (they
+# explain an empty cell: no denominator is the post-2020 municipality case).
+REQUIRED_COLUMNS = ("REF_AREA", "area_name", "level", "TIME_PERIOD", "OBS_VALUE",
+                    "OBS_STATUS", "COMMENT_OBS")
+OBSERVATION_COLUMNS = (*REQUIRED_COLUMNS, "numerator", "denominator")
 
 
 @dataclass(slots=True)

@@ -32,20 +32,11 @@ from sdmx_tools.release.i18n import (
     format_size,
     translator,
 )
-from sdmx_tools.release.model import IndicatorPage, Release, SourceNote
+from sdmx_tools.release.model import REQUIRED_COLUMNS, IndicatorPage, Release, SourceNote
 from sdmx_tools.resources import bundled
 
 __all__ = ["render_site", "safe_url"]
 
-REQUIRED_COLUMNS = (
-    "REF_AREA",
-    "area_name",
-    "level",
-    "TIME_PERIOD",
-    "OBS_VALUE",
-    "OBS_STATUS",
-    "COMMENT_OBS",
-)
 # Indicator ids become file names: allow only what an SDG number or SDMX id can hold.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 LEVEL_ORDER = {"nation": 0, "state": 1, "municipality": 2}

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sdmx_tools.release import IndicatorPage, Release, SourceNote
+from sdmx_tools.release.model import OBSERVATION_COLUMNS
 
 XSS = "<script>alert(1)</script>"
 
@@ -28,17 +29,6 @@ MUNICIPALITIES = [
 
 
 NATION = {"2021": 21.0, "2022": 23.45}
-COLUMNS = [
-    "REF_AREA",
-    "area_name",
-    "level",
-    "TIME_PERIOD",
-    "OBS_VALUE",
-    "OBS_STATUS",
-    "COMMENT_OBS",
-    "numerator",
-    "denominator",
-]
 WITHHELD_NOTE = "Cobertura incompleta (<80 %)"
 
 
@@ -96,7 +86,7 @@ def observations(scale: float) -> pd.DataFrame:
                     math.nan if missing else 1.0,
                 )
             )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from lxml import etree
 
 from sdmx_tools.errors import RegistryError, StructureError
 from sdmx_tools.registry.messages import parse_submit_structure_response
-from sdmx_tools.registry.outcome import PushOutcome, RegistryTarget, safe_url
+from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget, safe_url
 from sdmx_tools.registry.xmlsafe import parse
 
 __all__ = ["RegistryHTTPError", "base_url", "open_client", "send", "structure_outcomes"]
@@ -137,6 +138,23 @@ def fail(response: httpx.Response, what: str) -> RegistryHTTPError:
         url=safe_url(str(response.request.url)), status_code=response.status_code,
         registry_message=msg, hint=hint,
     )
+
+
+def push_structure_then_data(
+    target: RegistryTarget, structure: Path | None, data: Sequence[DataFile], *,
+    structure_path: str, structure_headers: dict[str, str],
+    push_one: Callable[[httpx.Client, str, DataFile], PushOutcome],
+) -> list[PushOutcome]:
+    """The flow of every HTTP dialect: one client, the structures, then each data file."""
+    base = base_url(target)
+    outcomes: list[PushOutcome] = []
+    with open_client(target) as client:
+        if structure is not None:
+            response = send(client, "POST", f"{base}{structure_path}",
+                            content=Path(structure).read_bytes(), headers=structure_headers)
+            outcomes += structure_outcomes(response, "Structure submission")
+        outcomes += [push_one(client, base, df) for df in data]
+    return outcomes
 
 
 def json_body(response: httpx.Response, what: str) -> Any:

@@ -18,12 +18,10 @@ import httpx
 
 from sdmx_tools.registry.artefacts import urn
 from sdmx_tools.registry.dialects._http import (
-    base_url,
     fail,
     json_body,
-    open_client,
+    push_structure_then_data,
     send,
-    structure_outcomes,
 )
 from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget, parse_flow_ref
 
@@ -36,17 +34,10 @@ def push(
     target: RegistryTarget, structure: Path | None, data: Sequence[DataFile]
 ) -> list[PushOutcome]:
     """Submit the structure message (FMR action Replace: new versions replace), then data."""
-    base = base_url(target)
-    outcomes: list[PushOutcome] = []
-    with open_client(target) as client:
-        if structure is not None:
-            response = send(client, "POST", f"{base}/ws/secure/sdmxapi/rest",
-                            content=Path(structure).read_bytes(),
-                            headers={"Action": "Replace", "Content-Type": "application/xml"})
-            outcomes += structure_outcomes(response, "Structure submission")
-        for df in data:
-            outcomes.append(_push_data(client, base, df))
-    return outcomes
+    return push_structure_then_data(
+        target, structure, data, structure_path="/ws/secure/sdmxapi/rest",
+        structure_headers={"Action": "Replace", "Content-Type": "application/xml"},
+        push_one=_push_data)
 
 
 def _errors(report: dict[str, Any]) -> list[str]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
+
 from sdmx_tools.registry.dialects._http import (
-    base_url,
     fail,
     json_body,
-    open_client,
+    push_structure_then_data,
     send,
-    structure_outcomes,
 )
 from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget, parse_flow_ref
 
@@ -34,24 +34,18 @@ def push(
     target: RegistryTarget, structure: Path | None, data: Sequence[DataFile]
 ) -> list[PushOutcome]:
     """POST the structure message, then each data file."""
-    base = base_url(target)
-    outcomes: list[PushOutcome] = []
-    with open_client(target) as client:
-        if structure is not None:
-            response = send(client, "POST", f"{base}/structure",
-                            content=Path(structure).read_bytes(),
-                            headers={"Content-Type": STRUCTURE_TYPE})
-            outcomes += structure_outcomes(response, "Structure submission")
-        for df in data:
-            flow = ",".join(parse_flow_ref(df.dataflow))
-            response = send(client, "POST", f"{base}/data/{flow}",
-                            content=Path(df.path).read_bytes(),
-                            headers={"Content-Type": DATA_TYPES[df.format]})
-            if response.status_code in {404, 405, 401, 403} or response.status_code >= 500:
-                raise fail(response, f"Data upload of {Path(df.path).name}")
-            body = json_body(response, f"Data upload of {Path(df.path).name}")
-            outcomes.append(PushOutcome(
-                f"{Path(df.path).name} -> {body.get('item', df.dataflow)}",
-                body.get("status", "failed"), body.get("message", ""), body.get("code", ""),
-            ))
-    return outcomes
+    return push_structure_then_data(
+        target, structure, data, structure_path="/structure",
+        structure_headers={"Content-Type": STRUCTURE_TYPE}, push_one=_push_data)
+
+
+def _push_data(client: httpx.Client, base: str, df: DataFile) -> PushOutcome:
+    flow = ",".join(parse_flow_ref(df.dataflow))
+    response = send(client, "POST", f"{base}/data/{flow}", content=Path(df.path).read_bytes(),
+                    headers={"Content-Type": DATA_TYPES[df.format]})
+    if response.status_code in {404, 405, 401, 403} or response.status_code >= 500:
+        raise fail(response, f"Data upload of {Path(df.path).name}")
+    body = json_body(response, f"Data upload of {Path(df.path).name}")
+    return PushOutcome(f"{Path(df.path).name} -> {body.get('item', df.dataflow)}",
+                       body.get("status", "failed"), body.get("message", ""),
+                       body.get("code", ""))
