@@ -93,6 +93,7 @@ class RowAccount:
     quarantined: int = 0
     excluded: int = 0
     excluded_by_rule: dict[str, int] = field(default_factory=dict)
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -122,8 +123,17 @@ class Report:
         return not self.errors and all(a.balanced for a in self.accounts)
 
     def counts(self) -> dict[str, int]:
-        """Number of findings per code."""
-        return dict(Counter(f.code for f in self.findings))
+        """Number of findings per code; quarantine reasons count every quarantined row.
+
+        A source keeps findings for the first rows of each quarantine reason only (the
+        quarantine file has them all), so those codes are counted from the row accounts.
+        """
+        quarantine = {(a.source, r): n for a in self.accounts
+                      for r, n in a.quarantined_by_reason.items()}
+        counts = Counter(f.code for f in self.findings if (f.source, f.code) not in quarantine)
+        for (_, reason), n in quarantine.items():
+            counts[reason] += n
+        return dict(counts)
 
     def to_dict(self, examples: int = 5) -> dict[str, Any]:
         """JSON-ready dict: accounts, counts per code, and the first examples of each."""

@@ -18,49 +18,66 @@ __all__ = ["resolve_areas"]
 _COLUMNS = ["REF_AREA", "reason", "column", "value", "message", "candidates"]
 
 
-def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist) -> pd.DataFrame:
-    """Resolve the area of every row.
+def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
+                  ) -> tuple[pd.Categorical, pd.DataFrame]:
+    """Resolve the area of every row, matching each distinct written form once.
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed like ``rows``: ``REF_AREA`` (None when unresolved) and, for unresolved
-        rows, ``reason``, ``column``, ``value``, ``message`` and ``candidates``.
+    codes
+        The INEGI code of every row (missing when unresolved), aligned with ``rows``.
+    failed
+        The unresolved rows only, by row label: ``reason``, ``column``, ``value``,
+        ``message`` and ``candidates``.
     """
     if spec.code_column:
-        column = spec.code_column
-        values = rows[column]
-        matches = areas.match_codes(values.tolist())
+        column, keys = spec.code_column, [rows[spec.code_column]]
     elif spec.municipality_column and spec.state_column:
-        column = spec.municipality_column
-        values = rows[spec.state_column] + "|" + rows[spec.municipality_column]
-        matches = _match_parts(rows[spec.state_column], rows[spec.municipality_column], areas)
+        column, keys = spec.municipality_column, [rows[spec.state_column],
+                                                  rows[spec.municipality_column]]
     elif spec.name_column:
         column = spec.name_column
-        values = rows[column]
-        states = rows[spec.state_column].tolist() if spec.state_column else spec.state
-        matches = areas.match_names(values.tolist(), states)
+        keys = [rows[spec.name_column]] + ([rows[spec.state_column]] if spec.state_column
+                                           else [])
     else:
-        column = str(spec.state_column)
-        values = rows[column]
-        matches = areas.match_states(values.tolist())
-    out = pd.DataFrame({
+        column, keys = str(spec.state_column), [rows[str(spec.state_column)]]
+    # Millions of rows carry a few thousand distinct areas: match those, then expand.
+    if len(keys) == 1:
+        positions, uniques = pd.factorize(keys[0], use_na_sentinel=False)
+        parts = [list(uniques)]
+    else:
+        positions, pairs = pd.factorize(pd.MultiIndex.from_arrays(keys), use_na_sentinel=False)
+        parts = [list(pairs.get_level_values(i)) for i in range(len(keys))]
+    if spec.code_column:
+        matches = areas.match_codes(parts[0])
+    elif spec.municipality_column and spec.state_column:
+        matches = _match_parts(parts[0], parts[1], areas)
+    elif spec.name_column:
+        matches = areas.match_names(parts[0], parts[1] if len(parts) > 1 else spec.state)
+    else:
+        matches = areas.match_states(parts[0])
+    table = pd.DataFrame({
         "REF_AREA": [m.code if m.status == "matched" else None for m in matches],
         "reason": [None if m.status == "matched" else
                    ("area-review" if m.status == "review" else "unknown-area") for m in matches],
-        "column": column,
-        "value": values.to_numpy(),
         "message": [_message(m) for m in matches],
         "candidates": ["; ".join(f"{c} {n} ({s:.0f})" for c, n, s in m.candidates)
                        for m in matches],
-    }, index=rows.index, columns=_COLUMNS)
+    }, dtype=object)
     if spec.level != "any":
-        wrong = out["REF_AREA"].notna() & out["REF_AREA"].map(
-            lambda c: c is not None and areas.level(c) != spec.level)
-        out.loc[wrong, "reason"] = "wrong-level"
-        out.loc[wrong, "message"] = f"area is not a {spec.level} (area.level in the spec)"
-        out.loc[wrong, "REF_AREA"] = None
-    return out
+        wrong = table["REF_AREA"].map(lambda c: c is not None and areas.level(c) != spec.level)
+        table.loc[wrong, "reason"] = "wrong-level"
+        table.loc[wrong, "message"] = f"area is not a {spec.level} (area.level in the spec)"
+        table.loc[wrong, "REF_AREA"] = None
+    codes = pd.Categorical(table["REF_AREA"].to_numpy(dtype=object))
+    bad = table["reason"].notna().to_numpy()[positions]
+    failed = table.iloc[positions[bad]].set_axis(rows.index[bad])
+    failed["column"] = column
+    value = keys[0][bad]
+    failed["value"] = (value + "|" + keys[1][bad]) if len(keys) > 1 and not spec.name_column \
+        else value
+    return pd.Categorical.from_codes(codes.codes[positions], codes.categories), \
+        failed[_COLUMNS[1:]]
 
 
 def _message(m: AreaMatch) -> str:
@@ -71,18 +88,15 @@ def _message(m: AreaMatch) -> str:
     return f"area not found in the INEGI codelist ({m.note or 'no match'})"
 
 
-def _match_parts(states: pd.Series, munis: pd.Series, areas: AreaCodelist) -> list[AreaMatch]:
-    """State and municipality codes in two columns (health ministry style)."""
-    pairs = list(zip(states.tolist(), munis.tolist(), strict=True))
-    cache: dict[tuple[str, str], AreaMatch] = {}
+def _match_parts(states: list[str], munis: list[str], areas: AreaCodelist
+                 ) -> list[AreaMatch]:
+    """State and municipality codes in two columns (health ministry style), distinct pairs."""
     out = []
-    for pair in pairs:
-        if pair not in cache:
-            nc = normalise_parts(*pair)
-            if nc is not None and nc.code is not None and nc.code in areas:
-                cache[pair] = AreaMatch(nc.code, "code", 100.0, "matched")
-            else:
-                note = nc.note if nc is not None and nc.note else "no such municipality"
-                cache[pair] = AreaMatch(None, None, 0.0, "unmatched", note=note)
-        out.append(cache[pair])
+    for pair in zip(states, munis, strict=True):
+        nc = normalise_parts(*pair)
+        if nc is not None and nc.code is not None and nc.code in areas:
+            out.append(AreaMatch(nc.code, "code", 100.0, "matched"))
+        else:
+            note = nc.note if nc is not None and nc.note else "no such municipality"
+            out.append(AreaMatch(None, None, 0.0, "unmatched", note=note))
     return out

@@ -10,11 +10,13 @@ value missing). The three add up to the rows read; :class:`RowAccount` proves it
 from __future__ import annotations
 
 import difflib
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from sdmx_tools.errors import SpecError
 from sdmx_tools.ingest.areas import resolve_areas
@@ -26,6 +28,7 @@ from sdmx_tools.territory import AreaCodelist
 
 __all__ = ["OBS_COLUMNS", "QUARANTINE_COLUMNS", "Harmonised", "harmonise"]
 
+_FINDINGS_PER_REASON = 1000
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
 QUARANTINE_COLUMNS = ["source", "file", "row", "reason", "column", "value", "message",
                       "candidates", "raw"]
@@ -71,13 +74,18 @@ class _Problems:
     def add(self, mask: pd.Series, reason: pd.Series | str, column: pd.Series | str | None,
             value: pd.Series | str, message: pd.Series | str,
             candidates: pd.Series | str = "") -> None:
-        """Record a problem on the rows of ``mask`` that have none yet."""
+        """Record a problem on the rows of ``mask`` that have none yet.
+
+        Series arguments are looked up by row label: aligned with the rows, or holding only
+        the rows with the problem.
+        """
         new = mask & self.reason.isna()
         if not new.any():
             return
+        idx = new.index[new.to_numpy()]
         for target, src in ((self.reason, reason), (self.column, column), (self.value, value),
                             (self.message, message), (self.candidates, candidates)):
-            target[new] = src[new] if isinstance(src, pd.Series) else src
+            target.loc[idx] = src.reindex(idx).to_numpy() if isinstance(src, pd.Series) else src
 
     @property
     def any(self) -> pd.Series:
@@ -96,10 +104,13 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     _check_columns(spec, df, raw)
     account = RowAccount(source=spec.id, read=len(df))
     data_cols = [c for c in df.columns if c != ROW]
-    stripped = df[data_cols].apply(lambda s: s.str.strip())
+    used_cols = spec.required_columns()
+    stripped = pd.DataFrame({c: df[c].str.strip() for c in used_cols}, index=df.index)
 
     excluded = pd.Series(None, index=df.index, dtype=object)
-    excluded[(stripped == "").all(axis=1)] = "blank"
+    excluded[_blank(df, stripped, data_cols)] = "blank"
+    excluded.iloc[: spec.read.skip_rows] = excluded.iloc[: spec.read.skip_rows].fillna(
+        "skip_rows")
     for rule in spec.exclude:
         cells = stripped[rule.column]
         hit = cells.isin(rule.equals)
@@ -111,46 +122,57 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     rows = stripped[active]
     problems = _Problems(rows.index)
 
-    area = resolve_areas(rows, spec.area, areas)
-    problems.add(area["reason"].notna(), area["reason"], area["column"], area["value"],
-                 area["message"], area["candidates"])
+    area, failed = resolve_areas(rows, spec.area, areas)
+    problems.add(pd.Series(rows.index.isin(failed.index), index=rows.index), failed["reason"],
+                 failed["column"], failed["value"], failed["message"], failed["candidates"])
 
     period = _periods(rows, spec, problems)
     dims = _dimensions(rows, spec, problems)
     cells = _cells(rows, spec, period, dims)
 
-    missing = cells["text"].isin(spec.missing)
+    missing = cells["text"].isin(spec.missing).to_numpy()
     values, ok = parse_numbers(cells["text"], spec.read.decimal, spec.read.thousands)
     bad = ~missing & ~ok
     first_bad = cells[bad].drop_duplicates("row_index").set_index("row_index")
     problems.add(pd.Series(rows.index.isin(first_bad.index), index=rows.index), "bad-number",
-                 first_bad["column"].reindex(rows.index), first_bad["text"].reindex(rows.index),
+                 first_bad["column"].astype(object).reindex(rows.index),
+                 first_bad["text"].astype(object).reindex(rows.index),
                  "value is not a number (check read.thousands and read.decimal, "
                  "or list the marker in 'missing')")
     cells["value"] = values
-    good_cells = cells[~missing & ok]
-    quarantined = problems.any
-    good_cells = good_cells[~quarantined.reindex(good_cells["row_index"]).to_numpy()]
-    obs = _observations(good_cells, df[ROW], area, spec)
+    quarantined = problems.any.to_numpy()
+    keep = ~missing & ok & ~quarantined[cells["pos"].to_numpy()]
+    obs = _observations(cells[keep], df[ROW], area, spec)
     obs = _duplicates(obs, spec, problems, rows.index)
     obs = _zero_fill(obs, spec, areas)
-    quarantined = problems.any
+    quarantined_s = problems.any
 
     has_obs = pd.Series(False, index=rows.index)
     has_obs[obs.loc[obs["row_index"] >= 0, "row_index"].unique()] = True
-    no_data = ~quarantined & ~has_obs
+    no_data = ~quarantined_s & ~has_obs
     excluded[no_data[no_data].index] = "no-data"
 
-    account.quarantined = int(quarantined.sum())
+    account.quarantined = int(quarantined_s.sum())
     account.excluded = int(excluded.notna().sum())
-    account.used = int((~quarantined & has_obs).sum())
+    account.used = int((~quarantined_s & has_obs).sum())
     account.excluded_by_rule = {str(k): int(v) for k, v in excluded.value_counts().items()}
+    account.quarantined_by_reason = {
+        str(k): int(v) for k, v in problems.reason[quarantined_s].value_counts().items()}
 
-    quarantine = _quarantine_frame(df, data_cols, problems, quarantined, raw, spec)
+    quarantine = _quarantine_frame(df, data_cols, problems, quarantined_s, raw, spec)
     findings = _findings(quarantine, spec, account)
-    obs = obs.drop(columns="row_index")
+    obs = _plain(obs.drop(columns="row_index"))
     return Harmonised(spec=spec, sha256=raw.sha256, encoding=raw.encoding, observations=obs,
                       quarantine=quarantine, account=account, findings=findings)
+
+
+def _blank(df: pd.DataFrame, stripped: pd.DataFrame, data_cols: list[str]) -> pd.Series:
+    """Rows whose every cell is blank (checked on the spec's columns first: cheaper)."""
+    maybe = (stripped == "").all(axis=1)
+    rest = [c for c in data_cols if c not in stripped.columns]
+    if rest and maybe.any():
+        maybe[maybe] = (df.loc[maybe, rest].apply(lambda s: s.str.strip()) == "").all(axis=1)
+    return maybe
 
 
 def _check_columns(spec: SourceSpec, df: pd.DataFrame, raw: RawTable) -> None:
@@ -166,69 +188,122 @@ def _check_columns(spec: SourceSpec, df: pd.DataFrame, raw: RawTable) -> None:
             )
 
 
-def _periods(rows: pd.DataFrame, spec: SourceSpec, problems: _Problems) -> pd.Series:
+def _periods(rows: pd.DataFrame, spec: SourceSpec, problems: _Problems) -> pd.Categorical:
+    """The period of every row, as a categorical (a file holds few distinct periods)."""
     p = spec.period
     if p.column is None:
-        return pd.Series(p.value, index=rows.index, dtype=object)
-    parsed = parse_periods(rows[p.column], p.format)
-    problems.add(parsed.isna(), "bad-period", p.column, rows[p.column],
+        return pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [p.value])
+    cells = rows[p.column]
+    parsed = _factor_map(cells, lambda u: parse_periods(u, p.format))
+    if p.month_column:
+        month = _factor_map(rows[p.month_column], _months)
+        problems.add(pd.Series(parsed.notna() & month.isna(), index=rows.index), "bad-period",
+                     p.month_column, rows[p.month_column],
+                     "not a month (a number 1-12 or a Spanish month name)")
+        both = pd.Series(parsed.astype(object)) + "-" + pd.Series(month.astype(object))
+        parsed = pd.Categorical(both.to_numpy(dtype=object))
+    problems.add(pd.Series(parsed.isna(), index=rows.index), "bad-period", p.column, cells,
                  f"not a period in format {p.format!r}")
     return parsed
 
 
-def _dimensions(rows: pd.DataFrame, spec: SourceSpec, problems: _Problems) -> pd.DataFrame:
-    out = pd.DataFrame(index=rows.index)
+def _months(cells: pd.Series) -> pd.Series:
+    """Month cells (a number 1-12 or a Spanish name) to ``MM``."""
+    named = parse_periods(cells, "month-name")
+    numeric = pd.to_numeric(cells, errors="coerce")
+    fixed = numeric.where(numeric.between(1, 12) & (numeric % 1 == 0))
+    return named.fillna(fixed.map(lambda m: f"{int(m):02d}", na_action="ignore"))
+
+
+def _factor_map(cells: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Categorical:
+    """``fn`` applied to each distinct cell once, expanded back as a categorical."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    mapped = pd.Categorical(
+        fn(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy(dtype=object))
+    return pd.Categorical.from_codes(mapped.codes[codes], mapped.categories)
+
+
+def _dimensions(rows: pd.DataFrame, spec: SourceSpec, problems: _Problems
+                ) -> dict[str, pd.Categorical]:
+    out = {}
     for d in spec.dimensions:
         if d.column is None:
-            out[d.id] = d.value
+            out[d.id] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [d.value])
             continue
         cells = rows[d.column]
-        mapped = cells.map(d.map) if d.map else cells
-        problems.add(mapped.isna() | (mapped == ""), "unmapped-category", d.column, cells,
-                     f"no {d.id} code for this value (add it to dimensions.{d.id}.map)")
+        mapped = _factor_map(cells, lambda u, m=d.map: (  # type: ignore[misc]
+            u.map(m) if m else u).replace("", None))
+        problems.add(pd.Series(mapped.isna(), index=rows.index), "unmapped-category", d.column,
+                     cells, f"no {d.id} code for this value (add it to dimensions.{d.id}.map)")
         out[d.id] = mapped
     return out
 
 
-def _cells(rows: pd.DataFrame, spec: SourceSpec, period: pd.Series, dims: pd.DataFrame
-           ) -> pd.DataFrame:
-    """One row per (input row, value cell): the long form of every layout."""
+def _const(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
+
+
+def _cells(rows: pd.DataFrame, spec: SourceSpec, period: pd.Categorical,
+           dims: dict[str, pd.Categorical]) -> pd.DataFrame:
+    """One row per (input row, value cell): the long form of every layout.
+
+    ``pos`` is the input row's position in ``rows``, ``row_index`` its label.
+    """
+    n = len(rows)
     parts = []
     if spec.layout.kind == "long":
         for m in spec.measures:
             text = (pd.Series("1", index=rows.index) if m.count_rows or m.column is None
                     else rows[m.column])
-            parts.append(pd.DataFrame({"row_index": rows.index, "measure": m.id,
-                                       "column": m.column or "", "text": text.to_numpy(),
-                                       "TIME_PERIOD": period.to_numpy()}))
+            parts.append({"measure": _const(m.id, n), "column": _const(m.column or "", n),
+                          "text": text, "TIME_PERIOD": period})
     else:
         m = spec.measures[0]
         for col in spec.layout.columns:
-            part = pd.DataFrame({"row_index": rows.index, "measure": m.id, "column": col,
-                                 "text": rows[col].to_numpy(),
-                                 "TIME_PERIOD": period.to_numpy()})
+            part: dict[str, Any] = {"measure": _const(m.id, n), "column": _const(col, n),
+                                    "text": rows[col], "TIME_PERIOD": period}
             if spec.layout.names_to == "month":
                 month = MONTHS_ES.get(col.casefold().strip(". "))
-                part["TIME_PERIOD"] = period.to_numpy() + f"-{month:02d}" if month else None
+                part["TIME_PERIOD"] = period.rename_categories(
+                    [f"{c}-{month:02d}" for c in period.categories]) if month else \
+                    pd.Categorical([None] * n)
             elif spec.layout.names_to == "period":
-                part["TIME_PERIOD"] = col
+                part["TIME_PERIOD"] = _const(col, n)
             else:
-                part[spec.layout.names_to] = col
+                part[spec.layout.names_to] = _const(col, n)
             parts.append(part)
-    cells = pd.concat(parts, ignore_index=True)
-    for dim in dims.columns:
-        cells[dim] = dims[dim].reindex(cells["row_index"]).to_numpy()
+    k = len(parts)
+    cells = pd.DataFrame({
+        "pos": np.tile(np.arange(n), k),
+        "row_index": np.tile(rows.index.to_numpy(), k),
+        "measure": _concat([p["measure"] for p in parts]),
+        "column": _concat([p["column"] for p in parts]),
+        "text": pd.concat([p["text"] for p in parts], ignore_index=True),
+        "TIME_PERIOD": _concat([p["TIME_PERIOD"] for p in parts]),
+    })
+    extra = [c for c in parts[0] if c not in cells.columns]
+    for dim in extra:
+        cells[dim] = _concat([p[dim] for p in parts])
+    for dim, values in dims.items():
+        cells[dim] = pd.Categorical.from_codes(np.tile(values.codes, k), values.categories)
     return cells
 
 
-def _observations(cells: pd.DataFrame, lines: pd.Series, area: pd.DataFrame,
+def _concat(cats: list[pd.Categorical]) -> pd.Categorical:
+    return union_categoricals(cats) if len(cats) > 1 else cats[0]
+
+
+def _observations(cells: pd.DataFrame, lines: pd.Series, area: pd.Categorical,
                   spec: SourceSpec) -> pd.DataFrame:
     units = {m.id: m.unit for m in spec.measures}
-    obs = cells.drop(columns=["text", "column"]).copy()
-    obs["REF_AREA"] = area["REF_AREA"].reindex(obs["row_index"]).to_numpy()
-    obs["source"] = spec.id
-    obs["row"] = lines.reindex(obs["row_index"]).to_numpy()
-    obs["unit"] = obs["measure"].map(units)
+    obs = cells.drop(columns=["text", "column", "pos"])
+    obs["REF_AREA"] = pd.Categorical.from_codes(area.codes[cells["pos"].to_numpy()],
+                                                area.categories)
+    obs["source"] = _const(spec.id, len(obs))
+    obs["row"] = lines.to_numpy()[obs["row_index"].to_numpy()]
+    measure = obs["measure"].array
+    unit = pd.Categorical([units[c] for c in measure.categories])
+    obs["unit"] = pd.Categorical.from_codes(unit.codes[measure.codes], unit.categories)
     dims = [c for c in obs.columns if c not in OBS_COLUMNS and c != "row_index"]
     return obs[["row_index", *OBS_COLUMNS[:5], *dims, "value", "unit"]]
 
@@ -238,15 +313,26 @@ def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: _Problems, index:
     """Counted records sum; any other repeated key is quarantined (later rows)."""
     summed = {m.id for m in spec.measures if m.count_rows}
     key = [c for c in obs.columns if c not in ("row_index", "source", "row", "value", "unit")]
-    strict = ~obs["measure"].isin(summed)
-    dup = obs[strict].duplicated(key, keep="first")
-    dup_rows = obs[strict][dup]["row_index"].unique()
+    strict = ~obs["measure"].isin(summed).to_numpy()
+    dup = _key_codes(obs[strict], key).duplicated(keep="first")
+    dup_rows = obs["row_index"].to_numpy()[strict][dup]
     if len(dup_rows):
         mask = pd.Series(index.isin(dup_rows), index=index)
         problems.add(mask, "duplicate-key", None, "",
                      "another row already gave a value for the same area, period and dimensions")
         obs = obs[~obs["row_index"].isin(dup_rows)]
     return obs
+
+
+def _key_codes(frame: pd.DataFrame, key: list[str]) -> pd.Index:
+    """One integer per distinct key (the key columns are categoricals: combine codes)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for col in key:
+        cat = frame[col].array
+        if not isinstance(cat, pd.Categorical):
+            cat = pd.Categorical(frame[col])
+        combined = combined * (len(cat.categories) + 1) + (cat.codes.astype(np.int64) + 1)
+    return pd.Index(combined)
 
 
 def _zero_fill(obs: pd.DataFrame, spec: SourceSpec, areas: AreaCodelist) -> pd.DataFrame:
@@ -272,10 +358,27 @@ def _zero_fill(obs: pd.DataFrame, spec: SourceSpec, areas: AreaCodelist) -> pd.D
     return pd.concat([obs, zeros[obs.columns]], ignore_index=True)
 
 
+def _plain(obs: pd.DataFrame) -> pd.DataFrame:
+    """Categoricals (fast inside harmonisation) back to plain text columns."""
+    out = {}
+    for col in obs.columns:
+        values = obs[col].array
+        if isinstance(values, pd.Categorical):
+            # Convert the few categories, then take: far cheaper than per-cell conversion.
+            cats = pd.array(values.categories.astype(object), dtype="str")
+            out[col] = cats.take(values.codes, allow_fill=True)
+        else:
+            out[col] = values
+    return pd.DataFrame(out)
+
+
 def _quarantine_frame(df: pd.DataFrame, data_cols: list[str], problems: _Problems,
                       quarantined: pd.Series, raw: RawTable, spec: SourceSpec) -> pd.DataFrame:
     idx = quarantined[quarantined].index
     raw_cells = df.loc[idx, data_cols]
+    # pandas' JSON writer, one line per row: json.dumps per row is slow on big quarantines.
+    raw_json = raw_cells.to_json(orient="records", lines=True, force_ascii=False) \
+        if len(raw_cells) else ""
     return pd.DataFrame({
         "source": spec.id,
         "file": raw.path.name,
@@ -285,13 +388,15 @@ def _quarantine_frame(df: pd.DataFrame, data_cols: list[str], problems: _Problem
         "value": problems.value[idx].fillna("").astype(str).to_numpy(),
         "message": problems.message[idx].fillna("").to_numpy(),
         "candidates": problems.candidates[idx].fillna("").to_numpy(),
-        "raw": [json.dumps(r, ensure_ascii=False) for r in raw_cells.to_dict("records")],
+        "raw": raw_json.splitlines(),
     }, columns=QUARANTINE_COLUMNS)
 
 
 def _findings(quarantine: pd.DataFrame, spec: SourceSpec, account: RowAccount) -> list[Finding]:
+    """A finding for the first rows of each reason (the quarantine file has every row)."""
     over = account.quarantined > spec.tolerance
     severity = Severity.ERROR if over else Severity.WARNING
+    quarantine = quarantine.groupby("reason", sort=False).head(_FINDINGS_PER_REASON)
     findings = [
         Finding(code=str(q.reason), severity=severity, message=str(q.message),
                 source=spec.id, file=str(spec.path), row=int(q.row), column=str(q.column) or None,

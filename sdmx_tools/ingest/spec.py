@@ -25,6 +25,7 @@ __all__ = [
     "MeasureSpec",
     "PeriodSpec",
     "ReadOptions",
+    "RemoteSpec",
     "SourceSpec",
     "load_spec",
 ]
@@ -36,14 +37,41 @@ _DEFAULT_MISSING = ("", "NA", "N/A", "ND", "N/D", "—", "–", "-", "..", "S/D"
 
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
-    """How to read the file. ``header_row`` is the 1-based line of the column names."""
+    """How to read the file.
+
+    ``header_row`` is the 1-based line of the column names; ``skip_rows`` lines right
+    below it are skipped on purpose (a units row); ``member`` names the file to read inside
+    a zip; ``records`` is the dotted path of the record list in a JSON document;
+    ``max_bytes`` bounds the file (and any zip member) read into memory.
+    """
 
     encoding: str = "auto"
     delimiter: str | None = None
     header_row: int = 1
+    skip_rows: int = 0
     decimal: str = "."
     thousands: str | None = ","
     sheet: str | int | None = None
+    member: str | None = None
+    records: str | None = None
+    max_bytes: int = 1 << 30
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSpec:
+    """A source published online: a direct ``url``, or a CKAN portal's package resource.
+
+    For CKAN, ``ckan`` is the portal's base URL, ``package`` the dataset id or name, and
+    ``resource`` (name or id) or ``format`` (``CSV``, ``XLSX``) picks the resource.
+    ``api_key_env`` names the environment variable holding a key for private datasets.
+    """
+
+    url: str | None = None
+    ckan: str | None = None
+    package: str | None = None
+    resource: str | None = None
+    format: str | None = None
+    api_key_env: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +99,15 @@ class AreaSpec:
 
 @dataclass(frozen=True, slots=True)
 class PeriodSpec:
-    """The period: a column (with a format) or a constant ``value``."""
+    """The period: a column (with a format) or a constant ``value``.
+
+    ``month_column`` adds the month (a number or a Spanish month name) to a year column.
+    """
 
     column: str | None = None
     value: str | None = None
     format: PeriodFormat = "year"
+    month_column: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +168,7 @@ class SourceSpec:
     id: str
     spec_file: Path
     path: Path
+    remote: RemoteSpec | None
     title: str
     publisher: str
     licence: str
@@ -156,8 +189,7 @@ class SourceSpec:
         cols += [m.column for m in self.measures if m.column]
         cols += [d.column for d in self.dimensions if d.column]
         cols += [r.column for r in self.exclude]
-        if self.period.column:
-            cols.append(self.period.column)
+        cols += [c for c in (self.period.column, self.period.month_column) if c]
         return list(dict.fromkeys(cols))
 
 
@@ -188,15 +220,13 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
 
     prov = get(data, "provenance", dict, {}, file=f)
     check_keys(prov, ["publisher", "licence", "landing_page"], file=f, section="provenance")
-    loc = get(data, "location", dict, file=f)
-    check_keys(loc, ["path"], file=f, section="location")
-    path = inside(workspace_root, get(loc, "path", str, file=f, section="location"),
-                  file=f, key="location.path")
+    path, remote = _location(get(data, "location", dict, file=f), f, sid, workspace_root)
 
     return SourceSpec(
         id=sid,
         spec_file=f,
         path=path,
+        remote=remote,
         title=get(data, "title", str, sid, file=f),
         publisher=get(prov, "publisher", str, "unknown", file=f, section="provenance"),
         licence=get(prov, "licence", str, "unknown", file=f, section="provenance"),
@@ -213,12 +243,52 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
     )
 
 
+def _location(t: dict[str, Any], f: Path, sid: str, root: Path
+              ) -> tuple[Path, RemoteSpec | None]:
+    """The local path, or the remote source and the cache path it is downloaded to."""
+    check_keys(t, ["path", "url", "ckan", "package", "resource", "format", "api_key_env"],
+               file=f, section="location")
+    given = [k for k in ("path", "url", "ckan") if k in t]
+    if len(given) != 1:
+        raise SpecError("[location] needs exactly one of 'path', 'url' or 'ckan'", file=f,
+                        value=", ".join(given) or None)
+    if "path" in t:
+        extra = [k for k in t if k != "path"]
+        if extra:
+            raise SpecError(f"location.{extra[0]} only applies to a url or ckan location",
+                            file=f)
+        return inside(root, get(t, "path", str, file=f, section="location"), file=f,
+                      key="location.path"), None
+    remote = RemoteSpec(**{k: get(t, k, str, None, file=f, section="location") for k in t})
+    for key in ("url", "ckan"):
+        value = getattr(remote, key)
+        if value is not None and not re.match(r"https?://[^/\s]+", value):
+            raise SpecError(f"location.{key} must be an http(s) URL", file=f, value=value)
+    if remote.ckan and not remote.package:
+        raise SpecError("a CKAN location needs location.package (the dataset id or name)",
+                        file=f)
+    if remote.url and (remote.package or remote.resource or remote.format):
+        raise SpecError("location.package/resource/format apply to a ckan location", file=f)
+    # Downloads live in the workspace's cache, one folder per source: never a name taken
+    # from the server, which could climb out of the workspace.
+    return root.resolve() / ".cache" / "sources" / sid, remote
+
+
 def _read(t: dict[str, Any], f: Path) -> ReadOptions:
-    check_keys(t, ["encoding", "delimiter", "header_row", "decimal", "thousands", "sheet"],
+    check_keys(t, ["encoding", "delimiter", "header_row", "skip_rows", "decimal", "thousands",
+                   "sheet", "member", "records", "max_bytes"],
                file=f, section="read")
     header_row = get(t, "header_row", int, 1, file=f, section="read")
     if header_row < 1:
         raise SpecError("read.header_row is 1-based", file=f, value=header_row)
+    skip_rows = get(t, "skip_rows", int, 0, file=f, section="read")
+    max_bytes = get(t, "max_bytes", int, 1 << 30, file=f, section="read")
+    if skip_rows < 0 or max_bytes < 1:
+        raise SpecError("read.skip_rows and read.max_bytes must be positive", file=f)
+    delimiter = get(t, "delimiter", str, None, file=f, section="read")
+    if delimiter is not None and len(delimiter) != 1:
+        raise SpecError("read.delimiter must be one character", file=f, value=delimiter,
+                        hint='for a tab write delimiter = "\\t"')
     thousands = get(t, "thousands", str, ",", file=f, section="read")
     decimal = get(t, "decimal", str, ".", file=f, section="read")
     if thousands == decimal:
@@ -234,11 +304,15 @@ def _read(t: dict[str, Any], f: Path) -> ReadOptions:
                             hint="use 'auto', 'utf-8', 'latin-1' or 'cp1252'") from exc
     return ReadOptions(
         encoding=encoding,
-        delimiter=get(t, "delimiter", str, None, file=f, section="read"),
+        delimiter=delimiter,
         header_row=header_row,
+        skip_rows=skip_rows,
         decimal=decimal,
         thousands=thousands or None,
         sheet=get(t, "sheet", (str, int), None, file=f, section="read"),
+        member=get(t, "member", str, None, file=f, section="read"),
+        records=get(t, "records", str, None, file=f, section="read"),
+        max_bytes=max_bytes,
     )
 
 
@@ -271,16 +345,21 @@ def _area(t: dict[str, Any], f: Path) -> AreaSpec:
 
 
 def _period(t: dict[str, Any], f: Path) -> PeriodSpec:
-    check_keys(t, ["column", "value", "format"], file=f, section="period")
+    check_keys(t, ["column", "value", "format", "month_column"], file=f, section="period")
     fmt = get(t, "format", str, "year", file=f, section="period")
     if fmt not in _PERIOD_FORMATS:
         raise SpecError("unknown period.format", file=f, value=fmt,
                         hint=f"one of {', '.join(_PERIOD_FORMATS)}")
     spec = PeriodSpec(column=get(t, "column", str, None, file=f, section="period"),
                       value=get(t, "value", (str, int), None, file=f, section="period"),
-                      format=fmt)
+                      format=fmt,
+                      month_column=get(t, "month_column", str, None, file=f,
+                                       section="period"))
     if (spec.column is None) == (spec.value is None):
         raise SpecError("[period] needs exactly one of 'column' or 'value'", file=f)
+    if spec.month_column and (spec.column is None or fmt != "year"):
+        raise SpecError("period.month_column goes with a year column (format = 'year')",
+                        file=f)
     if spec.value is not None:
         object.__setattr__(spec, "value", str(spec.value))
     return spec

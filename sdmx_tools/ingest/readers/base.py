@@ -1,0 +1,83 @@
+"""What every reader shares: the raw table, the reader base class and header cleaning."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from sdmx_tools.ingest.spec import ReadOptions
+
+__all__ = ["ROW", "RawTable", "Reader", "clean_header", "first_line", "table"]
+
+ROW = "__row__"
+
+
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """A source file read as text.
+
+    Attributes
+    ----------
+    frame
+        One column per header name (cleaned), all text, plus ``__row__`` (int): the 1-based
+        line of the row in the file (the record number for JSON).
+    path, sha256, encoding, delimiter
+        What was read and how (``sha256`` of the bytes as published, before unzipping).
+    """
+
+    frame: pd.DataFrame
+    path: Path
+    sha256: str
+    encoding: str
+    delimiter: str | None
+
+
+class Reader:
+    """One reader per format, chosen by file suffix (sdmx1's ``handles()`` pattern)."""
+
+    suffixes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def handles(cls, path: Path) -> bool:
+        """Whether this reader reads files named like ``path``."""
+        return path.suffix.lower() in cls.suffixes
+
+    @classmethod
+    def read(cls, path: Path, data: bytes, options: ReadOptions) -> RawTable:
+        """Read ``data`` (the bytes of ``path``) into a :class:`RawTable`."""
+        raise NotImplementedError
+
+
+def clean_header(header: list[str]) -> list[str]:
+    """Header names without NBSP or stray spaces; blanks named ``column_N``; dups suffixed."""
+    names: list[str] = []
+    for i, raw in enumerate(header, 1):
+        name = re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip() or f"column_{i}"
+        base, n = name, 1
+        while name in names:
+            n += 1
+            name = f"{base}.{n}"
+        names.append(name)
+    return names
+
+
+def table(frame: pd.DataFrame, rows: Sequence[int] | np.ndarray, path: Path, data: bytes,
+          encoding: str, delimiter: str | None) -> RawTable:
+    """A :class:`RawTable` from text cells (missing cells become ``""``) and row numbers."""
+    frame = frame.fillna("").astype(str)
+    frame[ROW] = np.asarray(rows, dtype=np.int64)
+    return RawTable(frame=frame, path=path, sha256=hashlib.sha256(data).hexdigest(),
+                    encoding=encoding, delimiter=delimiter)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (library messages can be long)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

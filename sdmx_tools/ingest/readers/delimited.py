@@ -1,0 +1,175 @@
+"""CSV, TSV and text files: encoding detection, delimiter sniffing, exact line numbers.
+
+The fast path is pyarrow's CSV parser on UTF-8 bytes (every column as text). Rows whose
+field count differs from the header's (footers such as ``Fuente: INEGI``, notes) are
+collected with their physical line number and kept as rows, padded with blanks, so the
+spec's exclusion rules account for them; a row with *more* fields than the header is a
+located error. When pyarrow cannot parse the file at all (a single field larger than its
+block size, say), the pandas C parser reads it instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import charset_normalizer
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from sdmx_tools.errors import SourceReadError
+from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, first_line, table
+from sdmx_tools.ingest.spec import ReadOptions
+
+__all__ = ["DelimitedReader", "detect_encoding", "sniff_delimiter"]
+
+# Spanish open data is latin-1/cp1252 when it is not UTF-8; limiting the candidates keeps
+# charset-normalizer from guessing exotic code pages on short files.
+_CANDIDATES = ["utf_8", "cp1252", "latin_1"]
+_DELIMITERS = ",;\t|"
+_SAMPLE = 2_000_000
+
+
+class DelimitedReader(Reader):
+    """CSV/TSV/TXT."""
+
+    suffixes = (".csv", ".tsv", ".txt")
+
+    @classmethod
+    def read(cls, path: Path, data: bytes, options: ReadOptions) -> RawTable:
+        encoding = detect_encoding(data) if options.encoding == "auto" else options.encoding
+        text = decode(data, encoding, path)
+        head = text[:_SAMPLE].splitlines()[: options.header_row + 50]
+        if len(head) < options.header_row:
+            raise SourceReadError(f"the file has {len(head)} lines, fewer than "
+                                  f"read.header_row = {options.header_row}", file=path)
+        delimiter = options.delimiter or sniff_delimiter(head[options.header_row - 1:])
+        names = clean_header(next(csv.reader([head[options.header_row - 1]],
+                                             delimiter=delimiter)))
+        utf8 = data if encoding in ("utf-8", "utf_8", "utf8") else text.encode("utf-8")
+        try:
+            frame, rows = _read_arrow(utf8, names, delimiter, options.header_row, path)
+        except pa.ArrowInvalid:
+            frame, rows = _read_pandas(text, names, delimiter, options.header_row, path)
+        return table(frame, rows, path, data, encoding, delimiter)
+
+
+def detect_encoding(data: bytes) -> str:
+    """Best guess of a file's encoding: BOM, strict UTF-8, then charset-normalizer."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:_SAMPLE], cp_isolation=_CANDIDATES).best()
+    return best.encoding if best is not None else "cp1252"
+
+
+def decode(data: bytes, encoding: str, path: Path) -> str:
+    """Decode the whole file, or raise a located error at the first bad byte."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceReadError(
+            f"cannot decode as {encoding}", file=path, row=line,
+            value=data[exc.start: exc.start + 8].hex(" "),
+            hint="set read.encoding = 'auto' or the file's real encoding (latin-1, cp1252)",
+        ) from exc
+    except LookupError as exc:
+        raise SourceReadError("unknown encoding", file=path, value=encoding) from exc
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter of lines starting at the header (``,`` when nothing tells)."""
+    sample = "\n".join(lines[:21])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in _DELIMITERS} if lines else {}
+        best = max(counts, key=lambda d: counts[d], default=",")
+        return best if counts.get(best) else ","
+
+
+def _read_arrow(utf8: bytes, names: list[str], delimiter: str, header_row: int, path: Path,
+                threads: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+    """Parse with pyarrow; ragged rows come back through the invalid-row handler.
+
+    Parsing is parallel; pyarrow only knows the physical line of a ragged row when it parses
+    serially, so a file with ragged rows (small files with footers, in practice) is parsed
+    again on one thread.
+    """
+    ragged: list[tuple[int, str]] = []
+
+    def keep(row: pacsv.InvalidRow) -> str:
+        if row.actual_columns > row.expected_columns:
+            raise SourceReadError(
+                f"line has {row.actual_columns} fields, the header has {row.expected_columns}",
+                file=path, row=row.number, value=row.text[:80],
+                hint="check read.delimiter and read.header_row, or quote the field")
+        ragged.append((-1 if row.number is None else int(row.number), row.text))
+        return "skip"
+
+    body = pacsv.read_csv(
+        io.BytesIO(utf8),
+        read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names,
+                                       use_threads=threads, block_size=8 << 20),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
+                                         invalid_row_handler=keep),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, null_values=[],
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if ragged and threads:
+        return _read_arrow(utf8, names, delimiter, header_row, path, threads=False)
+    frame = body.to_pandas()
+    rows = _line_numbers(body, header_row, [n for n, _ in ragged])
+    if ragged:
+        extra = pd.DataFrame([_pad(t, len(names), delimiter) for _, t in ragged], columns=names)
+        frame = pd.concat([frame, extra], ignore_index=True)
+        rows = np.concatenate([rows, [n for n, _ in ragged]])
+        order = np.argsort(rows, kind="stable")
+        frame, rows = frame.iloc[order].reset_index(drop=True), rows[order]
+    return frame, rows
+
+
+def _line_numbers(body: pa.Table, header_row: int, ragged: list[int]) -> np.ndarray:
+    """Physical line of each parsed row: a quoted newline inside a cell spans lines."""
+    n = body.num_rows
+    spans = np.ones(n, dtype=np.int64)
+    for col in body.columns:
+        if pc.any(pc.match_substring(col, "\n")).as_py():
+            spans += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
+    if not ragged:
+        return header_row + 1 + np.concatenate([[0], np.cumsum(spans)[:-1]])
+    # Ragged rows (few) sit between parsed rows: walk past them.
+    skip, line, out = set(ragged), header_row + 1, np.empty(n, dtype=np.int64)
+    for i, span in enumerate(spans):
+        while line in skip:
+            line += 1
+        out[i] = line
+        line += int(span)
+    return out
+
+
+def _pad(text: str, width: int, delimiter: str) -> list[str]:
+    cells = next(csv.reader([text], delimiter=delimiter), [])
+    return (cells + [""] * width)[:width]
+
+
+def _read_pandas(text: str, names: list[str], delimiter: str, header_row: int, path: Path
+                 ) -> tuple[pd.DataFrame, np.ndarray]:
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=names,
+                            skiprows=header_row, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise SourceReadError(f"malformed CSV: {first_line(exc)}", file=path,
+                              hint="check read.delimiter and read.header_row") from exc
+    return frame, np.arange(header_row + 1, header_row + 1 + len(frame))
