@@ -5,25 +5,35 @@ rate is (sum of its municipalities' numerators) / (sum of their denominators) x 
 A state (or the nation) where some municipalities reported nothing is incomplete: its value
 is withheld or flagged, as the indicator definition says. A municipality created after the
 2020 census has no census denominator: its rate is missing with a note, never 0 or inf.
+
+The cube is an ``xarray.Dataset`` with the DSD's dimension ids as dims. The value comes
+from the indicator's formula applied to the pint-quantified numerator and denominator
+(pint-xarray), so the result's unit is checked against the declared UNIT_MEASURE on the
+data actually computed. The one pass over every input row (:mod:`sdmx_tools.reduce`) runs
+on pandas or, for inputs that do not fit in memory, on Dask.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
+from sdmx_tools.checks import completeness, expected_municipalities, outliers, value_checks
+from sdmx_tools.formulas import get_formula
 from sdmx_tools.indicators import IndicatorDef, Term, require_measures
-from sdmx_tools.report import Finding, Severity
+from sdmx_tools.reduce import KEY, Engine, as_engine, duplicate_findings, inventory, term_frame
+from sdmx_tools.report import Finding
 from sdmx_tools.territory import AreaCodelist
-from sdmx_tools.units import convert
+from sdmx_tools.units import check_result_unit, registry
 
 __all__ = ["Computed", "compute_indicator", "cube_to_frame"]
 
-_KEY = ["REF_AREA", "TIME_PERIOD"]
-_SMALL_COUNT = 5
+_KEY = KEY
 
 
 @dataclass(slots=True)
@@ -36,8 +46,8 @@ class Computed:
     sources: list[str] = field(default_factory=list)
 
 
-def compute_indicator(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist
-                      ) -> Computed:
+def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist, *,
+                      engine: Engine = "auto") -> Computed:
     """Compute one indicator at municipality, state and national level.
 
     Parameters
@@ -45,23 +55,38 @@ def compute_indicator(defn: IndicatorDef, observations: pd.DataFrame, areas: Are
     defn
         The indicator definition.
     observations
-        Tidy observations of every source (see :mod:`sdmx_tools.ingest.harmonise`).
+        Tidy observations of every source (see :mod:`sdmx_tools.ingest.harmonise`): a
+        pandas DataFrame, or a Dask DataFrame for inputs larger than memory.
     areas
         The INEGI area codelist, for levels, parents and expected municipalities.
+    engine
+        ``auto`` (Dask for a Dask frame, else pandas), ``pandas`` or ``dask`` (needs the
+        ``[dask]`` extra). Both give identical cubes.
 
     Returns
     -------
     Computed
         ``cube`` has dims ``REF_AREA, TIME_PERIOD`` plus the disaggregations, and variables
         ``OBS_VALUE``, ``numerator``, ``denominator`` (with ``units`` attrs, pint-xarray
-        style), ``OBS_STATUS``, ``COMMENT_OBS``, ``reported``, ``expected``.
+        style), the observation attributes ``OBS_STATUS``, ``UNIT_MULT``, ``NATURE``,
+        ``COMMENT_OBS``, and ``level``, ``reported``, ``expected``.
+
+    Raises
+    ------
+    UnitError
+        An input unit that is unknown or does not convert to the term's unit (naming the
+        source, measure and both units), or a result unit unlike the UNIT_MEASURE.
+    IndicatorError
+        A measure no source gives, or an unknown formula.
     """
-    require_measures(defn, set(observations["measure"].unique()))
+    obs = as_engine(observations, engine)
+    inv = inventory(obs)
+    require_measures(defn, set(inv["measure"]))
     dims = list(defn.disaggregations)
-    used = observations["measure"].isin(defn.measures())
-    sources = sorted(observations.loc[used, "source"].unique())
-    num = _term_frame(observations, defn.numerator, defn, dims)
-    den = (_term_frame(observations, defn.denominator, defn, [])
+    sources = sorted(inv.loc[inv["measure"].isin(defn.measures()), "source"].unique())
+    findings = duplicate_findings(obs, defn, inv)
+    num = _annual(term_frame(obs, defn.numerator, dims, inv), defn, dims)
+    den = (_annual(term_frame(obs, defn.denominator, [], inv), defn, [])
            if defn.denominator is not None else None)
     level = num["REF_AREA"].map(areas.level)
     municipal = num[level == "municipality"].copy()
@@ -73,28 +98,49 @@ def compute_indicator(defn: IndicatorDef, observations: pd.DataFrame, areas: Are
     rows.append(_aggregate(municipal, den, defn, areas, by_state=True, dims=dims))
     rows.append(_aggregate(municipal, den, defn, areas, by_state=False, dims=dims))
     table = pd.concat([r for r in rows if len(r)], ignore_index=True)
-    findings = _check(table, defn)
-    table["OBS_VALUE"] = table["OBS_VALUE"].round(defn.decimals)
-    cube = table.set_index(_KEY + dims).to_xarray()
-    cube["numerator"].attrs["units"] = defn.numerator.unit
-    if defn.denominator is not None:
-        cube["denominator"].attrs["units"] = defn.denominator.unit
+    zero = table["denominator"].eq(0)
+    table.loc[zero, "OBS_STATUS"] = "O"
+    table.loc[zero, "COMMENT_OBS"] = "denominator is zero"
+    table["UNIT_MULT"] = defn.unit_mult
+    table["NATURE"] = "C"
+    cube = table.drop(columns=["complete"]).set_index(_KEY + dims).to_xarray()
+    cube["OBS_VALUE"] = _value(cube, defn)
+    frame = cube_frame(cube)
+    findings += value_checks(frame, defn)
+    findings += completeness(municipal, defn, areas)
+    findings += outliers(frame, defn, areas)
+    cube["OBS_VALUE"] = cube["OBS_VALUE"].round(defn.decimals)
     cube.attrs.update(series=defn.series, indicator=defn.id, unit_measure=defn.unit_measure,
-                      unit_mult=defn.unit_mult, multiplier=defn.multiplier)
+                      unit_mult=defn.unit_mult, multiplier=defn.multiplier,
+                      formula=defn.formula)
     return Computed(definition=defn, cube=cube, findings=findings, sources=sources)
 
 
-def _term_frame(obs: pd.DataFrame, term: Term, defn: IndicatorDef, dims: list[str]
-                ) -> pd.DataFrame:
-    """Values of one measure in the term's unit, by area, annual period and dimensions."""
-    sel = obs[obs["measure"] == term.measure].copy()
-    for unit, idx in sel.groupby("unit").groups.items():
-        sel.loc[idx, "value"] = convert(sel.loc[idx, "value"].to_numpy(), str(unit), term.unit,
-                                        where=f"measure {term.measure!r}")
-    for d in dims:
-        if d not in sel.columns:
-            sel[d] = "_T"
-        sel[d] = sel[d].fillna("_T")
+def _value(cube: xr.Dataset, defn: IndicatorDef) -> xr.DataArray:
+    """The formula on the pint-quantified terms, checked against UNIT_MEASURE, scaled."""
+    units = {"numerator": defn.numerator.unit}
+    if defn.denominator is not None:
+        units["denominator"] = defn.denominator.unit
+    q = cube[list(units)].pint.quantify(units, unit_registry=registry())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = get_formula(defn.formula)(
+            q["numerator"], q["denominator"] if defn.denominator is not None else None)
+    unit = result.pint.units if result.pint.units is not None else registry().dimensionless
+    published = check_result_unit(unit, defn.unit_measure, defn.multiplier, defn.unit_mult,
+                                  where=str(defn.file or defn.id))
+    with np.errstate(invalid="ignore"):
+        value = result.pint.dequantify() * defn.multiplier
+    value = value.where((cube["OBS_STATUS"] != "O") & np.isfinite(value))
+    value.attrs = {"units": published} if defn.unit_mult == "0" else {}
+    value.attrs.update(unit_measure=defn.unit_measure, unit_mult=defn.unit_mult)
+    for name, unit_text in units.items():
+        cube[name].attrs["units"] = unit_text
+    return value
+
+
+def _annual(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str]) -> pd.DataFrame:
+    """Source periods to the indicator's: months add up to the year; count the months."""
+    sel = frame.copy()
     # Sub-annual inputs add up to the year; a year with missing months is incomplete.
     monthly = sel["TIME_PERIOD"].str.len().eq(7)
     sel["month"] = sel["TIME_PERIOD"].where(monthly)
@@ -107,10 +153,15 @@ def _term_frame(obs: pd.DataFrame, term: Term, defn: IndicatorDef, dims: list[st
     return out.drop(columns=["months", "monthly"])
 
 
-def _expected(areas: AreaCodelist) -> pd.Series:
-    """Municipalities per state in the codelist (what full coverage means)."""
-    munis = pd.Series(areas.municipalities())
-    return munis.map(areas.parent).value_counts()
+def _expected(areas: AreaCodelist, periods: pd.Series, by_state: bool) -> pd.DataFrame:
+    """Municipalities expected per group and period (what full coverage means)."""
+    parts = []
+    for period in periods.unique():
+        munis = pd.Series(expected_municipalities(areas, period), dtype=object)
+        groups = munis.map(areas.parent) if by_state else pd.Series("00", index=munis.index)
+        counts = groups.value_counts().rename("expected").rename_axis("group").reset_index()
+        parts.append(counts.assign(TIME_PERIOD=period))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _with_denominator(frame: pd.DataFrame, den: pd.DataFrame | None, term: Term | None
@@ -150,7 +201,7 @@ def _municipal_rows(m: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist
         [no_den & post_census, no_den, incomplete],
         ["no census 2020 denominator: municipality created after the census",
          "no denominator for this area", "incomplete year: some months have no data"], "")
-    return _rate(out, defn)
+    return out
 
 
 def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
@@ -182,8 +233,9 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
         agg["denominator_all"] = agg.set_index(["group", "TIME_PERIOD"]).index.map(den_all)
     else:
         agg["denominator_all"] = np.nan
-    expected = _expected(areas)
-    agg["expected"] = agg["group"].map(expected).astype(int) if by_state else int(expected.sum())
+    expected = _expected(areas, agg["TIME_PERIOD"], by_state)
+    agg = agg.merge(expected, on=["group", "TIME_PERIOD"], how="left")
+    agg["expected"] = agg["expected"].fillna(0).astype(int)
     complete = agg["reported"] >= agg["expected"]
     partial = ~complete & (defn.incomplete == "flag")
     note = (agg["reported"].astype(str) + " of " + agg["expected"].astype(str)
@@ -199,51 +251,15 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
                                    "withheld: incomplete coverage (" + note + ")")
     out["level"] = "state" if by_state else "nation"
     out["complete"] = complete.to_numpy()
-    return _rate(out, defn)
+    return out
 
 
-def _rate(frame: pd.DataFrame, defn: IndicatorDef) -> pd.DataFrame:
-    withheld = frame["OBS_STATUS"].eq("O")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if defn.denominator is None:
-            value = frame["numerator"] * defn.multiplier
-        else:
-            value = frame["numerator"] / frame["denominator"] * defn.multiplier
-    value = value.where(~withheld & np.isfinite(value))
-    frame["OBS_VALUE"] = value.astype("float64")
-    return frame
-
-
-def _check(table: pd.DataFrame, defn: IndicatorDef) -> list[Finding]:
-    """Cube checks: range, zero denominators, negative counts, rates from small counts."""
-    findings: list[Finding] = []
-
-    def add(mask: pd.Series, code: str, severity: Severity, message: str, hint: str) -> None:
-        for row in table[mask].itertuples():
-            findings.append(Finding(
-                code=code, severity=severity, message=message,
-                key=f"{defn.series}.{row.REF_AREA}.{row.TIME_PERIOD}",
-                value=f"{row.OBS_VALUE:g}" if code == "value-out-of-range" else
-                f"{row.numerator:g}/{row.denominator:g}", hint=hint))
-
-    if defn.range is not None:
-        lo, hi = defn.range
-        add(table["OBS_VALUE"].notna() & ~table["OBS_VALUE"].between(lo, hi),
-            "value-out-of-range", Severity.ERROR,
-            f"value outside the declared range [{lo:g}, {hi:g}]",
-            "check the numerator and denominator units and sources")
-    add(table["denominator"].eq(0), "zero-denominator", Severity.WARNING,
-        "denominator is zero: no rate computed", "check the denominator source for this area")
-    add(table["numerator"].lt(0), "negative-count", Severity.ERROR, "numerator is negative",
-        "counts cannot be negative: check the source row")
-    add(table["numerator"].between(0, _SMALL_COUNT - 1, inclusive="both") & table["level"].ne(
-        "municipality") & table["OBS_VALUE"].notna(), "small-count", Severity.INFO,
-        f"rate computed from fewer than {_SMALL_COUNT} events: read with care", "")
-    table.loc[table["denominator"].eq(0), "COMMENT_OBS"] = "denominator is zero"
-    return findings
+def cube_frame(cube: xr.Dataset) -> pd.DataFrame:
+    """A cube as a flat frame of observations (one row per non-empty cell)."""
+    frame = cube.to_dataframe().reset_index()
+    return frame[frame["OBS_STATUS"].notna()].reset_index(drop=True)
 
 
 def cube_to_frame(computed: Computed) -> pd.DataFrame:
-    """The cube as a flat frame of observations (one row per non-empty cell)."""
-    frame = computed.cube.to_dataframe().reset_index()
-    return frame[frame["OBS_STATUS"].notna()].reset_index(drop=True)
+    """The computed cube as a flat frame of observations (one row per non-empty cell)."""
+    return cube_frame(computed.cube)

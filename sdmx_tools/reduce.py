@@ -1,0 +1,149 @@
+"""From tidy observations to an indicator's terms: filter, convert units, sum.
+
+This is the only step that touches every input row, so it is the step that runs on Dask
+when the observations do not fit in memory: the same pandas-API code works on a
+``pandas.DataFrame`` and on a ``dask.dataframe.DataFrame``, and what leaves it is small
+(one row per area, period and disaggregation), computed into pandas for the rest of the
+cube. Sums of counts are exact in float64, so both engines give identical cubes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pandas as pd
+
+from sdmx_tools.errors import IndicatorError, ToolkitError
+from sdmx_tools.indicators import IndicatorDef, Term
+from sdmx_tools.report import Finding, Severity
+from sdmx_tools.units import conversion_factor
+
+__all__ = ["Engine", "as_engine", "duplicate_findings", "inventory", "term_frame"]
+
+Engine = Literal["auto", "pandas", "dask"]
+KEY = ["REF_AREA", "TIME_PERIOD"]
+_NOT_DIMS = {"source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"}
+_PARTITION_ROWS = 500_000
+_SHOWN = 20
+
+
+def _is_dask(frame: Any) -> bool:
+    return type(frame).__module__.startswith("dask")
+
+
+def as_engine(observations: Any, engine: Engine) -> Any:
+    """The observations as the engine wants them (a Dask frame for ``dask``).
+
+    Raises
+    ------
+    ToolkitError
+        When ``dask`` is asked for and not installed (the ``[dask]`` extra).
+    """
+    if engine == "auto" or (engine == "dask") == _is_dask(observations):
+        return observations
+    if engine == "pandas":
+        return observations.compute()
+    try:
+        import dask.dataframe as dd
+    except ImportError as exc:  # optional dependency
+        raise ToolkitError("engine 'dask' needs Dask",
+                           hint="pip install 'sdmx-tools[dask]'") from exc
+    return dd.from_pandas(observations, npartitions=max(1, len(observations) // _PARTITION_ROWS))
+
+
+def _compute(obj: Any) -> Any:
+    return obj.compute() if _is_dask(obj) else obj
+
+
+def inventory(observations: Any) -> pd.DataFrame:
+    """Distinct ``measure, source, unit`` triples (small: one pass over the input)."""
+    triples = observations[["measure", "source", "unit"]].drop_duplicates()
+    return _compute(triples).astype(str).sort_values(["measure", "source", "unit"]
+                                                     ).reset_index(drop=True)
+
+
+def dimension_columns(observations: Any) -> list[str]:
+    """The extra dimension columns of the tidy table (``SEX``, ``AGE``...)."""
+    return [c for c in observations.columns if c not in _NOT_DIMS]
+
+
+def term_frame(observations: Any, term: Term, dims: list[str], inv: pd.DataFrame
+               ) -> pd.DataFrame:
+    """One term's values in its unit, summed by area, source period and ``dims``.
+
+    Dimensions a source does not give count as the total ``_T``; ``term.filter`` keeps only
+    the rows with the listed codes. Returns a pandas frame ``REF_AREA, TIME_PERIOD, *dims,
+    value`` sorted by key.
+
+    Raises
+    ------
+    UnitError
+        A source's unit is unknown or cannot convert to the term's unit; the message names
+        the source, the measure and both units.
+    IndicatorError
+        A filter names a dimension no source gives.
+    """
+    sel = observations[observations["measure"] == term.measure]
+    for dim, codes in term.filter.items():
+        if dim not in observations.columns:
+            raise IndicatorError(f"filter on {dim}, which no source gives", column=dim,
+                                 value=list(codes))
+        sel = sel[sel[dim].fillna("_T").isin(list(codes))]
+    value = sel["value"]
+    for row in inv[inv["measure"] == term.measure].itertuples():
+        factor = conversion_factor(row.unit, term.unit,
+                                   where=f"source {row.source!r}, measure {term.measure!r}")
+        if factor != 1.0:
+            value = value.mask(sel["unit"] == row.unit, value * factor)
+    cols: dict[str, Any] = {"value": value}
+    for d in dims:
+        cols[d] = sel[d].fillna("_T") if d in observations.columns else "_T"
+    sel = sel.assign(**cols)[[*KEY, *dims, "value"]]
+    summed = _compute(sel.groupby([*KEY, *dims])["value"].sum())
+    return summed.reset_index().sort_values([*KEY, *dims], ignore_index=True)
+
+
+def duplicate_findings(observations: Any, defn: IndicatorDef, inv: pd.DataFrame
+                       ) -> list[Finding]:
+    """Keys given by more than one source for the same measure (they would add up twice).
+
+    Within one source harmonisation already quarantines repeats (and sums counted
+    records); across sources only a measure that several sources give can repeat, so only
+    those rows are grouped. One located error per key, the first few, then a summary.
+    """
+    measures = inv[inv["measure"].isin(defn.measures())]
+    shared = measures.groupby("measure")["source"].nunique()
+    shared = shared[shared > 1].index.tolist()
+    if not shared:
+        return []
+    dims = dimension_columns(observations)
+    sel = observations[observations["measure"].isin(shared)]
+    sel = sel.assign(**{d: sel[d].fillna("_T") for d in dims})
+    counts = _compute(sel.groupby(["measure", *KEY, *dims])["source"].nunique())
+    repeated = counts[counts > 1].reset_index()
+    if repeated.empty:
+        return []
+    cols = ["measure", *KEY, *dims]
+    shown = repeated.head(_SHOWN)[cols]
+    hits = _compute(sel[[*cols, "source", "row"]].merge(shown, on=cols))
+    found = []
+    for rec in shown.itertuples(index=False):
+        key = dict(zip(cols, rec, strict=True))
+        hit = hits.merge(pd.DataFrame([key]), on=cols).sort_values(["source", "row"])
+        where = ", ".join(f"{s} row {r}" for s, r in zip(hit["source"], hit["row"],
+                                                           strict=True))
+        found.append(Finding(
+            code="duplicate-key", severity=Severity.ERROR,
+            message=f"more than one source gives measure {key['measure']!r} for this key "
+                    f"({where}): it would be counted twice",
+            source=str(hit["source"].iloc[0]), row=int(hit["row"].iloc[0]),
+            column=str(key["measure"]),
+            key=".".join([defn.series, str(key["REF_AREA"]), str(key["TIME_PERIOD"]),
+                          *(str(key[d]) for d in dims)]),
+            hint="keep the measure in one source, or give the sources different measure ids"))
+    if len(repeated) > _SHOWN:
+        found.append(Finding(
+            code="duplicate-key", severity=Severity.ERROR,
+            message=f"{len(repeated) - _SHOWN} more keys are given by more than one source",
+            column=", ".join(shared), key=defn.series))
+    return found
