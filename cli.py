@@ -177,6 +177,41 @@ def release(workspace: Path | None, out: Path | None) -> None:
     _say(f"{len(pages)} pages written; open {site / 'index.html'}")
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["toml", "json"]), default="toml",
+              show_default=True, help="A draft source spec, or the structured description.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: stdout).")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@workspace_option
+@_fail_cleanly
+def describe(file: Path, fmt: str, out: Path | None, force: bool,
+             workspace: Path | None) -> None:
+    """Draft a source spec from FILE: encoding, header row, column roles, totals, footers."""
+    from sdmx_tools.fsutil import atomic_write
+    from sdmx_tools.ingest.describe import describe_file, render_toml
+    from sdmx_tools.workspace import find_workspace
+
+    if out is not None and out.exists() and not force:
+        raise ToolkitError("output file exists", file=out, hint="pass --force to overwrite it")
+    description = describe_file(file)
+    if fmt == "json":
+        text = description.to_json()
+    else:
+        try:  # location.path is relative to the workspace the spec will live in
+            root = workspace or find_workspace(Path.cwd())
+        except WorkspaceError:
+            root = Path.cwd()
+        text = render_toml(description, root)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    with atomic_write(out) as fh:
+        fh.write(text)
+    _say(f"wrote {out}")
+
+
 @main.group()
 def registry() -> None:
     """The embedded SDMX registry."""
