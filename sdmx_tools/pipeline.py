@@ -22,10 +22,13 @@ from sdmx_tools.dsd import DIMENSIONS
 from sdmx_tools.errors import IndicatorError, ToolkitError
 from sdmx_tools.fsutil import atomic_dir, atomic_write
 from sdmx_tools.indicators import load_indicators
+from sdmx_tools.ingest.fetch import Origin, fetch_source
 from sdmx_tools.ingest.harmonise import QUARANTINE_COLUMNS, Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
-from sdmx_tools.report import Report
+from sdmx_tools.provenance import source_detail
+from sdmx_tools.report import Finding, Report, Severity
+from sdmx_tools.reporthtml import write_report_html
 from sdmx_tools.structures import build_structures, write_structures
 from sdmx_tools.territory import AreaCodelist, load_areas
 from sdmx_tools.validate import check_codes
@@ -71,6 +74,10 @@ class OutputPaths:
         return self.reports / "report.json"
 
     @property
+    def report_html(self) -> Path:
+        return self.reports / "report.html"
+
+    @property
     def quarantine(self) -> Path:
         return self.reports / "quarantine.csv"
 
@@ -100,6 +107,7 @@ class ConvertResult:
     report: Report
     observations: int
     files: list[Path] = field(default_factory=list)
+    origins: dict[str, Origin] = field(default_factory=dict)
 
 
 def convert(ws: Workspace) -> ConvertResult:
@@ -120,9 +128,18 @@ def convert(ws: Workspace) -> ConvertResult:
                                 "(see 'sdmx-tools init')")
     areas = load_areas(ws.overrides("codelists"))
     codelists = load_codelists(ws.overrides("codelists"))
-    specs = [load_spec(f, ws.root) for f in ws.source_files]
+    specs, origins = [], {}
+    for f in ws.source_files:
+        spec, origin = fetch_source(load_spec(f, ws.root))
+        specs.append(spec)
+        if origin is not None:
+            origins[spec.id] = origin
     harmonised = [harmonise(read_table(s.path, s.read), s, areas) for s in specs]
     report = Report()
+    report.findings.extend(
+        Finding(code="source-offline", severity=Severity.WARNING, message=o.note,
+                source=sid, file=o.url, hint="the published file may have changed since")
+        for sid, o in origins.items() if o.note)
     for h in harmonised:
         report.accounts.append(h.account)
         report.findings.extend(h.findings)
@@ -143,11 +160,14 @@ def convert(ws: Workspace) -> ConvertResult:
     for c in computed:
         report.findings.extend(c.findings)
 
-    frames = {c.definition.id: cube_to_frame(c) for c in computed}
-    frame = sdmx_frame(computed, frames, harmonised)
+    sha = {h.spec.id: h.sha256 for h in harmonised}
+    frames = {c.definition.id: _with_provenance(cube_to_frame(c), c, obs, areas, sha)
+              for c in computed}
+    frame = sdmx_frame(computed, frames)
     report.findings.extend(check_codes(frame, codelists))
     _write_diagnostics(paths, harmonised, report)
-    result = ConvertResult(harmonised, computed, report, observations=len(frame))
+    result = ConvertResult(harmonised, computed, report, observations=len(frame),
+                           origins=origins)
     if not report.ok:
         raise ConvertError(
             f"{len(report.errors)} data error(s): nothing published",
@@ -163,19 +183,31 @@ def convert(ws: Workspace) -> ConvertResult:
                        dataflow_id=ws.dataflow, synthetic=ws.synthetic)
         write_data_csv(frame, tmp / paths.data_csv.name, dataflow_ref=structures.dataflow_ref)
     _write_tables(paths, computed, frames, areas)
-    _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref)
+    _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref, origins)
     result.files = [paths.structure, paths.data_xml, paths.data_csv, paths.indicators_csv,
-                    paths.manifest, paths.report_json, paths.quarantine]
+                    paths.manifest, paths.report_json, paths.report_html, paths.quarantine]
     return result
 
 
-def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame],
-               harmonised: list[Harmonised]) -> pd.DataFrame:
+def _with_provenance(frame: pd.DataFrame, c: Computed, obs: pd.DataFrame, areas: AreaCodelist,
+                     sha: dict[str, str]) -> pd.DataFrame:
+    """The cube's frame with ``SOURCE_DETAIL``: the file and input rows of each value."""
+    d = c.definition
+    keys = ["REF_AREA", "TIME_PERIOD", *d.disaggregations]
+    detail = source_detail(d, obs, areas, sha)
+    out = frame.merge(detail, on=keys, how="left")
+    # Cells with no numerator row (a withheld aggregate with nothing reported) still name
+    # the files the indicator read.
+    fallback = "; ".join(f"{s} sha256:{sha[s][:12]}" for s in c.sources)
+    out["SOURCE_DETAIL"] = out["SOURCE_DETAIL"].fillna(fallback)
+    return out
+
+
+def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every indicator's observations with all DSD dimensions and attributes filled.
 
-    ``frames`` holds each indicator's :func:`cube_to_frame`, by indicator id.
+    ``frames`` holds each indicator's :func:`cube_to_frame` with ``SOURCE_DETAIL``, by id.
     """
-    sha = {h.spec.id: h.sha256[:12] for h in harmonised}
     parts = []
     for c in computed:
         d = c.definition
@@ -191,7 +223,7 @@ def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame],
         out["UNIT_MEASURE"] = d.unit_measure
         out["NATURE"] = "C"
         out["COMMENT_OBS"] = f["COMMENT_OBS"].fillna("")
-        out["SOURCE_DETAIL"] = "; ".join(f"{s} sha256:{sha[s]}" for s in c.sources)
+        out["SOURCE_DETAIL"] = f["SOURCE_DETAIL"]
         parts.append(out)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=[*DIMENSIONS, "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS"])
@@ -205,6 +237,7 @@ def _write_diagnostics(paths: OutputPaths, harmonised: list[Harmonised], report:
                                                               lineterminator="\n")
     with atomic_write(paths.report_json) as fh:
         fh.write(report.to_json(examples=20))
+    write_report_html(report, paths.report_html, examples=20)
 
 
 def _write_tables(paths: OutputPaths, computed: list[Computed],
@@ -223,7 +256,8 @@ def _write_tables(paths: OutputPaths, computed: list[Computed],
 
 
 def _write_manifest(paths: OutputPaths, ws: Workspace, harmonised: list[Harmonised],
-                    computed: list[Computed], dataflow_ref: str) -> None:
+                    computed: list[Computed], dataflow_ref: str,
+                    origins: dict[str, Origin]) -> None:
     manifest = {
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "tool": f"sdmx-tools {__version__}",
@@ -237,6 +271,10 @@ def _write_manifest(paths: OutputPaths, ws: Workspace, harmonised: list[Harmonis
             "rows_read": h.account.read, "rows_used": h.account.used,
             "rows_quarantined": h.account.quarantined, "rows_excluded": h.account.excluded,
             "excluded_by_rule": h.account.excluded_by_rule,
+            "quarantined_by_reason": h.account.quarantined_by_reason,
+            **({"download": {"url": o.url, "modified": o.modified, "fetched_at": o.fetched_at,
+                             "page": o.page, "note": o.note}}
+               if (o := origins.get(h.spec.id)) else {}),
         } for h in harmonised],
         "indicators": [{
             "id": c.definition.id, "series": c.definition.series, "sources": c.sources,

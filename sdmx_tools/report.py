@@ -77,7 +77,9 @@ class Finding:
             text += f" {loc}:"
         text += f" {self.message}"
         if self.value is not None:
-            text += f" (value {self.value!r})"
+            value = self.value if len(self.value) <= 120 else \
+                f"{self.value[:100]}… ({len(self.value):,} characters)"
+            text += f" (value {value!r})"
         if self.hint:
             text += f". Hint: {self.hint}"
         return text

@@ -122,6 +122,12 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     rows = stripped[active]
     problems = _Problems(rows.index)
 
+    if raw.short_rows:
+        short = pd.Series(df.loc[rows.index, ROW].isin(raw.short_rows).to_numpy(),
+                          index=rows.index)
+        problems.add(short, "short-row", None, "",
+                     "the line has fewer fields than the header: cut short, or a note "
+                     "(exclude it with an [[exclude]] rule if it is a footer)")
     area, failed = resolve_areas(rows, spec.area, areas)
     problems.add(pd.Series(rows.index.isin(failed.index), index=rows.index), failed["reason"],
                  failed["column"], failed["value"], failed["message"], failed["candidates"])

@@ -30,8 +30,8 @@ __all__ = [
     "load_spec",
 ]
 
-PeriodFormat = Literal["year", "YYYY-MM", "date", "month-name"]
-_PERIOD_FORMATS = ("year", "YYYY-MM", "date", "month-name")
+PeriodFormat = Literal["year", "YYYY-MM", "date"]
+_PERIOD_FORMATS = ("year", "YYYY-MM", "date")
 _DEFAULT_MISSING = ("", "NA", "N/A", "ND", "N/D", "—", "–", "-", "..", "S/D", "s/d")
 
 
@@ -347,6 +347,10 @@ def _area(t: dict[str, Any], f: Path) -> AreaSpec:
 def _period(t: dict[str, Any], f: Path) -> PeriodSpec:
     check_keys(t, ["column", "value", "format", "month_column"], file=f, section="period")
     fmt = get(t, "format", str, "year", file=f, section="period")
+    if fmt == "month-name":
+        raise SpecError("a month name alone is not a period: it needs its year", file=f,
+                        value=fmt, hint="column = '<year column>', format = 'year', "
+                                        "month_column = '<month column>'")
     if fmt not in _PERIOD_FORMATS:
         raise SpecError("unknown period.format", file=f, value=fmt,
                         hint=f"one of {', '.join(_PERIOD_FORMATS)}")

@@ -9,7 +9,6 @@ of each exclusion reason.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +19,7 @@ from sdmx_tools.cli import main
 from sdmx_tools.ingest.harmonise import Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
+from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.territory import AreaCodelist, load_areas
 
 MONTHS = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto",
@@ -223,10 +223,6 @@ def test_cdmx_uppercase_names_count_rows(tmp_path: Path, areas: AreaCodelist) ->
     assert accounting(h) == (20, 20, 0, 0, {})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an unmatched alcaldía name with area.level = 'municipality' raises "
-    "TerritoryError 'area code not in CL_AREA_MX (value nan)' from areas.py's level check "
-    "(REF_AREA None becomes NaN) instead of quarantining the row as unknown-area"))
 def test_cdmx_unknown_alcaldia_is_quarantined(tmp_path: Path, areas: AreaCodelist) -> None:
     rows = [*CDMX_ROWS, ("2023", "Marzo", "NEZAHUALCOYOTL")]
     spec = CDMX_SPEC.replace("{period_column}", "ao_hechos").replace("{period_format}", "year")
@@ -237,22 +233,27 @@ def test_cdmx_unknown_alcaldia_is_quarantined(tmp_path: Path, areas: AreaCodelis
     assert accounting(h) == (21, 20, 1, 0, {})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "period.format = 'month-name' gives TIME_PERIOD '01'..'12' with no year (not an SDMX "
-    "period) and there is no spec key to take the year from ao_hechos; nothing refuses it"))
 def test_cdmx_month_names_never_give_yearless_periods(tmp_path: Path, areas: AreaCodelist
                                                       ) -> None:
+    from sdmx_tools.errors import SpecError
+
     spec = (CDMX_SPEC.replace("{period_column}", "mes_hechos")
             .replace("{period_format}", "month-name").replace('covers = ["09"]\n', ""))
-    from sdmx_tools.errors import ToolkitError
+    with pytest.raises(SpecError, match="needs its year") as info:
+        convert_file(tmp_path, "cdmx.csv", cdmx_text(CDMX_ROWS).encode("utf-8"), spec, areas)
+    assert "month_column" in str(info.value.hint)
 
-    try:
-        h = convert_file(tmp_path, "cdmx.csv", cdmx_text(CDMX_ROWS).encode("utf-8"), spec,
-                         areas)
-    except ToolkitError:
-        return  # refusing the spec is an acceptable answer
-    periods = set(h.observations["TIME_PERIOD"])
-    assert all(re.fullmatch(r"\d{4}(-\d{2}){0,2}", p) for p in periods), sorted(periods)
+
+def test_cdmx_year_and_month_name_columns_give_monthly_periods(tmp_path: Path,
+                                                               areas: AreaCodelist) -> None:
+    spec = (CDMX_SPEC.replace("{period_column}", "ao_hechos")
+            .replace("{period_format}", "year")
+            .replace('format = "year"', 'format = "year"\nmonth_column = "mes_hechos"'))
+    h = convert_file(tmp_path, "cdmx.csv", cdmx_text(CDMX_ROWS).encode("utf-8"), spec, areas)
+    obs = h.observations[h.observations["row"] > 0]
+    expected = {(y, f"{MONTHS_ES[m.casefold()]:02d}") for y, m, _ in CDMX_ROWS}
+    assert {tuple(p.split("-")) for p in obs["TIME_PERIOD"]} == expected
+    assert obs["value"].sum() == len(CDMX_ROWS)
 
 
 # ---------------------------------------------------------------------- health ministry

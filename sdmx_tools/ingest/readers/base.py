@@ -30,6 +30,9 @@ class RawTable:
         line of the row in the file (the record number for JSON).
     path, sha256, encoding, delimiter
         What was read and how (``sha256`` of the bytes as published, before unzipping).
+    short_rows
+        Lines that had fewer fields than the header (padded with blanks): a footer, or a
+        row cut short. Harmonisation quarantines those no exclusion rule explains.
     """
 
     frame: pd.DataFrame
@@ -37,6 +40,7 @@ class RawTable:
     sha256: str
     encoding: str
     delimiter: str | None
+    short_rows: frozenset[int] = frozenset()
 
 
 class Reader:
@@ -69,12 +73,13 @@ def clean_header(header: list[str]) -> list[str]:
 
 
 def table(frame: pd.DataFrame, rows: Sequence[int] | np.ndarray, path: Path, data: bytes,
-          encoding: str, delimiter: str | None) -> RawTable:
+          encoding: str, delimiter: str | None, short_rows: frozenset[int] = frozenset()
+          ) -> RawTable:
     """A :class:`RawTable` from text cells (missing cells become ``""``) and row numbers."""
     frame = frame.fillna("").astype(str)
     frame[ROW] = np.asarray(rows, dtype=np.int64)
     return RawTable(frame=frame, path=path, sha256=hashlib.sha256(data).hexdigest(),
-                    encoding=encoding, delimiter=delimiter)
+                    encoding=encoding, delimiter=delimiter, short_rows=short_rows)
 
 
 def first_line(exc: BaseException) -> str:

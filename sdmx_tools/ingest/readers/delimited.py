@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from pathlib import Path
 
 import charset_normalizer
@@ -50,12 +51,14 @@ class DelimitedReader(Reader):
         delimiter = options.delimiter or sniff_delimiter(head[options.header_row - 1:])
         names = clean_header(next(csv.reader([head[options.header_row - 1]],
                                              delimiter=delimiter)))
+        _check_quotes(text, path)
         utf8 = data if encoding in ("utf-8", "utf_8", "utf8") else text.encode("utf-8")
+        short: frozenset[int] = frozenset()
         try:
-            frame, rows = _read_arrow(utf8, names, delimiter, options.header_row, path)
+            frame, rows, short = _read_arrow(utf8, names, delimiter, options.header_row, path)
         except pa.ArrowInvalid:
             frame, rows = _read_pandas(text, names, delimiter, options.header_row, path)
-        return table(frame, rows, path, data, encoding, delimiter)
+        return table(frame, rows, path, data, encoding, delimiter, short)
 
 
 def detect_encoding(data: bytes) -> str:
@@ -97,15 +100,29 @@ def sniff_delimiter(lines: list[str]) -> str:
         return best if counts.get(best) else ","
 
 
+def _check_quotes(text: str, path: Path) -> None:
+    """A file cut inside a quoted field (a truncated download) is an error, not a value.
+
+    Quotes come in pairs (an escaped quote is ``""``), so an odd count means the last
+    quoted field never closed.
+    """
+    if text.count('"') % 2:
+        last = text.rfind('"')
+        raise SourceReadError(
+            "the file ends inside a quoted field: it looks truncated", file=path,
+            row=text.count("\n", 0, last) + 1, value=text[last: last + 40],
+            hint="download the file again; if it is complete, close the quote on that line")
+
+
 def _read_arrow(utf8: bytes, names: list[str], delimiter: str, header_row: int, path: Path,
-                threads: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+                threads: bool = True) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
     """Parse with pyarrow; ragged rows come back through the invalid-row handler.
 
     Parsing is parallel; pyarrow only knows the physical line of a ragged row when it parses
     serially, so a file with ragged rows (small files with footers, in practice) is parsed
     again on one thread.
     """
-    ragged: list[tuple[int, str]] = []
+    ragged: list[tuple[int, str, int]] = []
 
     def keep(row: pacsv.InvalidRow) -> str:
         if row.actual_columns > row.expected_columns:
@@ -113,7 +130,8 @@ def _read_arrow(utf8: bytes, names: list[str], delimiter: str, header_row: int, 
                 f"line has {row.actual_columns} fields, the header has {row.expected_columns}",
                 file=path, row=row.number, value=row.text[:80],
                 hint="check read.delimiter and read.header_row, or quote the field")
-        ragged.append((-1 if row.number is None else int(row.number), row.text))
+        ragged.append((-1 if row.number is None else int(row.number), row.text,
+                       row.actual_columns))
         return "skip"
 
     body = pacsv.read_csv(
@@ -129,14 +147,20 @@ def _read_arrow(utf8: bytes, names: list[str], delimiter: str, header_row: int, 
     if ragged and threads:
         return _read_arrow(utf8, names, delimiter, header_row, path, threads=False)
     frame = body.to_pandas()
-    rows = _line_numbers(body, header_row, [n for n, _ in ragged])
+    rows = _line_numbers(body, header_row, [r[0] for r in ragged])
+    # Short means fewer fields than most rows have: a header with a trailing empty name
+    # (INEGI's exports) makes every row one field short of it, and none is cut.
+    widths = Counter({len(names): body.num_rows}) + Counter(r[2] for r in ragged)
+    usual = widths.most_common(1)[0][0]
+    short = frozenset(n for n, t, w in ragged if w < usual and t.strip())
     if ragged:
-        extra = pd.DataFrame([_pad(t, len(names), delimiter) for _, t in ragged], columns=names)
+        extra = pd.DataFrame([_pad(t, len(names), delimiter) for _, t, _ in ragged],
+                             columns=names)
         frame = pd.concat([frame, extra], ignore_index=True)
-        rows = np.concatenate([rows, [n for n, _ in ragged]])
+        rows = np.concatenate([rows, [r[0] for r in ragged]])
         order = np.argsort(rows, kind="stable")
         frame, rows = frame.iloc[order].reset_index(drop=True), rows[order]
-    return frame, rows
+    return frame, rows, short
 
 
 def _line_numbers(body: pa.Table, header_row: int, ragged: list[int]) -> np.ndarray:
