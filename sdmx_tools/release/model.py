@@ -10,10 +10,11 @@ import pandas as pd
 __all__ = ["OBSERVATION_COLUMNS", "REQUIRED_COLUMNS", "IndicatorPage", "Release", "SourceNote"]
 
 # The columns of IndicatorPage.observations; numerator and denominator are optional (they
-# explain an empty cell: no denominator is the post-2020 municipality case).
+# explain an empty cell: no denominator is the post-2020 municipality case), and so is
+# SOURCE_DETAIL (the file and input rows behind the value).
 REQUIRED_COLUMNS = ("REF_AREA", "area_name", "level", "TIME_PERIOD", "OBS_VALUE",
                     "OBS_STATUS", "COMMENT_OBS")
-OBSERVATION_COLUMNS = (*REQUIRED_COLUMNS, "numerator", "denominator")
+OBSERVATION_COLUMNS = (*REQUIRED_COLUMNS, "numerator", "denominator", "SOURCE_DETAIL")
 
 
 @dataclass(slots=True)
@@ -56,7 +57,7 @@ class IndicatorPage:
         One row per observation with columns ``REF_AREA``, ``area_name``, ``level``
         (``nation``/``state``/``municipality``), ``TIME_PERIOD``, ``OBS_VALUE`` (float, NaN
         when withheld), ``OBS_STATUS``, ``COMMENT_OBS`` (str or empty), ``numerator``,
-        ``denominator``.
+        ``denominator``, ``SOURCE_DETAIL`` (source id, file sha256, input rows).
     sources
         Ids of the :class:`SourceNote` entries this indicator uses.
     quality_notes

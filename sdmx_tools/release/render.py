@@ -390,6 +390,7 @@ def _row(r: dict[str, Any], decimals: int, t: Callable[..., str], lang: str) -> 
         "status": status,
         "status_title": STATUS_NAMES[lang].get(status, ""),
         "note": note,
+        "source": _text(r.get("SOURCE_DETAIL")),
     }
 
 

@@ -86,7 +86,9 @@ def observations(scale: float) -> pd.DataFrame:
                     math.nan if missing else 1.0,
                 )
             )
-    return pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS[:-1]))
+    frame["SOURCE_DETAIL"] = "demo sha256:0123456789ab rows 2-13"
+    return frame
 
 
 @pytest.fixture

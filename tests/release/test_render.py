@@ -138,7 +138,8 @@ def test_indicator_page_content(site: Path) -> None:
         (r[0].text_content(), r[3].text_content()): [c.text_content() for c in r] for r in table
     }
     # Withheld: a dash with status O and its note, never a zero.
-    assert cells[("20", "2022")][4:] == ["—", "O", WITHHELD_NOTE]
+    assert cells[("20", "2022")][4:] == ["—", "O", WITHHELD_NOTE,
+                                        "demo sha256:0123456789ab rows 2-13"]
     assert cells[("02", "2022")][4] == "31.5"
     munis = doc.xpath("//details//table[@id='municipal-table']/tbody/tr")
     assert len(munis) == 4  # latest period only
