@@ -36,6 +36,8 @@ class ZipReader(Reader):
                     raise _too_big(path, info, options.max_bytes)
                 with zf.open(info) as fh:
                     inner = fh.read(options.max_bytes + 1)
+        except SourceReadError:
+            raise  # an OSError too: not to be reworded below
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
                 EOFError) as exc:
             raise SourceReadError(f"cannot read zip archive: {first_line(exc)}", file=path

@@ -1,0 +1,236 @@
+"""Readers beyond CSV: XLSX, JSON records, JSON Lines, zip (and zip bombs); skip_rows."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sdmx_tools.errors import SourceReadError
+from sdmx_tools.ingest.harmonise import Harmonised, harmonise
+from sdmx_tools.ingest.readers import read_table
+from sdmx_tools.ingest.spec import load_spec
+from sdmx_tools.territory import AreaCodelist, load_areas
+
+ROWS = [("1001", "Aguascalientes", "948,990"), ("2004", "Tijuana", "1,922,523"),
+        ("9015", "Cuauhtémoc", "545,884")]
+EXPECTED = {"01001": 948990.0, "02004": 1922523.0, "09015": 545884.0}
+
+
+@pytest.fixture(scope="module")
+def areas() -> AreaCodelist:
+    return load_areas()
+
+
+def spec_for(root: Path, name: str, read: str = "") -> Path:
+    (root / "sources").mkdir(parents=True, exist_ok=True)
+    spec = root / "sources" / "src.toml"
+    spec.write_text(f"""
+id = "src"
+[location]
+path = "data/{name}"
+[read]
+{read}
+[area]
+code_column = "cve"
+[period]
+value = "2020"
+[[measures]]
+id = "population"
+unit = "person"
+column = "pob"
+""", encoding="utf-8")
+    return spec
+
+
+def run(root: Path, areas: AreaCodelist) -> Harmonised:
+    spec = load_spec(root / "sources" / "src.toml", root)
+    return harmonise(read_table(spec.path, spec.read), spec, areas)
+
+
+def values(h: Harmonised) -> dict[str, float]:
+    return dict(zip(h.observations["REF_AREA"], h.observations["value"], strict=True))
+
+
+def write(root: Path, name: str, data: bytes) -> None:
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "data" / name).write_bytes(data)
+
+
+def test_xlsx_with_title_rows_and_sheet(tmp_path: Path, areas: AreaCodelist) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notas"
+    wb.active.append(["Este libro tiene los datos en la hoja 'Datos'"])
+    ws = wb.create_sheet("Datos")
+    ws.append(["Población 2020"])
+    ws.append(["cve", "nombre", "pob"])
+    for cve, name, pob in ROWS:
+        ws.append([int(cve), name, int(pob.replace(",", ""))])  # Excel stores numbers
+    buf = io.BytesIO()
+    wb.save(buf)
+    write(tmp_path, "pob.xlsx", buf.getvalue())
+    spec_for(tmp_path, "pob.xlsx", 'sheet = "Datos"\nheader_row = 2')
+    h = run(tmp_path, areas)
+    assert values(h) == EXPECTED
+    assert h.observations["row"].tolist() == [3, 4, 5]  # sheet rows, as Excel shows them
+    assert h.account.read == 3 and h.account.used == 3
+
+
+def test_xlsx_unknown_sheet_is_located(tmp_path: Path, areas: AreaCodelist) -> None:
+    wb = openpyxl.Workbook()
+    buf = io.BytesIO()
+    wb.save(buf)
+    write(tmp_path, "pob.xlsx", buf.getvalue())
+    spec_for(tmp_path, "pob.xlsx", 'sheet = "Datos"')
+    with pytest.raises(SourceReadError, match="cannot read workbook") as info:
+        run(tmp_path, areas)
+    assert "read.sheet" in str(info.value.hint)
+
+
+def test_json_records_at_a_path(tmp_path: Path, areas: AreaCodelist) -> None:
+    doc = {"success": True, "result": {"records": [
+        {"cve": int(c), "nombre": n, "pob": p, "extra": {"nested": [1]}} for c, n, p in ROWS]}}
+    write(tmp_path, "pob.json", json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    spec_for(tmp_path, "pob.json", 'records = "result.records"')
+    h = run(tmp_path, areas)
+    assert values(h) == EXPECTED
+    assert h.observations["row"].tolist() == [1, 2, 3]  # record numbers
+
+
+def test_json_without_records_path_says_where_to_look(tmp_path: Path,
+                                                      areas: AreaCodelist) -> None:
+    write(tmp_path, "pob.json", b'{"result": {"records": []}}')
+    spec_for(tmp_path, "pob.json")
+    with pytest.raises(SourceReadError, match="not a list of records") as info:
+        run(tmp_path, areas)
+    assert "read.records" in str(info.value.hint) and info.value.value == "result"
+
+
+def test_jsonl_rows_are_line_numbers(tmp_path: Path, areas: AreaCodelist) -> None:
+    lines = [json.dumps({"cve": c, "nombre": n, "pob": p}) for c, n, p in ROWS]
+    write(tmp_path, "pob.jsonl", "\n\n".join(lines).encode("utf-8"))  # blank lines between
+    spec_for(tmp_path, "pob.jsonl")
+    h = run(tmp_path, areas)
+    assert values(h) == EXPECTED
+    assert h.observations["row"].tolist() == [1, 3, 5]
+
+
+def test_invalid_json_is_located(tmp_path: Path, areas: AreaCodelist) -> None:
+    write(tmp_path, "pob.jsonl", b'{"cve": "1001", "pob": "1"}\n{"cve": "1002", "pob": \n')
+    spec_for(tmp_path, "pob.jsonl")
+    with pytest.raises(SourceReadError, match="invalid JSON") as info:
+        run(tmp_path, areas)
+    assert info.value.row == 2
+
+
+def csv_bytes(encoding: str = "latin-1") -> bytes:
+    text = "cve,nombre,pob\r\n" + "".join(f'{c},{n},"{p}"\r\n' for c, n, p in ROWS)
+    return text.encode(encoding)
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_zipped_latin1_csv(tmp_path: Path, areas: AreaCodelist) -> None:
+    data = zipped({"defunciones/datos.csv": csv_bytes()})
+    write(tmp_path, "datos.zip", data)
+    spec_for(tmp_path, "datos.zip")
+    h = run(tmp_path, areas)
+    assert values(h) == EXPECTED
+    import hashlib
+
+    assert h.sha256 == hashlib.sha256(data).hexdigest()  # the archive as published
+
+
+def test_zip_with_several_files_needs_member(tmp_path: Path, areas: AreaCodelist) -> None:
+    write(tmp_path, "datos.zip", zipped({"a.csv": csv_bytes(), "diccionario.csv": b"x\n1\n"}))
+    spec_for(tmp_path, "datos.zip")
+    with pytest.raises(SourceReadError, match="holds 2 files") as info:
+        run(tmp_path, areas)
+    assert "read.member" in str(info.value.hint) and "diccionario.csv" in str(info.value.hint)
+    spec_for(tmp_path, "datos.zip", 'member = "a.csv"')
+    assert values(run(tmp_path, areas)) == EXPECTED
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path: Path, areas: AreaCodelist) -> None:
+    # 200 MB of zeros deflate to ~200 KB: the limit is checked on the declared size first.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf, \
+            zf.open("bomba.csv", "w", force_zip64=True) as fh:
+        chunk = b"0" * (1 << 20)
+        for _ in range(200):
+            fh.write(chunk)
+    assert len(buf.getvalue()) < 1_000_000
+    write(tmp_path, "bomba.zip", buf.getvalue())
+    spec_for(tmp_path, "bomba.zip", "max_bytes = 50_000_000")
+    with pytest.raises(SourceReadError, match=r"inflates to more than read\.max_bytes") as info:
+        run(tmp_path, areas)
+    assert "209,715,200 bytes declared" in str(info.value.value)
+
+
+def test_zip_member_lying_about_its_size_is_refused(tmp_path: Path,
+                                                    areas: AreaCodelist) -> None:
+    data = bytearray(zipped({"datos.csv": b"0" * 5_000_000}))
+    # Rewrite the declared uncompressed size (local header and central directory) to 1 KB:
+    # inflating must stop at the real limit, not trust the header.
+    size = (5_000_000).to_bytes(4, "little")
+    assert data.count(size) == 2
+    data = bytearray(bytes(data).replace(size, (1000).to_bytes(4, "little")))
+    write(tmp_path, "datos.zip", bytes(data))
+    spec_for(tmp_path, "datos.zip", "max_bytes = 100_000")
+    with pytest.raises(SourceReadError) as info:
+        run(tmp_path, areas)
+    assert "zip" in info.value.message or "max_bytes" in info.value.message
+
+
+def test_nested_zip_is_not_opened(tmp_path: Path, areas: AreaCodelist) -> None:
+    write(tmp_path, "datos.zip", zipped({"inner.zip": zipped({"a.csv": csv_bytes()})}))
+    spec_for(tmp_path, "datos.zip")
+    with pytest.raises(SourceReadError, match="nested archives"):
+        run(tmp_path, areas)
+
+
+def test_legacy_xls_gets_a_hint(tmp_path: Path, areas: AreaCodelist) -> None:
+    write(tmp_path, "pob.xls", b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    spec_for(tmp_path, "pob.xls")
+    with pytest.raises(SourceReadError, match="unsupported file format") as info:
+        run(tmp_path, areas)
+    assert ".xlsx" in str(info.value.hint)
+
+
+def test_file_over_max_bytes_is_refused_unread(tmp_path: Path, areas: AreaCodelist) -> None:
+    write(tmp_path, "pob.csv", csv_bytes())
+    spec_for(tmp_path, "pob.csv", "max_bytes = 10")
+    with pytest.raises(SourceReadError, match=r"larger than read\.max_bytes"):
+        run(tmp_path, areas)
+
+
+def test_skip_rows_are_excluded_on_purpose(tmp_path: Path, areas: AreaCodelist) -> None:
+    text = "cve,nombre,pob\n(clave),(texto),(personas)\n" + "".join(
+        f'{c},{n},"{p}"\n' for c, n, p in ROWS)
+    write(tmp_path, "pob.csv", text.encode("utf-8"))
+    spec_for(tmp_path, "pob.csv", "skip_rows = 1")
+    h = run(tmp_path, areas)
+    assert values(h) == EXPECTED
+    assert h.account.excluded_by_rule == {"skip_rows": 1}
+    assert (h.account.read, h.account.used, h.account.excluded) == (4, 3, 1)
+
+
+def test_quoted_newline_keeps_physical_line_numbers(tmp_path: Path,
+                                                    areas: AreaCodelist) -> None:
+    text = ('cve,nombre,pob\n1001,"Aguas-\ncalientes","948,990"\n2004,Tijuana,"1,922,523"\n'
+            '9015,Cuauhtémoc,"545,884"\n')
+    write(tmp_path, "pob.csv", text.encode("utf-8"))
+    spec_for(tmp_path, "pob.csv")
+    h = run(tmp_path, areas)
+    assert values(h) == EXPECTED
+    assert h.observations["row"].tolist() == [2, 4, 5]

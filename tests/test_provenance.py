@@ -1,0 +1,87 @@
+"""Provenance: each observation names its file (sha256) and input rows; the HTML report."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdmx_tools.provenance import row_ranges
+from sdmx_tools.report import Finding, Report, RowAccount, Severity
+from sdmx_tools.reporthtml import render_report_html
+
+
+def test_row_ranges() -> None:
+    assert row_ranges(np.array([5, 4, 6, 10, 0])) == "rows 4-6, 10"
+    assert row_ranges(np.array([3, 3])) == "row 3"
+    assert row_ranges(np.array([0])) == "no input row (zero by coverage)"
+    long = row_ranges(np.arange(1, 40, 2))
+    assert long.startswith("rows 1, 3, 5") and long.endswith("(20 rows)")
+
+
+@pytest.fixture(scope="module")
+def data_csv(demo_run) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return pd.read_csv(demo_run.workspace / "out" / "sdmx" / "data.csv", dtype=str,
+                       keep_default_na=False)
+
+
+def test_municipal_observation_names_its_file_and_rows(demo_run, data_csv: pd.DataFrame
+                                                       ) -> None:  # type: ignore[no-untyped-def]
+    # Independently: the lines of the CDMX-style file that hold Cuauhtémoc's 2022 victims.
+    path = demo_run.workspace / "data" / "cdmx_victimas_transito.csv"
+    raw = pd.read_csv(path, dtype=str)
+    raw["line"] = range(2, len(raw) + 2)
+    lines = raw[(raw["alcaldia_hechos"] == "CUAUHTEMOC") & (raw["ao_hechos"] == "2022")]["line"]
+    expected = row_ranges(lines.to_numpy())
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    obs = data_csv[(data_csv["SERIES"] == "SH_STA_TRAF") & (data_csv["REF_AREA"] == "09015")
+                   & (data_csv["TIME_PERIOD"] == "2022")]
+    assert obs["SOURCE_DETAIL"].tolist() == [f"cdmx_transito sha256:{sha} {expected}"]
+
+
+def test_aggregate_names_its_sources_and_row_count(demo_run, data_csv: pd.DataFrame
+                                                   ) -> None:  # type: ignore[no-untyped-def]
+    sesnsp = next(h for h in demo_run.converted.harmonised if h.spec.id == "sesnsp_homicidios")
+    obs = sesnsp.observations
+    bc = obs[obs["REF_AREA"].str.startswith("02") & obs["TIME_PERIOD"].str.startswith("2022")]
+    state = data_csv[(data_csv["SERIES"] == "VC_IHR_PSRC") & (data_csv["REF_AREA"] == "02")
+                     & (data_csv["TIME_PERIOD"] == "2022")]
+    assert state["SOURCE_DETAIL"].tolist() == [
+        f"sesnsp_homicidios sha256:{sesnsp.sha256[:12]} ({len(bc):,} rows)"]
+
+
+def test_every_observation_has_provenance(data_csv: pd.DataFrame) -> None:
+    assert (data_csv["SOURCE_DETAIL"].str.contains(r"sha256:[0-9a-f]{12}")).all()
+
+
+def test_release_page_shows_the_rows(demo_run) -> None:  # type: ignore[no-untyped-def]
+    page = (demo_run.workspace / "out" / "site" / "es" / "3.6.1.html")
+    if not page.exists():
+        page = next((demo_run.workspace / "out" / "site").rglob("3.6.1*.html"))
+    html = page.read_text(encoding="utf-8")
+    assert "Origen (archivo, filas)" in html and "cdmx_transito sha256:" in html
+
+
+def test_html_report_escapes_crowdsourced_text() -> None:
+    report = Report()
+    report.accounts.append(RowAccount(source="s", read=3, used=1, quarantined=2,
+                                      quarantined_by_reason={"unknown-area": 2}))
+    for row in (2, 3):
+        report.add(Finding(code="unknown-area", severity=Severity.ERROR, source="s",
+                           message="area not found", file="x.csv", row=row,
+                           value="<script>alert(1)</script>"))
+    html = render_report_html(report)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "2 error(s): nothing was published" in html
+    assert "quarantine:\nunknown-area: 2" in html
+
+
+def test_counts_use_every_quarantined_row_not_the_kept_examples() -> None:
+    report = Report()
+    report.accounts.append(RowAccount(source="s", read=5000, quarantined=5000,
+                                      quarantined_by_reason={"bad-number": 5000}))
+    report.add(Finding(code="bad-number", severity=Severity.WARNING, source="s", message="x"))
+    report.add(Finding(code="small-count", severity=Severity.INFO, message="y"))
+    assert report.counts() == {"bad-number": 5000, "small-count": 1}
