@@ -23,6 +23,9 @@ __all__ = ["MIN_EVENTS", "SMALL_COUNT", "completeness", "expected_municipalities
 SMALL_COUNT = 5
 # Outliers are tested from this many events up (Poisson relative error about 20 %).
 MIN_EVENTS = 20
+# ... and must stand this many standard errors of their own count away from the median:
+# thousands of values are tested, so 3 would still let chance through.
+NOISE_SIGMAS = 4
 # Iglewicz and Hoaglin's cut-off for the modified z-score 0.6745 (x - median) / MAD.
 Z_CUTOFF = 3.5
 _MIN_HISTORY = 4
@@ -145,9 +148,9 @@ def outliers(frame: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist) -> li
 
     Peers are the areas of the same level in the same period (municipalities: of the same
     state). A value is an outlier when its robust z-score passes :data:`Z_CUTOFF` *and* its
-    distance from the median passes three times its own counting noise (the value over the
-    square root of its events, Poisson): otherwise every small municipality with a few
-    events would be flagged for chance alone. Values from fewer than :data:`MIN_EVENTS`
+    distance from the median passes :data:`NOISE_SIGMAS` times its own counting noise (the
+    value over the square root of its events, Poisson): otherwise every small municipality
+    with a few events would be flagged for chance alone. Values from fewer than :data:`MIN_EVENTS`
     events are not tested.
     """
     dims = list(defn.disaggregations)
@@ -163,7 +166,7 @@ def outliers(frame: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist) -> li
                                    ("its peers", ["peer_group", "TIME_PERIOD", *dims],
                                     _MIN_PEERS)):
         z, median = _robust_z(value, [obs[c] for c in groups], minimum)
-        hit = (z.abs() > Z_CUTOFF) & ((value - median).abs() > 3 * noise)
+        hit = (z.abs() > Z_CUTOFF) & ((value - median).abs() > NOISE_SIGMAS * noise)
         for rec, score, mid in zip(_records(obs[hit]), z[hit], median[hit], strict=True):
             findings.append(Finding(
                 code="outlier", severity=Severity.WARNING,

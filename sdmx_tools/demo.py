@@ -3,7 +3,9 @@
 The generator is deterministic (a fixed seed): the same files every run. The numbers are
 made up; the municipalities, codes and file quirks are real (see DATA.md): latin-1 with
 unpadded codes in a wide month-per-column layout, UPPERCASE alcaldía names without accents,
-space thousands with em-dash missing values and total/footer rows, NA/ND markers.
+space thousands with em-dash missing values and total/footer rows, NA/ND markers, census
+state/municipality code pairs with state-total rows and '*' confidential cells, and a
+semicolon file with decimal commas in kg/day next to t/year.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def generate_demo_data(dest: Path, areas: AreaCodelist | None = None) -> list[Pa
         _homicides(data / "sesnsp_homicidios.csv", areas, munis, population, rng),
         _road_deaths(data / "cdmx_victimas_transito.csv", areas, population, rng),
         _councils(data / "cngmd_cabildos.csv", areas, munis, rng),
+        _dwellings(data / "inegi_iter_viviendas.csv", areas, munis, population, rng),
+        _waste(data / "cngmd_residuos.csv", areas, munis, population, rng),
     ]
 
 
@@ -73,6 +77,10 @@ def _population(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str
 def _homicides(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str, int],
                rng: np.random.Generator) -> Path:
     state_rate = {s: rng.uniform(5, 60) for s in areas.states()}
+    # A typing slip (an extra 0 in June 2023) in the largest municipality of the most violent
+    # state: the cube's outlier check should point at it.
+    worst = max(state_rate, key=state_rate.__getitem__)
+    slip = max(areas.municipalities(worst), key=lambda c: pop[c])
     header = ["Año", "Clave_Ent", "Entidad", "Cve. Municipio", "Municipio",
               "Subtipo de delito", *_MONTHS]
     lines = [",".join(header)]
@@ -82,6 +90,8 @@ def _homicides(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str,
             months = [str(v) for v in rng.poisson(lam, 12)]
             if rng.random() < 0.01:  # a few municipalities miss months: blank = no data
                 months[-2:] = ["", ""]
+            if c == slip and year == 2023:
+                months[5] += "0"
             name = areas.name(c).replace('"', "")
             lines.append(",".join([str(year), str(int(c[:2])), f'"{areas.name(c[:2])}"',
                                    str(int(c)), f'"{name}"', "Homicidio doloso", *months]))
@@ -123,6 +133,54 @@ def _councils(path: Path, areas: AreaCodelist, munis: list[str], rng: np.random.
         elif roll < 0.02:
             women = "ND"  # not available
         lines.append(f'{int(c)},"{areas.name(c)}",2023,{total},{women}')
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+def _dwellings(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str, int],
+               rng: np.random.Generator) -> Path:
+    """INEGI ITER style: state and municipality code columns, state totals, '*' cells."""
+    lines = ["ENTIDAD,NOM_ENT,MUN,NOM_MUN,VIVPARH_CV,VPH_AGUADV,VPH_NODREN"]
+    census = [c for c in munis if areas.is_census2020(c)]  # later ones did not exist yet
+    for state in areas.states():
+        rows, totals = [], [0, 0, 0]
+        water_rate, drain_gap = rng.uniform(0.6, 0.97), rng.uniform(0.02, 0.3)
+        for c in (m for m in census if m[:2] == state):
+            homes = max(1, round(pop[c] / rng.uniform(3.2, 4.2)))
+            water = int(rng.binomial(homes, min(0.995, water_rate * rng.uniform(0.85, 1.05))))
+            no_drain = int(rng.binomial(homes, drain_gap * rng.uniform(0.5, 1.5)))
+            for i, v in enumerate((homes, water, no_drain)):
+                totals[i] += v
+            cells = [str(homes), str(water), str(no_drain)]
+            if homes < 400 and rng.random() < 0.3:
+                cells[1:] = ["*", "*"]  # INEGI withholds small counts for confidentiality
+            name = areas.name(c).replace('"', "")
+            rows.append(f'{state},"{areas.name(state)}",{c[2:]},"{name}",{",".join(cells)}')
+        lines.append(f'{state},"{areas.name(state)}",000,"Total de la entidad",'
+                     + ",".join(map(str, totals)))
+        lines.extend(rows)
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+def _waste(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str, int],
+           rng: np.random.Generator) -> Path:
+    """CNGMD style: ';' separated, decimal commas, collected in kg/day, generated in t/year."""
+    def comma(x: float) -> str:
+        return f"{x:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+    lines = ["Clave;Municipio;Año;Residuos recolectados (kg/día);Generación estimada (t/año)"]
+    coverage = {s: rng.uniform(0.55, 0.95) for s in areas.states()}
+    for c in munis:
+        generated = pop[c] * rng.uniform(0.6, 1.3)  # kg per person per day
+        collected = generated * min(0.99, coverage[c[:2]] * rng.uniform(0.8, 1.15))
+        per_year = generated / 1000 * 365.25
+        cells = [comma(collected), comma(per_year)]
+        if rng.random() < 0.01:
+            cells[0] = "NS"  # the municipality does not know
+        lines.append(f"{int(c)};{areas.name(c)};2022;{cells[0]};{cells[1]}")
     with atomic_write(path, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
     return path

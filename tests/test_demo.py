@@ -123,3 +123,33 @@ def test_national_rate_is_sum_of_counts_over_sum_of_population(demo_run) -> None
     nation = road[road["REF_AREA"] == "00"]
     assert nation["OBS_VALUE"].isna().all()
     assert nation["COMMENT_OBS"].str.contains("incomplete coverage").all()
+
+
+def test_demo_computes_six_indicators_without_errors(demo_run) -> None:  # type: ignore[no-untyped-def]
+    converted = demo_run.converted
+    ids = [c.definition.id for c in converted.computed]
+    assert ids == ["3.6.1", "5.5.1", "6.1.1", "6.2.1", "11.6.1", "16.1.1"]
+    assert not converted.report.errors
+    counts = converted.report.counts()
+    # Summaries, not one finding per municipality: one coverage note per state and period.
+    assert counts["incomplete-coverage"] < 100
+    # The planted typing slip (June 2023 with an extra 0) is the demo's only outlier.
+    outliers = [f for f in converted.report.findings if f.code == "outlier"]
+    assert len(outliers) == 1 and outliers[0].key.startswith("VC_IHR_PSRC.")
+    assert outliers[0].key.endswith(".2023") and "its peers" in outliers[0].message
+
+
+def test_waste_share_converts_kg_per_day_and_t_per_year(demo_run) -> None:  # type: ignore[no-untyped-def]
+    raw = pd.read_csv(demo_run.workspace / "data" / "cngmd_residuos.csv", sep=";",
+                      decimal=",", thousands=".", dtype={"Clave": str}, na_values=["NS"])
+    raw = raw.dropna()
+    collected = raw["Residuos recolectados (kg/día)"] / 1000  # t/day
+    generated = raw["Generación estimada (t/año)"] / 365.25  # t/day
+    by_state = raw["Clave"].str.zfill(5).str[:2]
+    table = pd.read_csv(demo_run.workspace / "out" / "tables" / "indicators.csv",
+                        dtype={"REF_AREA": str, "TIME_PERIOD": str})
+    waste = table[(table["indicator"] == "11.6.1") & (table["level"] == "state")]
+    want = (collected.groupby(by_state).sum() / generated.groupby(by_state).sum() * 100)
+    got = waste.set_index("REF_AREA")["OBS_VALUE"]
+    pd.testing.assert_series_equal(got.sort_index(), want.round(1).reindex(got.index).sort_index(),
+                                   check_names=False)
