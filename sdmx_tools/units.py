@@ -16,13 +16,11 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-import numpy as np
 import pint
 
 from sdmx_tools.errors import UnitError
 
-__all__ = ["UNIT_MEASURES", "check_result_unit", "conversion_factor", "convert", "parse_unit",
-           "registry"]
+__all__ = ["UNIT_MEASURES", "check_result_unit", "conversion_factor", "parse_unit", "registry"]
 
 # Domain units on top of pint's defaults. Why aliases of count: a person, a victim and a
 # seat are all things counted; the indicator definition says what is counted.
@@ -154,10 +152,3 @@ def check_result_unit(result: pint.Unit, unit_measure: str, multiplier: float,
             f"UNIT_MULT {unit_mult}: a result in {result!s} needs multiplier {want:.10g}",
             file=where, value=multiplier, hint=f"set multiplier = {want:.10g}")
     return target
-
-
-def convert(values: np.ndarray, from_unit: str, to_unit: str, *, where: str | None = None
-            ) -> np.ndarray:
-    """Convert an array of magnitudes between two units (see :func:`conversion_factor`)."""
-    factor = conversion_factor(from_unit, to_unit, where=where)
-    return np.asarray(values, dtype="float64") * factor
