@@ -73,9 +73,9 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
     bad = table["reason"].notna().to_numpy()[positions]
     failed = table.iloc[positions[bad]].set_axis(rows.index[bad])
     failed["column"] = column
-    value = keys[0][bad]
-    failed["value"] = (value + "|" + keys[1][bad]) if len(keys) > 1 and not spec.name_column \
-        else value
+    value = keys[0][bad].astype(object)
+    failed["value"] = (value + "|" + keys[1][bad].astype(object)) \
+        if len(keys) > 1 and not spec.name_column else value
     return pd.Categorical.from_codes(codes.codes[positions], codes.categories), \
         failed[_COLUMNS[1:]]
 

@@ -62,14 +62,17 @@ class Harmonised:
 
 
 class _Problems:
-    """Per-row first problem, filled stage by stage (first problem wins)."""
+    """Per-row first problem, filled stage by stage (first problem wins).
+
+    Only the rows with a problem are stored: most rows of a big file have none.
+    """
+
+    _FIELDS = ("reason", "column", "value", "message", "candidates")
 
     def __init__(self, index: pd.Index) -> None:
-        self.reason = pd.Series(None, index=index, dtype=object)
-        self.column = pd.Series(None, index=index, dtype=object)
-        self.value = pd.Series(None, index=index, dtype=object)
-        self.message = pd.Series(None, index=index, dtype=object)
-        self.candidates = pd.Series("", index=index, dtype=object)
+        self.index = index
+        self.taken = np.zeros(len(index), dtype=bool)
+        self.parts: list[pd.DataFrame] = []
 
     def add(self, mask: pd.Series, reason: pd.Series | str, column: pd.Series | str | None,
             value: pd.Series | str, message: pd.Series | str,
@@ -79,17 +82,25 @@ class _Problems:
         Series arguments are looked up by row label: aligned with the rows, or holding only
         the rows with the problem.
         """
-        new = mask & self.reason.isna()
+        new = mask.to_numpy(dtype=bool) & ~self.taken
         if not new.any():
             return
-        idx = new.index[new.to_numpy()]
-        for target, src in ((self.reason, reason), (self.column, column), (self.value, value),
-                            (self.message, message), (self.candidates, candidates)):
-            target.loc[idx] = src.reindex(idx).to_numpy() if isinstance(src, pd.Series) else src
+        self.taken |= new
+        idx = self.index[new]
+        self.parts.append(pd.DataFrame({
+            name: src.reindex(idx).to_numpy(dtype=object) if isinstance(src, pd.Series) else src
+            for name, src in zip(self._FIELDS, (reason, column, value, message, candidates),
+                                 strict=True)}, index=idx))
 
     @property
     def any(self) -> pd.Series:
-        return self.reason.notna()
+        return pd.Series(self.taken, index=self.index)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per row with a problem, by row label, in row order."""
+        if not self.parts:
+            return pd.DataFrame(columns=list(self._FIELDS), dtype=object)
+        return pd.concat(self.parts).sort_index()
 
 
 def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonised:
@@ -105,7 +116,10 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     account = RowAccount(source=spec.id, read=len(df))
     data_cols = [c for c in df.columns if c != ROW]
     used_cols = spec.required_columns()
-    stripped = pd.DataFrame({c: df[c].str.strip() for c in used_cols}, index=df.index)
+    # The spec's columns as categoricals of stripped text: every later step (exclusions,
+    # areas, periods, categories, numbers) then works once per distinct value.
+    stripped = pd.DataFrame({c: _factor_map(df[c], lambda u: u.str.strip()) for c in used_cols},
+                            index=df.index)
 
     excluded = pd.Series(None, index=df.index, dtype=object)
     excluded[_blank(df, stripped, data_cols)] = "blank"
@@ -139,12 +153,13 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     missing = cells["text"].isin(spec.missing).to_numpy()
     values, ok = parse_numbers(cells["text"], spec.read.decimal, spec.read.thousands)
     bad = ~missing & ~ok
-    first_bad = cells[bad].drop_duplicates("row_index").set_index("row_index")
-    problems.add(pd.Series(rows.index.isin(first_bad.index), index=rows.index), "bad-number",
-                 first_bad["column"].astype(object).reindex(rows.index),
-                 first_bad["text"].astype(object).reindex(rows.index),
-                 "value is not a number (check read.thousands and read.decimal, "
-                 "or list the marker in 'missing')")
+    if bad.any():
+        first_bad = cells[bad].drop_duplicates("row_index").set_index("row_index")
+        problems.add(pd.Series(rows.index.isin(first_bad.index), index=rows.index),
+                     "bad-number", first_bad["column"].astype(object),
+                     first_bad["text"].astype(object),
+                     "value is not a number (check read.thousands and read.decimal, "
+                     "or list the marker in 'missing')")
     cells["value"] = values
     quarantined = problems.any.to_numpy()
     keep = ~missing & ok & ~quarantined[cells["pos"].to_numpy()]
@@ -153,8 +168,11 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     obs = _zero_fill(obs, spec, areas)
     quarantined_s = problems.any
 
-    has_obs = pd.Series(False, index=rows.index)
-    has_obs[obs.loc[obs["row_index"] >= 0, "row_index"].unique()] = True
+    # Row labels are positions in the read frame (a RangeIndex).
+    gave = np.zeros(len(df), dtype=bool)
+    labels = obs["row_index"].to_numpy()
+    gave[labels[labels >= 0]] = True
+    has_obs = pd.Series(gave[rows.index.to_numpy()], index=rows.index)
     no_data = ~quarantined_s & ~has_obs
     excluded[no_data[no_data].index] = "no-data"
 
@@ -162,12 +180,13 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     account.excluded = int(excluded.notna().sum())
     account.used = int((~quarantined_s & has_obs).sum())
     account.excluded_by_rule = {str(k): int(v) for k, v in excluded.value_counts().items()}
+    found = problems.frame()
     account.quarantined_by_reason = {
-        str(k): int(v) for k, v in problems.reason[quarantined_s].value_counts().items()}
+        str(k): int(v) for k, v in found["reason"].value_counts().items()}
 
-    quarantine = _quarantine_frame(df, data_cols, problems, quarantined_s, raw, spec)
+    quarantine = _quarantine_frame(df, data_cols, found, raw, spec)
     findings = _findings(quarantine, spec, account)
-    obs = _plain(obs.drop(columns="row_index"))
+    obs = obs.drop(columns="row_index").reset_index(drop=True)
     return Harmonised(spec=spec, sha256=raw.sha256, encoding=raw.encoding, observations=obs,
                       quarantine=quarantine, account=account, findings=findings)
 
@@ -259,15 +278,15 @@ def _cells(rows: pd.DataFrame, spec: SourceSpec, period: pd.Categorical,
     parts = []
     if spec.layout.kind == "long":
         for m in spec.measures:
-            text = (pd.Series("1", index=rows.index) if m.count_rows or m.column is None
-                    else rows[m.column])
+            text = (_const("1", n) if m.count_rows or m.column is None
+                    else rows[m.column].array)
             parts.append({"measure": _const(m.id, n), "column": _const(m.column or "", n),
                           "text": text, "TIME_PERIOD": period})
     else:
         m = spec.measures[0]
         for col in spec.layout.columns:
             part: dict[str, Any] = {"measure": _const(m.id, n), "column": _const(col, n),
-                                    "text": rows[col], "TIME_PERIOD": period}
+                                    "text": rows[col].array, "TIME_PERIOD": period}
             if spec.layout.names_to == "month":
                 month = MONTHS_ES.get(col.casefold().strip(". "))
                 part["TIME_PERIOD"] = period.rename_categories(
@@ -284,7 +303,7 @@ def _cells(rows: pd.DataFrame, spec: SourceSpec, period: pd.Categorical,
         "row_index": np.tile(rows.index.to_numpy(), k),
         "measure": _concat([p["measure"] for p in parts]),
         "column": _concat([p["column"] for p in parts]),
-        "text": pd.concat([p["text"] for p in parts], ignore_index=True),
+        "text": _concat([p["text"] for p in parts]),
         "TIME_PERIOD": _concat([p["TIME_PERIOD"] for p in parts]),
     })
     extra = [c for c in parts[0] if c not in cells.columns]
@@ -320,7 +339,8 @@ def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: _Problems, index:
     summed = {m.id for m in spec.measures if m.count_rows}
     key = [c for c in obs.columns if c not in ("row_index", "source", "row", "value", "unit")]
     strict = ~obs["measure"].isin(summed).to_numpy()
-    dup = _key_codes(obs[strict], key).duplicated(keep="first")
+    codes = _key_codes(obs, key)
+    dup = (codes if strict.all() else codes[strict]).duplicated(keep="first")
     dup_rows = obs["row_index"].to_numpy()[strict][dup]
     if len(dup_rows):
         mask = pd.Series(index.isin(dup_rows), index=index)
@@ -364,23 +384,11 @@ def _zero_fill(obs: pd.DataFrame, spec: SourceSpec, areas: AreaCodelist) -> pd.D
     return pd.concat([obs, zeros[obs.columns]], ignore_index=True)
 
 
-def _plain(obs: pd.DataFrame) -> pd.DataFrame:
-    """Categoricals (fast inside harmonisation) back to plain text columns."""
-    out = {}
-    for col in obs.columns:
-        values = obs[col].array
-        if isinstance(values, pd.Categorical):
-            # Convert the few categories, then take: far cheaper than per-cell conversion.
-            cats = pd.array(values.categories.astype(object), dtype="str")
-            out[col] = cats.take(values.codes, allow_fill=True)
-        else:
-            out[col] = values
-    return pd.DataFrame(out)
-
-
-def _quarantine_frame(df: pd.DataFrame, data_cols: list[str], problems: _Problems,
-                      quarantined: pd.Series, raw: RawTable, spec: SourceSpec) -> pd.DataFrame:
-    idx = quarantined[quarantined].index
+def _quarantine_frame(df: pd.DataFrame, data_cols: list[str], found: pd.DataFrame,
+                      raw: RawTable, spec: SourceSpec) -> pd.DataFrame:
+    if found.empty:
+        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    idx = found.index
     raw_cells = df.loc[idx, data_cols]
     # pandas' JSON writer, one line per row: json.dumps per row is slow on big quarantines.
     raw_json = raw_cells.to_json(orient="records", lines=True, force_ascii=False) \
@@ -389,11 +397,11 @@ def _quarantine_frame(df: pd.DataFrame, data_cols: list[str], problems: _Problem
         "source": spec.id,
         "file": raw.path.name,
         "row": df.loc[idx, ROW].to_numpy(dtype=np.int64),
-        "reason": problems.reason[idx].to_numpy(),
-        "column": problems.column[idx].fillna("").to_numpy(),
-        "value": problems.value[idx].fillna("").astype(str).to_numpy(),
-        "message": problems.message[idx].fillna("").to_numpy(),
-        "candidates": problems.candidates[idx].fillna("").to_numpy(),
+        "reason": found["reason"].to_numpy(),
+        "column": found["column"].fillna("").to_numpy(),
+        "value": found["value"].fillna("").astype(str).to_numpy(),
+        "message": found["message"].fillna("").to_numpy(),
+        "candidates": found["candidates"].fillna("").to_numpy(),
         "raw": raw_json.splitlines(),
     }, columns=QUARANTINE_COLUMNS)
 

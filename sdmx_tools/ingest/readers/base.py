@@ -73,12 +73,16 @@ def clean_header(header: list[str]) -> list[str]:
 
 
 def table(frame: pd.DataFrame, rows: Sequence[int] | np.ndarray, path: Path, data: bytes,
-          encoding: str, delimiter: str | None, short_rows: frozenset[int] = frozenset()
-          ) -> RawTable:
-    """A :class:`RawTable` from text cells (missing cells become ``""``) and row numbers."""
-    frame = frame.fillna("").astype(str)
+          encoding: str, delimiter: str | None, short_rows: frozenset[int] = frozenset(),
+          sha256: str | None = None) -> RawTable:
+    """A :class:`RawTable` from text cells (missing cells become ``""``) and row numbers.
+
+    ``sha256`` is the hash of ``data`` when the reader computed it already.
+    """
+    if not all(dtype == "str" for dtype in frame.dtypes) or frame.isna().any().any():
+        frame = frame.fillna("").astype(str)
     frame[ROW] = np.asarray(rows, dtype=np.int64)
-    return RawTable(frame=frame, path=path, sha256=hashlib.sha256(data).hexdigest(),
+    return RawTable(frame=frame, path=path, sha256=sha256 or hashlib.sha256(data).hexdigest(),
                     encoding=encoding, delimiter=delimiter, short_rows=short_rows)
 
 

@@ -10,9 +10,12 @@ block size, say), the pandas C parser reads it instead.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
 import io
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import charset_normalizer
@@ -42,23 +45,53 @@ class DelimitedReader(Reader):
 
     @classmethod
     def read(cls, path: Path, data: bytes, options: ReadOptions) -> RawTable:
-        encoding = detect_encoding(data) if options.encoding == "auto" else options.encoding
-        text = decode(data, encoding, path)
-        head = text[:_SAMPLE].splitlines()[: options.header_row + 50]
-        if len(head) < options.header_row:
-            raise SourceReadError(f"the file has {len(head)} lines, fewer than "
-                                  f"read.header_row = {options.header_row}", file=path)
-        delimiter = options.delimiter or sniff_delimiter(head[options.header_row - 1:])
-        names = clean_header(next(csv.reader([head[options.header_row - 1]],
-                                             delimiter=delimiter)))
-        _check_quotes(text, path)
-        utf8 = data if encoding in ("utf-8", "utf_8", "utf8") else text.encode("utf-8")
-        short: frozenset[int] = frozenset()
-        try:
-            frame, rows, short = _read_arrow(utf8, names, delimiter, options.header_row, path)
-        except pa.ArrowInvalid:
-            frame, rows = _read_pandas(text, names, delimiter, options.header_row, path)
-        return table(frame, rows, path, data, encoding, delimiter, short)
+        # Hashing releases the GIL: it runs beside the parse.
+        with ThreadPoolExecutor(1) as pool:
+            sha = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+            encoding = detect_encoding(data) if options.encoding == "auto" else options.encoding
+            frame, rows, delimiter, short = _read(data, encoding, options, path)
+            return table(frame, rows, path, data, encoding, delimiter, short,
+                         sha256=sha.result())
+
+
+def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
+          ) -> tuple[pd.DataFrame, np.ndarray, str, frozenset[int]]:
+    """Parse with pyarrow (which also transcodes, in parallel); pandas when it cannot."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    head = _decode_head(data[3:] if bom else data, encoding, path).splitlines()
+    head = head[: options.header_row + 50]
+    if len(head) < options.header_row:
+        raise SourceReadError(f"the file has {len(head)} lines, fewer than "
+                              f"read.header_row = {options.header_row}", file=path)
+    delimiter = options.delimiter or sniff_delimiter(head[options.header_row - 1:])
+    names = clean_header(next(csv.reader([head[options.header_row - 1]], delimiter=delimiter)))
+    if data.count(b'"') % 2:  # '"' is one and the same byte in UTF-8, latin-1 and cp1252
+        _unclosed_quote(decode(data, encoding, path), path)
+    body = data[3:] if bom else data
+    try:
+        frame, rows, short = _read_arrow(body, names, delimiter, options.header_row,
+                                         _arrow_encoding(encoding), path)
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
+        text = decode(data, encoding, path)  # a located error when a byte does not decode
+        frame, rows = _read_pandas(text, names, delimiter, options.header_row, path)
+        short = frozenset()
+    return frame, rows, delimiter, short
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
+
+
+def _decode_head(data: bytes, encoding: str, path: Path) -> str:
+    """The first part of the file, decoded (a character cut at the end is dropped)."""
+    try:
+        return data[:_SAMPLE].decode(encoding, errors="ignore" if len(data) > _SAMPLE
+                                     else "strict")
+    except UnicodeDecodeError:
+        decode(data, encoding, path)  # raises, located
+        raise
+    except LookupError as exc:
+        raise SourceReadError("unknown encoding", file=path, value=encoding) from exc
 
 
 def detect_encoding(data: bytes) -> str:
@@ -100,7 +133,7 @@ def sniff_delimiter(lines: list[str]) -> str:
         return best if counts.get(best) else ","
 
 
-def _check_quotes(text: str, path: Path) -> None:
+def _unclosed_quote(text: str, path: Path) -> None:
     """A file cut inside a quoted field (a truncated download) is an error, not a value.
 
     Quotes come in pairs (an escaped quote is ``""``), so an odd count means the last
@@ -114,8 +147,9 @@ def _check_quotes(text: str, path: Path) -> None:
             hint="download the file again; if it is complete, close the quote on that line")
 
 
-def _read_arrow(utf8: bytes, names: list[str], delimiter: str, header_row: int, path: Path,
-                threads: bool = True) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
+def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int,
+                encoding: str, path: Path, threads: bool = True
+                ) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
     """Parse with pyarrow; ragged rows come back through the invalid-row handler.
 
     Parsing is parallel; pyarrow only knows the physical line of a ragged row when it parses
@@ -135,9 +169,10 @@ def _read_arrow(utf8: bytes, names: list[str], delimiter: str, header_row: int, 
         return "skip"
 
     body = pacsv.read_csv(
-        io.BytesIO(utf8),
+        io.BytesIO(raw),
         read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names,
-                                       use_threads=threads, block_size=8 << 20),
+                                       use_threads=threads, block_size=8 << 20,
+                                       encoding=encoding),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
                                          invalid_row_handler=keep),
         convert_options=pacsv.ConvertOptions(
@@ -145,9 +180,11 @@ def _read_arrow(utf8: bytes, names: list[str], delimiter: str, header_row: int, 
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
     if ragged and threads:
-        return _read_arrow(utf8, names, delimiter, header_row, path, threads=False)
+        return _read_arrow(raw, names, delimiter, header_row, encoding, path, threads=False)
     frame = body.to_pandas()
-    rows = _line_numbers(body, header_row, [r[0] for r in ragged])
+    # More line breaks than rows means a quoted cell spans lines somewhere.
+    multiline = raw.count(b"\n") > header_row + body.num_rows + len(ragged)
+    rows = _line_numbers(body, header_row, [r[0] for r in ragged], multiline)
     # Short means fewer fields than most rows have: a header with a trailing empty name
     # (INEGI's exports) makes every row one field short of it, and none is cut.
     widths = Counter({len(names): body.num_rows}) + Counter(r[2] for r in ragged)
@@ -163,11 +200,12 @@ def _read_arrow(utf8: bytes, names: list[str], delimiter: str, header_row: int, 
     return frame, rows, short
 
 
-def _line_numbers(body: pa.Table, header_row: int, ragged: list[int]) -> np.ndarray:
+def _line_numbers(body: pa.Table, header_row: int, ragged: list[int], multiline: bool
+                  ) -> np.ndarray:
     """Physical line of each parsed row: a quoted newline inside a cell spans lines."""
     n = body.num_rows
     spans = np.ones(n, dtype=np.int64)
-    for col in body.columns:
+    for col in body.columns if multiline else ():
         if pc.any(pc.match_substring(col, "\n")).as_py():
             spans += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
     if not ragged:
