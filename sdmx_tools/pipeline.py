@@ -156,7 +156,7 @@ def convert(ws: Workspace) -> ConvertResult:
         chosen = [definitions[i] for i in ws.indicators]
     else:
         chosen = [d for d in definitions.values() if set(d.measures()) <= available]
-    computed = [compute_indicator(d, obs, areas) for d in chosen]
+    computed = [compute_indicator(d, obs, areas, engine=ws.engine) for d in chosen]
     for c in computed:
         report.findings.extend(c.findings)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from sdmx_tools.errors import SpecError, WorkspaceError
 from sdmx_tools.registry import RegistryTarget
@@ -52,6 +53,9 @@ class Workspace:
         True when the inputs are synthetic (the demo): said on every output.
     indicators
         Ids of indicators to compute (empty: every indicator whose inputs exist).
+    engine
+        ``pandas`` (in memory) or ``dask`` (partitioned, for inputs larger than memory;
+        the ``[dask]`` extra); both give identical cubes.
     registry
         Where ``push`` sends structures and data.
     """
@@ -65,6 +69,7 @@ class Workspace:
     synthetic: bool
     indicators: tuple[str, ...]
     registry: RegistryTarget
+    engine: Literal["pandas", "dask"] = "pandas"
     source_files: tuple[Path, ...] = field(default=())
 
     @property
@@ -107,7 +112,7 @@ def load_workspace(path: Path) -> Workspace:
     check_keys(data, ["workspace", "registry"], file=config)
     ws = get(data, "workspace", dict, file=config)
     check_keys(ws, ["agency", "dataflow", "languages", "title", "output", "synthetic",
-                    "indicators"], file=config, section="workspace")
+                    "indicators", "engine"], file=config, section="workspace")
     agency = get(ws, "agency", str, file=config, section="workspace")
     dataflow = get(ws, "dataflow", str, "DF_SDG", file=config, section="workspace")
     for key, value in (("agency", agency), ("dataflow", dataflow)):
@@ -124,6 +129,9 @@ def load_workspace(path: Path) -> Workspace:
     output = inside(root, get(ws, "output", str, "out", file=config, section="workspace"),
                     file=config, key="workspace.output")
     registry = _registry(get(data, "registry", dict, {}, file=config), root, output, config)
+    engine = get(ws, "engine", str, "pandas", file=config, section="workspace")
+    if engine not in ("pandas", "dask"):
+        raise SpecError("workspace.engine must be 'pandas' or 'dask'", file=config, value=engine)
     sources_dir = root / "sources"
     return Workspace(
         root=root.resolve(),
@@ -135,6 +143,7 @@ def load_workspace(path: Path) -> Workspace:
         synthetic=get(ws, "synthetic", bool, False, file=config, section="workspace"),
         indicators=tuple(get(ws, "indicators", list, [], file=config, section="workspace")),
         registry=registry,
+        engine=engine,
         source_files=tuple(sorted(sources_dir.glob("*.toml"))) if sources_dir.is_dir() else (),
     )
 

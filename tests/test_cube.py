@@ -291,7 +291,6 @@ def test_missing_measure_names_what_sources_give(areas, defs, population) -> Non
 # ---- the Dask path ----
 
 def test_dask_gives_the_identical_cube(areas, defs, population) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("dask.dataframe")
     obs = _obs(population, _monthly(areas, population, seed=11, sexes=("F", "M")))
     defn = dataclasses.replace(defs["16.1.1"], disaggregations=("SEX",))
     mem = compute_indicator(defn, obs, areas, engine="pandas")

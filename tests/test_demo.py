@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -153,3 +154,21 @@ def test_waste_share_converts_kg_per_day_and_t_per_year(demo_run) -> None:  # ty
     got = waste.set_index("REF_AREA")["OBS_VALUE"]
     pd.testing.assert_series_equal(got.sort_index(), want.round(1).reindex(got.index).sort_index(),
                                    check_names=False)
+
+
+def test_dask_engine_publishes_the_same_data(demo_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sdmx_tools.pipeline import convert
+    from sdmx_tools.workspace import load_workspace
+
+    ws_dir = tmp_path / "ws"
+    shutil.copytree(demo_run.workspace, ws_dir, ignore=shutil.ignore_patterns("out"))
+    config = ws_dir / "sdmx-tools.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[workspace]", '[workspace]\nengine = "dask"', 1), encoding="utf-8")
+    ws = load_workspace(ws_dir)
+    assert ws.engine == "dask"
+    convert(ws)
+    ours = OutputPaths(ws.output)
+    theirs = OutputPaths(demo_run.workspace / "out")
+    assert ours.data_csv.read_bytes() == theirs.data_csv.read_bytes()
+    assert ours.indicators_csv.read_bytes() == theirs.indicators_csv.read_bytes()
