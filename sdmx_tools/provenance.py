@@ -43,6 +43,8 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
     """
     dims = list(defn.disaggregations)
     num = observations[observations["measure"] == defn.numerator.measure]
+    # The cube sums municipal observations only: state rows of a source are not used.
+    num = num[num["REF_AREA"].map(areas.level).to_numpy() == "municipality"]
     frame = pd.DataFrame({
         "REF_AREA": num["REF_AREA"].to_numpy(dtype=object),
         "TIME_PERIOD": (num["TIME_PERIOD"].str[:4] if defn.frequency == "A"
@@ -61,12 +63,13 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
                                   + municipal["source"].map(lambda s: sha[s][:12]) + " "
                                   + municipal["rows"])
     parts = [municipal]
-    for level_of in (areas.parent, lambda _c: "00"):
-        frame = frame.assign(REF_AREA=frame["REF_AREA"].map(level_of))
-        counted = frame[frame["row"] > 0].groupby([*keys, "source"], sort=False).size()
-        agg = counted.rename("n").reset_index()
+    counted = frame[frame["row"] > 0]
+    for level_of in (areas.parent, lambda _c: "00"):  # each from the municipal codes
+        agg = counted.assign(REF_AREA=counted["REF_AREA"].map(level_of)).groupby(
+            [*keys, "source"], sort=False).size().rename("n").reset_index()
         agg["SOURCE_DETAIL"] = (agg["source"] + " sha256:" + agg["source"].map(
-            lambda s: sha[s][:12]) + " (" + agg["n"].map("{:,} rows".format) + ")")
+            lambda s: sha[s][:12]) + " (" + agg["n"].map(
+                lambda n: "1 row" if n == 1 else f"{n:,} rows") + ")")
         parts.append(agg)
     out = pd.concat([p[[*keys, "SOURCE_DETAIL"]] for p in parts], ignore_index=True)
     several = out.duplicated(keys, keep=False)  # keys fed by more than one source

@@ -79,29 +79,45 @@ def fetch_source(spec: SourceSpec, *, client: httpx.Client | None = None
     try:
         url, modified, page, suffix = _resolve(http, spec.remote, spec)
         file = cache / f"data{suffix}"
+        # The URL itself may carry a token (signed links): meta.json keeps only its hash.
+        url_key = hashlib.sha256(url.encode()).hexdigest()
         headers = _auth(spec.remote)
-        if meta.get("url") == url and file.is_file():
+        conditional = meta.get("url_sha256") == url_key and (cache / str(meta.get("file"))
+                                                              ).is_file()
+        if conditional:
             if meta.get("etag"):
                 headers["If-None-Match"] = meta["etag"]
             if meta.get("last_modified"):
                 headers["If-Modified-Since"] = meta["last_modified"]
-        sha, etag, last = _download(http, url, headers, file, spec)
+        sha, etag, last = _download(http, url, headers, file, spec, conditional)
     except httpx.TransportError as exc:
-        return _offline(spec, meta, f"{type(exc).__name__}: {exc}")
+        return _offline(spec, meta, type(exc).__name__)
+    except httpx.HTTPError as exc:  # too many redirects, a body that does not decode
+        raise SourceReadError(f"download failed: {type(exc).__name__}", file=spec.spec_file,
+                              value=_redact(str(exc.request.url)) if _has_request(exc)
+                              else None) from exc
     finally:
         if own:
             http.close()
     if sha is None:  # 304: the cached copy is current
         sha = meta["sha256"]
     else:
-        meta = {"url": url, "etag": etag, "last_modified": last, "modified": modified,
-                "page": page, "sha256": sha,
+        meta = {"url": _redact(url), "url_sha256": url_key, "file": file.name, "etag": etag,
+                "last_modified": last, "modified": modified, "page": page, "sha256": sha,
                 "fetched_at": datetime.now(UTC).replace(microsecond=0).isoformat()}
         with atomic_write(meta_file) as fh:
             json.dump(meta, fh, indent=2)
-    origin = Origin(url=url, modified=modified or last, fetched_at=meta["fetched_at"],
+    origin = Origin(url=_redact(url), modified=modified or last, fetched_at=meta["fetched_at"],
                     sha256=sha, page=page)
     return dataclasses.replace(spec, path=file), origin
+
+
+def _has_request(exc: httpx.HTTPError) -> bool:
+    try:
+        exc.request  # noqa: B018 (httpx raises when the error has no request)
+    except RuntimeError:
+        return False
+    return True
 
 
 def _resolve(http: httpx.Client, remote: RemoteSpec, spec: SourceSpec
@@ -121,7 +137,11 @@ def _resolve(http: httpx.Client, remote: RemoteSpec, spec: SourceSpec
                               hint=f"the portal said: {json.dumps(error)[:200]}")
     resource = _pick(result.get("resources") or [], remote, spec)
     url = str(resource.get("url") or "")
-    if urlsplit(url).scheme not in ("http", "https"):
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:  # 'http://[::1' and other unparseable text
+        scheme = ""
+    if scheme not in ("http", "https"):
         raise SourceReadError("the CKAN resource has no http(s) URL", file=spec.spec_file,
                               value=_redact(url)[:200])
     modified = resource.get("last_modified") or resource.get("metadata_modified")
@@ -175,11 +195,12 @@ def _get_json(http: httpx.Client, url: str, params: dict[str, str], headers: dic
 
 
 def _download(http: httpx.Client, url: str, headers: dict[str, str], file: Path,
-              spec: SourceSpec) -> tuple[str | None, str | None, str | None]:
+              spec: SourceSpec, conditional: bool
+              ) -> tuple[str | None, str | None, str | None]:
     """Stream the file into the cache; ``None`` hash when the server says 304."""
     limit = spec.read.max_bytes
     with http.stream("GET", url, headers=headers) as response:
-        if response.status_code == 304:
+        if response.status_code == 304 and conditional:
             return None, None, None
         if response.status_code != 200:
             _http_error(response, spec)
@@ -201,17 +222,17 @@ def _download(http: httpx.Client, url: str, headers: dict[str, str], file: Path,
 
 def _offline(spec: SourceSpec, meta: dict[str, Any], why: str
              ) -> tuple[SourceSpec, Origin]:
-    cached = sorted(spec.path.glob("data.*")) if spec.path.is_dir() else []
-    if not meta.get("sha256") or not cached:
+    file = spec.path / str(meta.get("file", ""))
+    if not meta.get("sha256") or not meta.get("file") or not file.is_file():
         raise SourceReadError("cannot reach the source and there is no cached copy",
-                              file=spec.spec_file, value=why[:200],
+                              file=spec.spec_file, value=why,
                               hint="check the network or the URL in [location]")
     origin = Origin(url=str(meta["url"]), modified=meta.get("modified"),
                     fetched_at=str(meta["fetched_at"]), sha256=str(meta["sha256"]),
                     page=meta.get("page"),
-                    note=f"source unreachable ({why[:120]}); used the copy fetched "
+                    note=f"source unreachable ({why}); used the copy fetched "
                          f"{meta['fetched_at']}")
-    return dataclasses.replace(spec, path=cached[0]), origin
+    return dataclasses.replace(spec, path=file), origin
 
 
 def _load_meta(path: Path) -> dict[str, Any]:
@@ -240,7 +261,10 @@ def _http_error(response: httpx.Response, spec: SourceSpec) -> None:
 
 def _redact(url: str) -> str:
     """A URL fit for messages: no user:password, no query values (tokens hide there)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unparseable URL)"
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"

@@ -217,7 +217,7 @@ def _periods(rows: pd.DataFrame, spec: SourceSpec, problems: _Problems) -> pd.Ca
     """The period of every row, as a categorical (a file holds few distinct periods)."""
     p = spec.period
     if p.column is None:
-        return pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [p.value])
+        return _const(str(p.value), len(rows))
     cells = rows[p.column]
     parsed = _factor_map(cells, lambda u: parse_periods(u, p.format))
     if p.month_column:
@@ -252,8 +252,10 @@ def _dimensions(rows: pd.DataFrame, spec: SourceSpec, problems: _Problems
                 ) -> dict[str, pd.Categorical]:
     out = {}
     for d in spec.dimensions:
+        if spec.layout.kind == "wide" and d.id == spec.layout.names_to:
+            continue  # melted from the column names (see _cells)
         if d.column is None:
-            out[d.id] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [d.value])
+            out[d.id] = _const(str(d.value), len(rows))
             continue
         cells = rows[d.column]
         mapped = _factor_map(cells, lambda u, m=d.map: (  # type: ignore[misc]
@@ -295,7 +297,9 @@ def _cells(rows: pd.DataFrame, spec: SourceSpec, period: pd.Categorical,
             elif spec.layout.names_to == "period":
                 part["TIME_PERIOD"] = _const(col, n)
             else:
-                part[spec.layout.names_to] = _const(col, n)
+                codes = next((d.map for d in spec.dimensions
+                              if d.id == spec.layout.names_to), {})
+                part[spec.layout.names_to] = _const(codes.get(col, col), n)
             parts.append(part)
     k = len(parts)
     cells = pd.DataFrame({
@@ -402,7 +406,8 @@ def _quarantine_frame(df: pd.DataFrame, data_cols: list[str], found: pd.DataFram
         "value": found["value"].fillna("").astype(str).to_numpy(),
         "message": found["message"].fillna("").to_numpy(),
         "candidates": found["candidates"].fillna("").to_numpy(),
-        "raw": raw_json.splitlines(),
+        # split("\n"), not splitlines(): U+2028 or NEL inside a cell is not a line break.
+        "raw": raw_json.rstrip("\n").split("\n"),
     }, columns=QUARANTINE_COLUMNS)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sdmx_tools.errors import SpecError
+from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
 from sdmx_tools.units import parse_unit
 
@@ -129,7 +130,8 @@ class LayoutSpec:
     """``long`` (one value per row) or ``wide`` (``columns`` melted into ``names_to``).
 
     ``names_to`` is ``month`` (Spanish month names, with the year from the period),
-    ``period`` (the column names are periods) or a dimension id (with its value map).
+    ``period`` (the column names are periods) or a dimension id (the column names are its
+    values, through ``[dimensions.<id>].map`` when given).
     """
 
     kind: Literal["long", "wide"] = "long"
@@ -220,6 +222,7 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
 
     prov = get(data, "provenance", dict, {}, file=f)
     check_keys(prov, ["publisher", "licence", "landing_page"], file=f, section="provenance")
+    layout = _layout(get(data, "layout", dict, {}, file=f), f)
     path, remote = _location(get(data, "location", dict, file=f), f, sid, workspace_root)
 
     return SourceSpec(
@@ -232,11 +235,11 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
         licence=get(prov, "licence", str, "unknown", file=f, section="provenance"),
         landing_page=get(prov, "landing_page", str, None, file=f, section="provenance"),
         read=_read(get(data, "read", dict, {}, file=f), f),
-        layout=_layout(get(data, "layout", dict, {}, file=f), f),
+        layout=layout,
         area=_area(get(data, "area", dict, file=f), f),
         period=_period(get(data, "period", dict, file=f), f),
         measures=_measures(get(data, "measures", list, file=f), f),
-        dimensions=_dimensions(get(data, "dimensions", dict, {}, file=f), f),
+        dimensions=_dimensions(get(data, "dimensions", dict, {}, file=f), f, layout),
         missing=tuple(str(m) for m in get(data, "missing", list, list(_DEFAULT_MISSING), file=f)),
         exclude=_exclude(get(data, "exclude", list, [], file=f), f),
         tolerance=get(data, "tolerance", int, 0, file=f),
@@ -324,8 +327,17 @@ def _layout(t: dict[str, Any], f: Path) -> LayoutSpec:
     columns = tuple(get(t, "columns", list, [], file=f, section="layout"))
     if kind == "wide" and not columns:
         raise SpecError("a wide layout needs layout.columns (the columns to melt)", file=f)
-    return LayoutSpec(kind=kind, columns=columns,
-                      names_to=get(t, "names_to", str, "month", file=f, section="layout"))
+    if not all(isinstance(c, str) for c in columns):
+        raise SpecError("layout.columns must be column names (text)", file=f,
+                        value=str(columns))
+    names_to = get(t, "names_to", str, "month", file=f, section="layout")
+    if kind == "wide" and names_to == "month":
+        odd = [c for c in columns if c.casefold().strip(". ") not in MONTHS_ES]
+        if odd:
+            raise SpecError("with names_to = 'month' every melted column must be a month name",
+                            file=f, value=odd[0],
+                            hint="leave totals out of layout.columns (or exclude them)")
+    return LayoutSpec(kind=kind, columns=columns, names_to=names_to)
 
 
 def _area(t: dict[str, Any], f: Path) -> AreaSpec:
@@ -385,7 +397,8 @@ def _measures(items: list[Any], f: Path) -> tuple[MeasureSpec, ...]:
     return tuple(out)
 
 
-def _dimensions(t: dict[str, Any], f: Path) -> tuple[DimensionSpec, ...]:
+def _dimensions(t: dict[str, Any], f: Path, layout: LayoutSpec) -> tuple[DimensionSpec, ...]:
+    """Dimensions; the one a wide layout melts into takes its values from column names."""
     out = []
     for dim, d in t.items():
         section = f"dimensions.{dim}"
@@ -394,7 +407,13 @@ def _dimensions(t: dict[str, Any], f: Path) -> tuple[DimensionSpec, ...]:
                              value=get(d, "value", str, None, file=f, section=section),
                              map={str(k): str(v) for k, v in
                                   get(d, "map", dict, {}, file=f, section=section).items()})
-        if (spec.column is None) == (spec.value is None):
+        if layout.kind == "wide" and dim == layout.names_to:
+            unmapped = [c for c in layout.columns if spec.map and c not in spec.map]
+            if spec.column is not None or spec.value is not None or unmapped:
+                raise SpecError(f"[{section}] is melted from layout.columns: give only 'map', "
+                                "covering every melted column", file=f,
+                                value=unmapped[0] if unmapped else None)
+        elif (spec.column is None) == (spec.value is None):
             raise SpecError(f"[{section}] needs exactly one of 'column' or 'value'", file=f)
         out.append(spec)
     return tuple(out)
@@ -406,6 +425,10 @@ def _exclude(items: list[Any], f: Path) -> tuple[ExcludeRule, ...]:
         section = f"exclude.{i}"
         check_keys(t, ["column", "equals", "matches", "reason"], file=f, section=section)
         equals = get(t, "equals", (str, list), [], file=f, section=section)
+        if isinstance(equals, list) and not all(isinstance(v, str) for v in equals):
+            # Cells are text: equals = [0] would never match "0" and silently keep the row.
+            raise SpecError(f"[{section}].equals must list text values (quote numbers)",
+                            file=f, value=str(equals))
         rule = ExcludeRule(column=get(t, "column", str, file=f, section=section),
                            reason=get(t, "reason", str, file=f, section=section),
                            equals=tuple([equals] if isinstance(equals, str) else equals),

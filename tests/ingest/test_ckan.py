@@ -266,3 +266,14 @@ def test_api_key_goes_in_a_header_only(portal: Portal, tmp_path: Path,
 def test_bad_locations_are_spec_errors(tmp_path: Path, location: str, message: str) -> None:
     with pytest.raises(SpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_spec(workspace(tmp_path, location), tmp_path)
+
+
+def test_signed_url_token_is_never_recorded(portal: Portal, tmp_path: Path) -> None:
+    url = f"{portal.base}/dataset/poblacion/resource/r-csv/download/pob.csv?token={SECRET}"
+    spec = load_spec(workspace(tmp_path, f'url = "{url}"'), tmp_path)
+    _, origin = fetch_source(spec)
+    assert origin is not None and SECRET not in origin.url and origin.url.endswith("token=…")
+    meta = (tmp_path / ".cache" / "sources" / "nl_poblacion" / "meta.json").read_text()
+    assert SECRET not in meta
+    _, again = fetch_source(spec)  # the ETag is still reused (the URL is kept as a hash)
+    assert again is not None and again.fetched_at == origin.fetched_at

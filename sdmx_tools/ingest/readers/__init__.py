@@ -22,8 +22,6 @@ __all__ = ["ROW", "RawTable", "clean_header", "detect_encoding", "read_table", "
            "sniff_delimiter"]
 
 _READERS: list[type[Reader]] = [DelimitedReader, ExcelReader, JsonReader, ZipReader]
-# Kept for callers written against the single-module reader.
-_sniff = sniff_delimiter
 
 
 def reader_for(path: Path, where: Path | None = None) -> type[Reader]:

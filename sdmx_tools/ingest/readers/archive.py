@@ -39,7 +39,7 @@ class ZipReader(Reader):
         except SourceReadError:
             raise  # an OSError too: not to be reworded below
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
-                EOFError) as exc:
+                EOFError, RuntimeError) as exc:  # RuntimeError: an encrypted member
             raise SourceReadError(f"cannot read zip archive: {first_line(exc)}", file=path
                                   ) from exc
         if len(inner) > options.max_bytes:

@@ -35,6 +35,9 @@ __all__ = ["DelimitedReader", "detect_encoding", "sniff_delimiter"]
 # charset-normalizer from guessing exotic code pages on short files.
 _CANDIDATES = ["utf_8", "cp1252", "latin_1"]
 _DELIMITERS = ",;\t|"
+# The csv module refuses fields over 128 KiB by default; a header or footer cell of a real
+# file can be longer, and the file size is bounded by read.max_bytes anyway.
+csv.field_size_limit(2**31 - 1)
 _SAMPLE = 2_000_000
 
 
@@ -65,16 +68,14 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
                               f"read.header_row = {options.header_row}", file=path)
     delimiter = options.delimiter or sniff_delimiter(head[options.header_row - 1:])
     names = clean_header(next(csv.reader([head[options.header_row - 1]], delimiter=delimiter)))
-    if data.count(b'"') % 2:  # '"' is one and the same byte in UTF-8, latin-1 and cp1252
-        _unclosed_quote(decode(data, encoding, path), path)
+    _check_end(data, encoding, delimiter, path)
     body = data[3:] if bom else data
     try:
         frame, rows, short = _read_arrow(body, names, delimiter, options.header_row,
                                          _arrow_encoding(encoding), path)
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         text = decode(data, encoding, path)  # a located error when a byte does not decode
-        frame, rows = _read_pandas(text, names, delimiter, options.header_row, path)
-        short = frozenset()
+        frame, rows, short = _read_pandas(text, names, delimiter, options.header_row, path)
     return frame, rows, delimiter, short
 
 
@@ -133,18 +134,23 @@ def sniff_delimiter(lines: list[str]) -> str:
         return best if counts.get(best) else ","
 
 
-def _unclosed_quote(text: str, path: Path) -> None:
+def _check_end(data: bytes, encoding: str, delimiter: str, path: Path) -> None:
     """A file cut inside a quoted field (a truncated download) is an error, not a value.
 
-    Quotes come in pairs (an escaped quote is ``""``), so an odd count means the last
-    quoted field never closed.
+    Only the last line can tell: a field opened with a quote that never closes. A stray
+    quote inside an unquoted cell (``tubo 1/2"``) is data, and is left alone.
     """
-    if text.count('"') % 2:
-        last = text.rfind('"')
+    body = data.rstrip(b"\r\n")
+    cut = max(body.rfind(b"\n"), body.rfind(b"\r"))  # old Mac files end lines with CR
+    last = body[cut + 1:].decode(encoding, errors="replace")
+    try:
+        next(csv.reader([last], delimiter=delimiter, strict=True), None)
+    except csv.Error as exc:
         raise SourceReadError(
             "the file ends inside a quoted field: it looks truncated", file=path,
-            row=text.count("\n", 0, last) + 1, value=text[last: last + 40],
-            hint="download the file again; if it is complete, close the quote on that line")
+            row=body.count(b"\n" if b"\n" in body else b"\r") + 1, value=last[-40:],
+            hint="download the file again; if it is complete, close the quote on that line",
+        ) from exc
 
 
 def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int,
@@ -182,42 +188,47 @@ def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int,
     if ragged and threads:
         return _read_arrow(raw, names, delimiter, header_row, encoding, path, threads=False)
     frame = body.to_pandas()
-    # More line breaks than rows means a quoted cell spans lines somewhere.
-    multiline = raw.count(b"\n") > header_row + body.num_rows + len(ragged)
-    rows = _line_numbers(body, header_row, [r[0] for r in ragged], multiline)
     # Short means fewer fields than most rows have: a header with a trailing empty name
     # (INEGI's exports) makes every row one field short of it, and none is cut.
     widths = Counter({len(names): body.num_rows}) + Counter(r[2] for r in ragged)
     usual = widths.most_common(1)[0][0]
-    short = frozenset(n for n, t, w in ragged if w < usual and t.strip())
     if ragged:
         extra = pd.DataFrame([_pad(t, len(names), delimiter) for _, t, _ in ragged],
                              columns=names)
         frame = pd.concat([frame, extra], ignore_index=True)
-        rows = np.concatenate([rows, [r[0] for r in ragged]])
+    lines, ragged_lines = _line_numbers(raw, body, header_row, ragged)
+    short = frozenset(int(n) for n, (_, t, w) in zip(ragged_lines, ragged, strict=True)
+                      if w < usual and t.strip())
+    rows = np.concatenate([lines, ragged_lines])
+    if ragged:
         order = np.argsort(rows, kind="stable")
         frame, rows = frame.iloc[order].reset_index(drop=True), rows[order]
     return frame, rows, short
 
 
-def _line_numbers(body: pa.Table, header_row: int, ragged: list[int], multiline: bool
-                  ) -> np.ndarray:
-    """Physical line of each parsed row: a quoted newline inside a cell spans lines."""
+def _line_numbers(raw: bytes, body: pa.Table, header_row: int,
+                  ragged: list[tuple[int, str, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Physical lines of the parsed rows and of the ragged rows.
+
+    A record spans one line plus the line breaks quoted inside its cells. pyarrow numbers
+    ragged rows by record, so every record (parsed and ragged, in file order) gets its
+    span, and a running sum gives the line each starts on.
+    """
     n = body.num_rows
     spans = np.ones(n, dtype=np.int64)
-    for col in body.columns if multiline else ():
-        if pc.any(pc.match_substring(col, "\n")).as_py():
+    # More line breaks than records means a quoted cell spans lines somewhere.
+    if raw.count(b"\n") > header_row + n + len(ragged):
+        for col in body.columns:
             spans += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
-    if not ragged:
-        return header_row + 1 + np.concatenate([[0], np.cumsum(spans)[:-1]])
-    # Ragged rows (few) sit between parsed rows: walk past them.
-    skip, line, out = set(ragged), header_row + 1, np.empty(n, dtype=np.int64)
-    for i, span in enumerate(spans):
-        while line in skip:
-            line += 1
-        out[i] = line
-        line += int(span)
-    return out
+    total = n + len(ragged)
+    is_ragged = np.zeros(total, dtype=bool)
+    ragged_at = np.array([r[0] - header_row - 1 for r in ragged], dtype=np.int64)
+    is_ragged[ragged_at] = True
+    all_spans = np.ones(total, dtype=np.int64)
+    all_spans[~is_ragged] = spans
+    all_spans[ragged_at] = [1 + t.count("\n") for _, t, _ in ragged]
+    starts = header_row + 1 + np.concatenate([[0], np.cumsum(all_spans)[:-1]])
+    return starts[~is_ragged], starts[ragged_at]
 
 
 def _pad(text: str, width: int, delimiter: str) -> list[str]:
@@ -226,7 +237,8 @@ def _pad(text: str, width: int, delimiter: str) -> list[str]:
 
 
 def _read_pandas(text: str, names: list[str], delimiter: str, header_row: int, path: Path
-                 ) -> tuple[pd.DataFrame, np.ndarray]:
+                 ) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
+    """The slow path, for what pyarrow refuses; line numbers assume one line per record."""
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=names,
                             skiprows=header_row, dtype=str, keep_default_na=False,
@@ -234,4 +246,10 @@ def _read_pandas(text: str, names: list[str], delimiter: str, header_row: int, p
     except (pd.errors.ParserError, ValueError) as exc:
         raise SourceReadError(f"malformed CSV: {first_line(exc)}", file=path,
                               hint="check read.delimiter and read.header_row") from exc
-    return frame, np.arange(header_row + 1, header_row + 1 + len(frame))
+    rows = np.arange(header_row + 1, header_row + 1 + len(frame))
+    # Missing trailing fields are NaN (an empty field is ""): fewer than most rows is short.
+    widths = frame.notna().sum(axis=1)
+    blank = (frame.fillna("") == "").all(axis=1)
+    usual = widths.mode().iloc[0] if len(widths) else 0
+    short = frozenset(int(r) for r in rows[((widths < usual) & ~blank).to_numpy()])
+    return frame, rows, short

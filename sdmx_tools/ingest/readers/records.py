@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from sdmx_tools.errors import SourceReadError
-from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, table
+from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, first_line, table
 from sdmx_tools.ingest.readers.delimited import decode, detect_encoding
 from sdmx_tools.ingest.spec import ReadOptions
 
@@ -42,8 +42,8 @@ class JsonReader(Reader):
             if not isinstance(rec, dict):
                 raise SourceReadError("record is not a JSON object", file=path, row=n,
                                       value=str(rec)[:80])
-        names = clean_header(list(dict.fromkeys(k for rec in records for k in rec)))
         keys = list(dict.fromkeys(k for rec in records for k in rec))
+        names = clean_header([str(k) for k in keys])
         frame = pd.DataFrame([[_text(rec.get(k)) for k in keys] for rec in records],
                              columns=names, dtype=object)
         return table(frame, rows, path, data, encoding, None)
@@ -56,6 +56,9 @@ def _load(text: str, path: Path, row: int) -> Any:
         raise SourceReadError(f"invalid JSON: {exc.msg}", file=path,
                               row=exc.lineno if row == 1 else row, column=str(exc.colno)
                               ) from exc
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting 10,000 deep
+        raise SourceReadError(f"JSON the reader refuses: {first_line(exc)}", file=path,
+                              row=row) from exc
 
 
 def _records(doc: Any, where: str | None, path: Path) -> list[Any]:
