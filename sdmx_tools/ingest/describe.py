@@ -20,6 +20,8 @@ from typing import Literal
 from sdmx_tools.codelists import fold
 from sdmx_tools.errors import SourceReadError
 from sdmx_tools.ingest.readers import clean_header, detect_encoding
+from sdmx_tools.ingest.readers.delimited import decode, sniff_delimiter
+from sdmx_tools.ingest.spec import DEFAULT_MISSING
 from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.territory import AreaCodelist, load_areas, normalise_parts
 
@@ -32,10 +34,8 @@ Role = Literal["area-code", "area-name", "state", "municipality", "period", "val
                "category", "identifier", "empty", "other"]
 Kind = Literal["integer", "number", "text", "date", "period", "empty"]
 
-_DELIMITERS = ",;\t|"
 _MARKERS = ("—", "–", "-", "NA", "N/A", "ND", "N/D", "NE", "..", "...", "S/D", "s/d", "n.d.",
             "N.D.", "*", "999", "9999-99-99", "")
-_DEFAULT_MISSING = ("", "NA", "N/A", "ND", "N/D", "—", "–", "-", "..", "S/D", "s/d")
 _TOTALS = {"total", "nacional", "total nacional", "estados unidos mexicanos",
            "republica mexicana", "total general", "total estatal"}
 _FOOTER = re.compile(r"^(?:fuente|nota|notas|elaborado|elaboracion|fecha de|cifras|consulta|"
@@ -136,14 +136,15 @@ def describe_file(path: Path, areas: AreaCodelist | None = None) -> Description:
     path = Path(path)
     head, tail, size = _read_bounded(path)
     encoding = detect_encoding(head + tail)
-    text, tail_text = _decode(head, encoding, path), _decode(tail, encoding, path, len(head))
+    # The tail only serves to spot footers: convert reports any bad byte there, located.
+    text, tail_text = decode(head, encoding, path), tail.decode(encoding, errors="replace")
     controls = len(re.findall(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]", text[:100_000]))
     if controls > 0.02 * min(len(text), 100_000):
         raise SourceReadError(f"not a text file in any encoding tried ({encoding} gives "
                               f"{controls:,} control characters)", file=path,
                               hint="describe reads CSV, TSV or TXT files")
     lines = text.splitlines()
-    delimiter = _sniff(lines)
+    delimiter = sniff_delimiter(lines)
     rows = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
     header_at = _header_index(rows, path)
     names = clean_header(rows[header_at])
@@ -183,28 +184,6 @@ def _read_bounded(path: Path) -> tuple[bytes, bytes, int]:
         raise SourceReadError("not a delimited text file (binary content)", file=path,
                               hint="describe reads CSV, TSV or TXT; save a workbook as CSV")
     return head, tail, size
-
-
-def _decode(data: bytes, encoding: str, path: Path, offset: int = 0) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise SourceReadError(f"cannot decode as {encoding}", file=path,
-                              row=data[: exc.start].count(b"\n") + 1 if not offset else None,
-                              value=data[exc.start: exc.start + 8].hex(" "),
-                              hint="is this a text file? re-save it as UTF-8") from exc
-
-
-def _sniff(lines: list[str]) -> str:
-    """The delimiter giving the most lines of one width above one field."""
-    sample = lines[:200]
-    best, score = ",", 0
-    for d in _DELIMITERS:
-        widths = Counter(len(next(csv.reader([ln], delimiter=d), [])) for ln in sample)
-        top = max(((n, w) for w, n in widths.items() if w > 1), default=(0, 0))
-        if top[0] > score:
-            best, score = d, top[0]
-    return best
 
 
 def _header_index(rows: list[list[str]], path: Path) -> int:
@@ -466,7 +445,7 @@ def render_toml(d: Description, root: Path | None = None) -> str:
                                       else "  # TODO: a human title"),
             "tolerance = 0"]
     found = ", ".join(repr(m) for m in d.missing)
-    out.append(f"missing = {_list([*d.missing, *_DEFAULT_MISSING])}"
+    out.append(f"missing = {_list([*d.missing, *DEFAULT_MISSING])}"
                + (f"  # guessed: found {found} in the value columns" if d.missing else ""))
     publisher = next((m.group(1) for f in d.footer_rows
                       if (m := re.match(r"(?i)fuente\s*:?\s*([^.,;]+)", f.value))), None)

@@ -19,6 +19,7 @@ from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
 from sdmx_tools.units import parse_unit
 
 __all__ = [
+    "DEFAULT_MISSING",
     "AreaSpec",
     "DimensionSpec",
     "ExcludeRule",
@@ -33,7 +34,7 @@ __all__ = [
 
 PeriodFormat = Literal["year", "YYYY-MM", "date"]
 _PERIOD_FORMATS = ("year", "YYYY-MM", "date")
-_DEFAULT_MISSING = ("", "NA", "N/A", "ND", "N/D", "—", "–", "-", "..", "S/D", "s/d")
+DEFAULT_MISSING = ("", "NA", "N/A", "ND", "N/D", "—", "–", "-", "..", "S/D", "s/d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +241,7 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
         period=_period(get(data, "period", dict, file=f), f),
         measures=_measures(get(data, "measures", list, file=f), f),
         dimensions=_dimensions(get(data, "dimensions", dict, {}, file=f), f, layout),
-        missing=tuple(str(m) for m in get(data, "missing", list, list(_DEFAULT_MISSING), file=f)),
+        missing=tuple(str(m) for m in get(data, "missing", list, list(DEFAULT_MISSING), file=f)),
         exclude=_exclude(get(data, "exclude", list, [], file=f), f),
         tolerance=get(data, "tolerance", int, 0, file=f),
     )

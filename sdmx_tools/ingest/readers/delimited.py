@@ -124,14 +124,18 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
 
 
 def sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter of lines starting at the header (``,`` when nothing tells)."""
-    sample = "\n".join(lines[:21])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        counts = {d: lines[0].count(d) for d in _DELIMITERS} if lines else {}
-        best = max(counts, key=lambda d: counts[d], default=",")
-        return best if counts.get(best) else ","
+    """The delimiter giving the most lines of one width above one field (``,`` if none).
+
+    Counting consistent widths, rather than trusting the first line, copes with title and
+    note lines above the header.
+    """
+    best, score = ",", 0
+    for d in _DELIMITERS:
+        widths = Counter(len(next(csv.reader([ln], delimiter=d), [])) for ln in lines[:200])
+        top = max((n for w, n in widths.items() if w > 1), default=0)
+        if top > score:
+            best, score = d, top
+    return best
 
 
 def _check_end(data: bytes, encoding: str, delimiter: str, path: Path) -> None:
