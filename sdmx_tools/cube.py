@@ -33,7 +33,6 @@ from sdmx_tools.units import check_result_unit, registry
 
 __all__ = ["Computed", "compute_indicator", "cube_to_frame"]
 
-_KEY = KEY
 
 
 @dataclass(slots=True)
@@ -103,7 +102,7 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
     table.loc[zero, "COMMENT_OBS"] = "denominator is zero"
     table["UNIT_MULT"] = defn.unit_mult
     table["NATURE"] = "C"
-    cube = table.drop(columns=["complete"]).set_index(_KEY + dims).to_xarray()
+    cube = table.drop(columns=["complete"]).set_index(KEY + dims).to_xarray()
     cube["OBS_VALUE"] = _value(cube, defn)
     frame = cube_frame(cube)
     findings += value_checks(frame, defn)
@@ -146,7 +145,7 @@ def _annual(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str]) -> pd.Data
     sel["month"] = sel["TIME_PERIOD"].where(monthly)
     if defn.frequency == "A":
         sel["TIME_PERIOD"] = sel["TIME_PERIOD"].str[:4]
-    out = sel.groupby(_KEY + dims, sort=True).agg(
+    out = sel.groupby(KEY + dims, sort=True).agg(
         value=("value", "sum"), months=("month", "nunique"), monthly=("month", "count"),
     ).reset_index()
     out["complete"] = out["monthly"].eq(0) | out["months"].ge(12)
@@ -170,13 +169,13 @@ def _with_denominator(frame: pd.DataFrame, den: pd.DataFrame | None, term: Term 
     if den is None or term is None:
         return pd.Series(np.nan, index=frame.index)
     if term.period == "same":
-        lookup = den.set_index(_KEY)["value"]
-        return pd.Series(frame.set_index(_KEY).index.map(lookup), index=frame.index,
+        lookup = den.set_index(KEY)["value"]
+        return pd.Series(frame.set_index(KEY).index.map(lookup), index=frame.index,
                          dtype="float64")
     # astype(str) on both sides: pandas 3 refuses to match object and string keys.
-    left = frame[_KEY].assign(_y=frame["TIME_PERIOD"].str[:4].astype(int), _i=frame.index,
+    left = frame[KEY].assign(_y=frame["TIME_PERIOD"].str[:4].astype(int), _i=frame.index,
                               REF_AREA=frame["REF_AREA"].astype(str))
-    right = den[[*_KEY, "value"]].assign(_y=den["TIME_PERIOD"].str[:4].astype(int),
+    right = den[[*KEY, "value"]].assign(_y=den["TIME_PERIOD"].str[:4].astype(int),
                                          REF_AREA=den["REF_AREA"].astype(str))
     merged = pd.merge_asof(left.sort_values("_y"), right.sort_values("_y")[["REF_AREA", "_y",
                                                                            "value"]],
