@@ -85,6 +85,20 @@ def portal() -> Iterator[Portal]:
                     self.end_headers()
                     return
                 self._send(200, state.body, "text/csv", etag=etag)
+            elif url.path == "/loop.csv":
+                self.send_response(302)
+                self.send_header("Location", "/loop.csv")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif url.path == "/gzip.csv":
+                self.send_response(200)
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", "9")
+                self.end_headers()
+                self.wfile.write(b"not gzip!")
+            elif url.path == "/always304.csv":
+                self.send_response(304)
+                self.end_headers()
             elif url.path.endswith("/big.csv"):
                 self._send(200, b"Clave,Poblacion\n" + b"1001,1\n" * 200_000, "text/csv")
             else:
@@ -277,3 +291,15 @@ def test_signed_url_token_is_never_recorded(portal: Portal, tmp_path: Path) -> N
     assert SECRET not in meta
     _, again = fetch_source(spec)  # the ETag is still reused (the URL is kept as a hash)
     assert again is not None and again.fetched_at == origin.fetched_at
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/loop.csv", "TooManyRedirects"), ("/gzip.csv", "DecodingError"),
+    ("/always304.csv", "HTTP 304")])
+def test_misbehaving_servers_are_located_errors(portal: Portal, tmp_path: Path, path: str,
+                                                message: str) -> None:
+    spec = load_spec(workspace(tmp_path, f'url = "{portal.base}{path}"'), tmp_path)
+    with pytest.raises(SourceReadError, match=message) as info:
+        fetch_source(spec)
+    assert Path(str(info.value.file)).name == "nl.toml"
+    assert not (tmp_path / ".cache" / "sources" / "nl_poblacion" / "data.csv").exists()
