@@ -61,6 +61,27 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def areas():  # type: ignore[no-untyped-def]
+    """The bundled INEGI area codelist."""
+    from sdmx_tools.territory import load_areas
+
+    return load_areas()
+
+
+@pytest.fixture(scope="session")
+def census_population(shared_data: Path) -> dict[str, float]:
+    """Population per municipality (Censo 2020) from the reference file, by INEGI code.
+
+    The nine municipalities created after the census carry 0 there: they are left out.
+    """
+    import pandas as pd
+
+    ref = pd.read_csv(shared_data / "inegi" / "inegi_municipios_2478.csv", dtype=str)
+    ref = ref[ref["pob_total_2020"].astype(float) > 0]
+    return dict(zip(ref["cvegeo"], ref["pob_total_2020"].astype(float), strict=True))
+
+
+@pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The whole demo (generate, convert, push, release), run once per test session."""
     from sdmx_tools.scaffold import run_demo

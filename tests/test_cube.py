@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,15 +14,10 @@ from sdmx_tools.errors import IndicatorError, UnitError
 from sdmx_tools.indicators import IndicatorDef, Term, load_indicators
 from sdmx_tools.report import Severity
 from sdmx_tools.resources import bundled
-from sdmx_tools.territory import AreaCodelist, load_areas
+from sdmx_tools.territory import AreaCodelist
 from sdmx_tools.units import registry
 
 YEARS = ("2022", "2023")
-
-
-@pytest.fixture(scope="module")
-def areas() -> AreaCodelist:
-    return load_areas()
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +26,11 @@ def defs() -> dict[str, IndicatorDef]:
 
 
 @pytest.fixture(scope="module")
-def population(shared_data: Path) -> pd.DataFrame:
-    """Censo 2020 population per municipality; the 9 post-2020 ones (0) are missing."""
-    pop = pd.read_csv(shared_data / "inegi" / "inegi_municipios_2478.csv",
-                      dtype={"cvegeo": str})
-    pop = pop[pop["pob_total_2020"] > 0]
-    return pd.DataFrame({"source": "censo", "row": np.arange(2, len(pop) + 2),
-                         "measure": "population", "REF_AREA": pop["cvegeo"].to_numpy(),
-                         "TIME_PERIOD": "2020", "value": pop["pob_total_2020"].astype(float),
+def population(census_population: dict[str, float]) -> pd.DataFrame:
+    """Censo 2020 population per municipality; the 9 post-2020 ones are missing."""
+    return pd.DataFrame({"source": "censo", "row": np.arange(2, len(census_population) + 2),
+                         "measure": "population", "REF_AREA": list(census_population),
+                         "TIME_PERIOD": "2020", "value": list(census_population.values()),
                          "unit": "person"})
 
 

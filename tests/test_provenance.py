@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sdmx_tools.provenance import row_ranges
+from sdmx_tools.indicators import load_indicators
+from sdmx_tools.provenance import row_ranges, source_detail
 from sdmx_tools.report import Finding, Report, RowAccount, Severity
 from sdmx_tools.reporthtml import render_report_html
+from sdmx_tools.resources import bundled
 
 
 def test_row_ranges() -> None:
@@ -85,3 +87,14 @@ def test_counts_use_every_quarantined_row_not_the_kept_examples() -> None:
     report.add(Finding(code="bad-number", severity=Severity.WARNING, source="s", message="x"))
     report.add(Finding(code="small-count", severity=Severity.INFO, message="y"))
     assert report.counts() == {"bad-number": 5000, "small-count": 1}
+
+
+def test_state_rows_are_not_counted_in_aggregate_provenance(areas) -> None:  # type: ignore[no-untyped-def]
+    defn = load_indicators([bundled("indicators")])["16.1.1"]
+    obs = pd.DataFrame({
+        "source": "s", "row": [2, 3], "measure": defn.numerator.measure,
+        "REF_AREA": ["05001", "05"], "TIME_PERIOD": "2022", "value": 1.0, "unit": "victim"})
+    detail = source_detail(defn, obs, areas, {"s": "ab" * 32}).set_index("REF_AREA")
+    assert detail.loc["05001", "SOURCE_DETAIL"] == "s sha256:abababababab row 2"
+    assert detail.loc["05", "SOURCE_DETAIL"] == "s sha256:abababababab (1 row)"
+    assert detail.loc["00", "SOURCE_DETAIL"] == "s sha256:abababababab (1 row)"

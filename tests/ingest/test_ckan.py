@@ -22,7 +22,7 @@ from sdmx_tools.ingest.fetch import fetch_source
 from sdmx_tools.ingest.harmonise import harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
-from sdmx_tools.territory import AreaCodelist, load_areas
+from sdmx_tools.territory import AreaCodelist
 
 CSV = ("Clave,Municipio,Poblacion\r\n19039,Monterrey,\"1,142,994\"\r\n"
        "19026,Guadalupe,\"643,143\"\r\n19046,San Nicolás de los Garza,\"412,199\"\r\n"
@@ -121,11 +121,6 @@ def portal() -> Iterator[Portal]:
     yield state
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def areas() -> AreaCodelist:
-    return load_areas()
 
 
 def workspace(root: Path, location: str, read: str = "") -> Path:

@@ -1,4 +1,4 @@
-"""Readers beyond CSV: XLSX, JSON records, JSON Lines, zip (and zip bombs); skip_rows."""
+"""Readers beyond CSV (XLSX, JSON, JSON Lines, zip and zip bombs), skip_rows, spec checks."""
 
 from __future__ import annotations
 
@@ -10,23 +10,19 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sdmx_tools.errors import SourceReadError
+from sdmx_tools.errors import SourceReadError, SpecError
 from sdmx_tools.ingest.harmonise import Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
-from sdmx_tools.territory import AreaCodelist, load_areas
+from sdmx_tools.territory import AreaCodelist
 
 ROWS = [("1001", "Aguascalientes", "948,990"), ("2004", "Tijuana", "1,922,523"),
         ("9015", "Cuauhtémoc", "545,884")]
 EXPECTED = {"01001": 948990.0, "02004": 1922523.0, "09015": 545884.0}
 
 
-@pytest.fixture(scope="module")
-def areas() -> AreaCodelist:
-    return load_areas()
-
-
-def spec_for(root: Path, name: str, read: str = "") -> Path:
+def spec_for(root: Path, name: str, read: str = "", extra: str = "",
+             column: str | None = "pob") -> Path:
     (root / "sources").mkdir(parents=True, exist_ok=True)
     spec = root / "sources" / "src.toml"
     spec.write_text(f"""
@@ -42,7 +38,8 @@ value = "2020"
 [[measures]]
 id = "population"
 unit = "person"
-column = "pob"
+{f'column = "{column}"' if column else ""}
+{extra}
 """, encoding="utf-8")
     return spec
 
@@ -234,3 +231,69 @@ def test_quoted_newline_keeps_physical_line_numbers(tmp_path: Path,
     h = run(tmp_path, areas)
     assert values(h) == EXPECTED
     assert h.observations["row"].tolist() == [2, 4, 5]
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u0085"])
+def test_line_separator_characters_in_a_quarantined_row(tmp_path: Path, areas: AreaCodelist,
+                                                        odd: str) -> None:
+    write(tmp_path, "d.csv", f"cve,nombre,pob\n1001,a{odd}b,x\n1002,b,5\n".encode())
+    spec_for(tmp_path, "d.csv")
+    h = run(tmp_path, areas)
+    assert h.quarantine["row"].tolist() == [2]
+    assert json.loads(h.quarantine["raw"].iloc[0])["nombre"] == f"a{odd}b"
+
+
+def test_encrypted_zip_member_is_a_located_error(tmp_path: Path, areas: AreaCodelist) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("d.csv", b"cve,pob\n1001,5\n")
+    data = bytearray(buf.getvalue())
+    # Set the "encrypted" flag bit in the local and central headers.
+    for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(sig) + offset
+        data[at] |= 0x1
+    write(tmp_path, "d.zip", bytes(data))
+    spec_for(tmp_path, "d.zip")
+    with pytest.raises(SourceReadError, match="encrypted"):
+        run(tmp_path, areas)
+
+
+@pytest.mark.parametrize("doc", ['[{"cve": 1001, "pob": ' + "9" * 5000 + "}]",
+                                 "[" * 100_000 + "]" * 100_000])
+def test_hostile_json_is_a_located_error(tmp_path: Path, areas: AreaCodelist,
+                                         doc: str) -> None:
+    write(tmp_path, "d.json", doc.encode())
+    spec_for(tmp_path, "d.json")
+    with pytest.raises(SourceReadError, match="JSON the reader refuses"):
+        run(tmp_path, areas)
+
+
+def test_wide_month_layout_refuses_a_total_column(tmp_path: Path) -> None:
+    write(tmp_path, "d.csv", b"cve,Enero,Total\n")
+    spec = spec_for(tmp_path, "d.csv", column=None,
+                    extra='[layout]\nkind = "wide"\ncolumns = ["Enero", "Total"]')
+    with pytest.raises(SpecError, match="must be a month name") as info:
+        load_spec(spec, tmp_path)
+    assert info.value.value == "Total"
+
+
+def test_melted_dimension_uses_its_map(tmp_path: Path, areas: AreaCodelist) -> None:
+    write(tmp_path, "d.csv", b"cve,hombres,mujeres\n1001,3,4\n")
+    spec = spec_for(tmp_path, "d.csv", column=None, extra=(
+        '[layout]\nkind = "wide"\ncolumns = ["hombres", "mujeres"]\nnames_to = "SEX"\n'
+        '[dimensions.SEX]\nmap = { hombres = "M", mujeres = "F" }'))
+    h = run(tmp_path, areas)
+    assert sorted(zip(h.observations["SEX"], h.observations["value"], strict=True)) == [
+        ("F", 4.0), ("M", 3.0)]
+    spec.write_text(
+        spec.read_text().replace(', mujeres = "F"', ""), encoding="utf-8")
+    with pytest.raises(SpecError, match="covering every melted column"):
+        load_spec(spec, tmp_path)
+
+
+def test_exclude_equals_must_be_text(tmp_path: Path) -> None:
+    write(tmp_path, "d.csv", b"cve,pob\n")
+    spec = spec_for(tmp_path, "d.csv",
+                    extra='[[exclude]]\ncolumn = "cve"\nequals = [0]\nreason = "total"')
+    with pytest.raises(SpecError, match="quote numbers"):
+        load_spec(spec, tmp_path)

@@ -23,7 +23,7 @@ from sdmx_tools.errors import SourceReadError, SpecError, ToolkitError
 from sdmx_tools.ingest.harmonise import Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
-from sdmx_tools.territory import AreaCodelist, load_areas
+from sdmx_tools.territory import AreaCodelist
 
 WORKSPACE = """\
 [workspace]
@@ -67,11 +67,6 @@ def no_hang() -> Iterator[None]:
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture(scope="module")
-def areas() -> AreaCodelist:
-    return load_areas()
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,10 @@ from sdmx_tools.ingest.harmonise import Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
 from sdmx_tools.ingest.values import MONTHS_ES
-from sdmx_tools.territory import AreaCodelist, load_areas
+from sdmx_tools.territory import AreaCodelist
 
 MONTHS = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto",
           "Septiembre", "Octubre", "Noviembre", "Diciembre"]
-
-
-@pytest.fixture(scope="module")
-def areas() -> AreaCodelist:
-    return load_areas()
 
 
 def convert_file(folder: Path, name: str, data: bytes, spec: str, areas: AreaCodelist
