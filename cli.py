@@ -190,7 +190,8 @@ def describe(file: Path, fmt: str, out: Path | None, force: bool,
              workspace: Path | None) -> None:
     """Draft a source spec from FILE: encoding, header row, column roles, totals, footers."""
     from sdmx_tools.fsutil import atomic_write
-    from sdmx_tools.ingest.describe import describe_file, render_toml
+    from sdmx_tools.ingest.describe import describe_file
+    from sdmx_tools.ingest.draft import render_toml
     from sdmx_tools.workspace import find_workspace
 
     if out is not None and out.exists() and not force:

@@ -13,7 +13,8 @@ from sdmx_tools.cli import main
 from sdmx_tools.codelists import fold
 from sdmx_tools.errors import SourceReadError, SpecError
 from sdmx_tools.ingest import describe as describe_module
-from sdmx_tools.ingest.describe import Description, describe_file, render_toml
+from sdmx_tools.ingest.describe import Description, describe_file
+from sdmx_tools.ingest.draft import render_toml
 from sdmx_tools.ingest.harmonise import Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
