@@ -24,9 +24,18 @@ import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
 from sdmx_tools.checks import completeness, expected_municipalities, outliers, value_checks
+from sdmx_tools.errors import IndicatorError
 from sdmx_tools.formulas import get_formula
 from sdmx_tools.indicators import IndicatorDef, Term, require_measures
-from sdmx_tools.reduce import KEY, Engine, as_engine, duplicate_findings, inventory, term_frame
+from sdmx_tools.reduce import (
+    KEY,
+    Engine,
+    as_engine,
+    duplicate_findings,
+    indicator_period,
+    inventory,
+    term_frame,
+)
 from sdmx_tools.report import Finding
 from sdmx_tools.territory import AreaCodelist
 from sdmx_tools.units import check_result_unit, registry
@@ -46,7 +55,7 @@ class Computed:
 
 
 def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist, *,
-                      engine: Engine = "auto") -> Computed:
+                      engine: Engine = "auto", inv: pd.DataFrame | None = None) -> Computed:
     """Compute one indicator at municipality, state and national level.
 
     Parameters
@@ -61,6 +70,9 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
     engine
         ``auto`` (Dask for a Dask frame, else pandas), ``pandas`` or ``dask`` (needs the
         ``[dask]`` extra). Both give identical cubes.
+    inv
+        :func:`~sdmx_tools.reduce.inventory` of ``observations``, when the caller computes
+        several indicators from them (it is a pass over every row).
 
     Returns
     -------
@@ -79,7 +91,7 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
         A measure no source gives, or an unknown formula.
     """
     obs = as_engine(observations, engine)
-    inv = inventory(obs)
+    inv = inventory(obs) if inv is None else inv
     require_measures(defn, set(inv["measure"]))
     dims = list(defn.disaggregations)
     sources = sorted(inv.loc[inv["measure"].isin(defn.measures()), "source"].unique())
@@ -89,6 +101,12 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
            if defn.denominator is not None else None)
     level = num["REF_AREA"].map(areas.level)
     municipal = num[level == "municipality"].copy()
+    if municipal.empty:
+        raise IndicatorError(
+            f"indicator {defn.id}: no municipal values of {defn.numerator.measure!r}",
+            file=defn.file, value=", ".join(sources),
+            hint="indicators are computed from municipalities and summed up; the sources "
+                 "give only state or national rows (area.level in their specs)")
     municipal["state"] = municipal["REF_AREA"].map(areas.parent)
     # Looked up once here, shared by the municipal, state and national passes.
     municipal["denominator"] = _with_denominator(municipal, den, defn.denominator)
@@ -109,9 +127,6 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
     findings += completeness(municipal, defn, areas)
     findings += outliers(frame, defn, areas)
     cube["OBS_VALUE"] = cube["OBS_VALUE"].round(defn.decimals)
-    cube.attrs.update(series=defn.series, indicator=defn.id, unit_measure=defn.unit_measure,
-                      unit_mult=defn.unit_mult, multiplier=defn.multiplier,
-                      formula=defn.formula)
     return Computed(definition=defn, cube=cube, findings=findings, sources=sources)
 
 
@@ -143,8 +158,7 @@ def _annual(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str]) -> pd.Data
     # Sub-annual inputs add up to the year; a year with missing months is incomplete.
     monthly = sel["TIME_PERIOD"].str.len().eq(7)
     sel["month"] = sel["TIME_PERIOD"].where(monthly)
-    if defn.frequency == "A":
-        sel["TIME_PERIOD"] = sel["TIME_PERIOD"].str[:4]
+    sel["TIME_PERIOD"] = indicator_period(sel["TIME_PERIOD"], defn.frequency)
     out = sel.groupby(KEY + dims, sort=True).agg(
         value=("value", "sum"), months=("month", "nunique"), monthly=("month", "count"),
     ).reset_index()

@@ -27,6 +27,7 @@ from sdmx_tools.ingest.harmonise import QUARANTINE_COLUMNS, Harmonised, harmonis
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
 from sdmx_tools.provenance import source_detail
+from sdmx_tools.reduce import KEY, TOTAL, as_engine, inventory
 from sdmx_tools.report import Finding, Report, Severity
 from sdmx_tools.reporthtml import write_report_html
 from sdmx_tools.structures import build_structures, write_structures
@@ -144,8 +145,11 @@ def convert(ws: Workspace) -> ConvertResult:
         report.accounts.append(h.account)
         report.findings.extend(h.findings)
 
-    obs = pd.concat([h.observations for h in harmonised], ignore_index=True)
-    available = set(obs["measure"].unique())
+    tidy = pd.concat([h.observations for h in harmonised], ignore_index=True)
+    # Converted and inventoried once for every indicator (each is a pass over all rows).
+    obs = as_engine(tidy, ws.engine)
+    inv = inventory(obs)
+    available = set(inv["measure"])
     definitions = load_indicators(ws.bundled_and_overrides("indicators"))
     if ws.indicators:
         unknown = [i for i in ws.indicators if i not in definitions]
@@ -156,12 +160,12 @@ def convert(ws: Workspace) -> ConvertResult:
         chosen = [definitions[i] for i in ws.indicators]
     else:
         chosen = [d for d in definitions.values() if set(d.measures()) <= available]
-    computed = [compute_indicator(d, obs, areas, engine=ws.engine) for d in chosen]
+    computed = [compute_indicator(d, obs, areas, inv=inv) for d in chosen]
     for c in computed:
         report.findings.extend(c.findings)
 
     sha = {h.spec.id: h.sha256 for h in harmonised}
-    frames = {c.definition.id: _with_provenance(cube_to_frame(c), c, obs, areas, sha)
+    frames = {c.definition.id: _with_provenance(cube_to_frame(c), c, tidy, areas, sha)
               for c in computed}
     frame = sdmx_frame(computed, frames)
     report.findings.extend(check_codes(frame, codelists))
@@ -192,15 +196,9 @@ def convert(ws: Workspace) -> ConvertResult:
 def _with_provenance(frame: pd.DataFrame, c: Computed, obs: pd.DataFrame, areas: AreaCodelist,
                      sha: dict[str, str]) -> pd.DataFrame:
     """The cube's frame with ``SOURCE_DETAIL``: the file and input rows of each value."""
-    d = c.definition
-    keys = ["REF_AREA", "TIME_PERIOD", *d.disaggregations]
-    detail = source_detail(d, obs, areas, sha)
-    out = frame.merge(detail, on=keys, how="left")
-    # Cells with no numerator row (a withheld aggregate with nothing reported) still name
-    # the files the indicator read.
-    fallback = "; ".join(f"{s} sha256:{sha[s][:12]}" for s in c.sources)
-    out["SOURCE_DETAIL"] = out["SOURCE_DETAIL"].fillna(fallback)
-    return out
+    keys = [*KEY, *c.definition.disaggregations]
+    return frame.merge(source_detail(c.definition, obs, areas, sha), on=keys, how="left",
+                       validate="one_to_one")
 
 
 def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -212,16 +210,16 @@ def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame]) -> pd.
     for c in computed:
         d = c.definition
         f = frames[d.id]
-        out = pd.DataFrame({dim: "_T" for dim in DIMENSIONS}, index=f.index)
+        out = pd.DataFrame({dim: TOTAL for dim in DIMENSIONS}, index=f.index)
         out["FREQ"], out["REPORTING_TYPE"], out["SERIES"] = d.frequency, "N", d.series
         for dim in ["REF_AREA", *d.disaggregations]:
             out[dim] = f[dim]
         out["TIME_PERIOD"] = f["TIME_PERIOD"]
         out["OBS_VALUE"] = f["OBS_VALUE"]
         out["OBS_STATUS"] = f["OBS_STATUS"]
-        out["UNIT_MULT"] = d.unit_mult
+        out["UNIT_MULT"] = f["UNIT_MULT"]
         out["UNIT_MEASURE"] = d.unit_measure
-        out["NATURE"] = "C"
+        out["NATURE"] = f["NATURE"]
         out["COMMENT_OBS"] = f["COMMENT_OBS"].fillna("")
         out["SOURCE_DETAIL"] = f["SOURCE_DETAIL"]
         parts.append(out)

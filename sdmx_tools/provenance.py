@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 
 from sdmx_tools.indicators import IndicatorDef
-from sdmx_tools.territory import AreaCodelist
+from sdmx_tools.reduce import KEY, indicator_period, select_term
+from sdmx_tools.territory import NATION, AreaCodelist
 
 __all__ = ["row_ranges", "source_detail"]
 
 _MAX_RANGES = 8
+_ZERO = "no input row (zero by coverage)"
 
 
 def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist,
@@ -28,7 +30,7 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
     Parameters
     ----------
     defn
-        The indicator (its numerator measure and disaggregations).
+        The indicator (its numerator: measure, filter; its disaggregations).
     observations
         Tidy observations of every source (``source``, ``row``, ``measure``, keys).
     areas
@@ -42,36 +44,33 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
         ``REF_AREA, TIME_PERIOD``, the disaggregations, ``SOURCE_DETAIL``.
     """
     dims = list(defn.disaggregations)
-    num = observations[observations["measure"] == defn.numerator.measure]
-    # The cube sums municipal observations only: state rows of a source are not used.
+    keys = [*KEY, *dims]
+    # The rows the cube sums: the numerator's selection, municipal rows only.
+    num = select_term(observations, defn.numerator, dims, None, keep=("source", "row"))
     num = num[num["REF_AREA"].map(areas.level).to_numpy() == "municipality"]
-    frame = pd.DataFrame({
-        "REF_AREA": num["REF_AREA"].to_numpy(dtype=object),
-        "TIME_PERIOD": (num["TIME_PERIOD"].str[:4] if defn.frequency == "A"
-                        else num["TIME_PERIOD"]).to_numpy(dtype=object),
-        "source": num["source"].to_numpy(dtype=object),
-        "row": num["row"].to_numpy(dtype=np.int64),
-    })
-    for d in dims:
-        frame[d] = num[d].fillna("_T").to_numpy(dtype=object) if d in num else "_T"
-    keys = ["REF_AREA", "TIME_PERIOD", *dims]
-    municipal = frame[[*keys, "source"]].drop_duplicates().reset_index(drop=True)
-    group = pd.MultiIndex.from_frame(municipal).get_indexer(
-        pd.MultiIndex.from_frame(frame[[*keys, "source"]]))
-    municipal["rows"] = _ranges(group, frame["row"].to_numpy(), len(municipal))
-    municipal["SOURCE_DETAIL"] = (municipal["source"] + " sha256:"
-                                  + municipal["source"].map(lambda s: sha[s][:12]) + " "
-                                  + municipal["rows"])
-    parts = [municipal]
-    counted = frame[frame["row"] > 0]
-    for level_of in (areas.parent, lambda _c: "00"):  # each from the municipal codes
-        agg = counted.assign(REF_AREA=counted["REF_AREA"].map(level_of)).groupby(
-            [*keys, "source"], sort=False).size().rename("n").reset_index()
-        agg["SOURCE_DETAIL"] = (agg["source"] + " sha256:" + agg["source"].map(
-            lambda s: sha[s][:12]) + " (" + agg["n"].map(
-                lambda n: "1 row" if n == 1 else f"{n:,} rows") + ")")
-        parts.append(agg)
-    out = pd.concat([p[[*keys, "SOURCE_DETAIL"]] for p in parts], ignore_index=True)
+    frame = pd.DataFrame({k: num[k].to_numpy(dtype=object) for k in [*keys, "source"]})
+    frame["TIME_PERIOD"] = indicator_period(frame["TIME_PERIOD"], defn.frequency)
+    frame["row"] = num["row"].to_numpy(dtype=np.int64)
+    parts = []
+    for level_of in (None, areas.parent, lambda _c: NATION):  # each from municipal codes
+        level = frame if level_of is None else frame.assign(
+            REF_AREA=frame["REF_AREA"].map(level_of))
+        groups = level[[*keys, "source"]].drop_duplicates().reset_index(drop=True)
+        at = pd.MultiIndex.from_frame(groups).get_indexer(
+            pd.MultiIndex.from_frame(level[[*keys, "source"]]))
+        rows = level["row"].to_numpy()
+        if level_of is None:
+            text = _ranges(at, rows, len(groups))
+        else:
+            # Distinct input lines: one wide row gives twelve monthly observations.
+            pairs = np.unique(np.stack([at, rows])[:, rows > 0], axis=1)
+            counted = np.bincount(pairs[0], minlength=len(groups))
+            text = np.array([_ZERO if n == 0 else f"({n:,} row{'s' if n > 1 else ''})"
+                             for n in counted], dtype=object)
+        digest = groups["source"].map(lambda s: sha[s][:12])
+        groups["SOURCE_DETAIL"] = groups["source"] + " sha256:" + digest + " " + text
+        parts.append(groups[[*keys, "SOURCE_DETAIL"]])
+    out = pd.concat(parts, ignore_index=True)
     several = out.duplicated(keys, keep=False)  # keys fed by more than one source
     if not several.any():
         return out
@@ -86,7 +85,7 @@ def row_ranges(rows: np.ndarray) -> str:
 
 def _ranges(group: np.ndarray, rows: np.ndarray, n_groups: int) -> np.ndarray:
     """:func:`row_ranges` of every group at once (one sort, no Python loop per group)."""
-    out = np.full(n_groups, "no input row (zero by coverage)", dtype=object)
+    out = np.full(n_groups, _ZERO, dtype=object)
     pairs = np.unique(np.stack([group, rows])[:, rows > 0], axis=1)
     if not pairs.size:
         return out

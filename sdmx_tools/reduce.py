@@ -15,14 +15,17 @@ import pandas as pd
 
 from sdmx_tools.errors import IndicatorError, ToolkitError
 from sdmx_tools.indicators import IndicatorDef, Term
+from sdmx_tools.ingest.harmonise import OBS_COLUMNS
 from sdmx_tools.report import Finding, Severity
 from sdmx_tools.units import conversion_factor
 
-__all__ = ["Engine", "as_engine", "duplicate_findings", "inventory", "term_frame"]
+__all__ = ["KEY", "TOTAL", "Engine", "as_engine", "duplicate_findings", "indicator_period",
+           "inventory", "select_term", "term_frame"]
 
 Engine = Literal["auto", "pandas", "dask"]
 KEY = ["REF_AREA", "TIME_PERIOD"]
-_NOT_DIMS = {"source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"}
+TOTAL = "_T"  # the SDMX code of a dimension's total
+_NOT_DIMS = frozenset(OBS_COLUMNS)
 _PARTITION_ROWS = 500_000
 _SHOWN = 20
 
@@ -67,13 +70,13 @@ def dimension_columns(observations: Any) -> list[str]:
     return [c for c in observations.columns if c not in _NOT_DIMS]
 
 
-def term_frame(observations: Any, term: Term, dims: list[str], inv: pd.DataFrame
-               ) -> pd.DataFrame:
-    """One term's values in its unit, summed by area, source period and ``dims``.
+def select_term(observations: Any, term: Term, dims: list[str],
+                inv: pd.DataFrame | None, keep: tuple[str, ...] = ()) -> Any:
+    """One term's rows: its measure, ``term.filter`` applied, values in the term's unit.
 
-    Dimensions a source does not give count as the total ``_T``; ``term.filter`` keeps only
-    the rows with the listed codes. Returns a pandas frame ``REF_AREA, TIME_PERIOD, *dims,
-    value`` sorted by key.
+    Dimensions a source does not give count as the total ``_T``. Returns ``REF_AREA,
+    TIME_PERIOD, *dims, value, *keep`` (a Dask frame stays lazy). Without ``inv`` the
+    values are not converted (for callers that only need which rows).
 
     Raises
     ------
@@ -88,19 +91,30 @@ def term_frame(observations: Any, term: Term, dims: list[str], inv: pd.DataFrame
         if dim not in observations.columns:
             raise IndicatorError(f"filter on {dim}, which no source gives", column=dim,
                                  value=list(codes))
-        sel = sel[sel[dim].fillna("_T").isin(list(codes))]
+        sel = sel[sel[dim].fillna(TOTAL).isin(list(codes))]
     value = sel["value"]
-    for row in inv[inv["measure"] == term.measure].itertuples():
+    for row in (inv[inv["measure"] == term.measure].itertuples() if inv is not None else ()):
         factor = conversion_factor(row.unit, term.unit,
                                    where=f"source {row.source!r}, measure {term.measure!r}")
         if factor != 1.0:
             value = value.mask(sel["unit"] == row.unit, value * factor)
     cols: dict[str, Any] = {"value": value}
     for d in dims:
-        cols[d] = sel[d].fillna("_T") if d in observations.columns else "_T"
-    sel = sel.assign(**cols)[[*KEY, *dims, "value"]]
+        cols[d] = sel[d].fillna(TOTAL) if d in observations.columns else TOTAL
+    return sel.assign(**cols)[[*KEY, *dims, "value", *keep]]
+
+
+def term_frame(observations: Any, term: Term, dims: list[str], inv: pd.DataFrame
+               ) -> pd.DataFrame:
+    """:func:`select_term` summed by area, source period and ``dims``, in pandas, sorted."""
+    sel = select_term(observations, term, dims, inv)
     summed = _compute(sel.groupby([*KEY, *dims])["value"].sum())
     return summed.reset_index().sort_values([*KEY, *dims], ignore_index=True)
+
+
+def indicator_period(periods: pd.Series, frequency: str) -> pd.Series:
+    """Source periods as the indicator's: an annual indicator keeps the year."""
+    return periods.str[:4] if frequency == "A" else periods
 
 
 def duplicate_findings(observations: Any, defn: IndicatorDef, inv: pd.DataFrame
@@ -118,7 +132,7 @@ def duplicate_findings(observations: Any, defn: IndicatorDef, inv: pd.DataFrame
         return []
     dims = dimension_columns(observations)
     sel = observations[observations["measure"].isin(shared)]
-    sel = sel.assign(**{d: sel[d].fillna("_T") for d in dims})
+    sel = sel.assign(**{d: sel[d].fillna(TOTAL) for d in dims})
     counts = _compute(sel.groupby(["measure", *KEY, *dims])["source"].nunique())
     repeated = counts[counts > 1].reset_index()
     if repeated.empty:

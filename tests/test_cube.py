@@ -289,3 +289,16 @@ def test_dask_gives_the_identical_cube(areas, defs, population) -> None:  # type
     assert len(obs) > 100_000 and mem.cube.sizes["SEX"] == 2
     xr.testing.assert_identical(mem.cube, dsk.cube)
     assert mem.findings == dsk.findings and mem.sources == dsk.sources
+
+
+def test_state_rows_only_is_a_located_error(areas, defs) -> None:  # type: ignore[no-untyped-def]
+    seats = pd.DataFrame({"source": "cabildos_estatal", "row": [2, 3],
+                          "measure": "council_seats", "REF_AREA": ["01", "02"],
+                          "TIME_PERIOD": "2023", "SEX": ["F", "F"], "value": [4.0, 6.0],
+                          "unit": "seat"})
+    defn = dataclasses.replace(
+        defs["5.5.1"], numerator=Term("council_seats", "seat", filter={"SEX": ("F",)}),
+        denominator=Term("council_seats", "seat"))
+    with pytest.raises(IndicatorError, match="no municipal values") as info:
+        compute_indicator(defn, seats, areas)
+    assert info.value.value == "cabildos_estatal" and info.value.hint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -45,17 +46,29 @@ def test_municipal_observation_names_its_file_and_rows(demo_run, data_csv: pd.Da
 
 def test_aggregate_names_its_sources_and_row_count(demo_run, data_csv: pd.DataFrame
                                                    ) -> None:  # type: ignore[no-untyped-def]
-    sesnsp = next(h for h in demo_run.converted.harmonised if h.spec.id == "sesnsp_homicidios")
-    obs = sesnsp.observations
-    bc = obs[obs["REF_AREA"].str.startswith("02") & obs["TIME_PERIOD"].str.startswith("2022")]
+    # Independently: the lines of the SESNSP-style file for Baja California in 2022 that
+    # hold at least one monthly value (blank months are no data).
+    path = demo_run.workspace / "data" / "sesnsp_homicidios.csv"
+    raw = pd.read_csv(path, dtype=str, encoding="latin-1", keep_default_na=False)
+    months = raw.columns[6:]
+    lines = raw[(raw["Clave_Ent"] == "2") & (raw["Año"] == "2022")
+                & (raw[months] != "").any(axis=1)]
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     state = data_csv[(data_csv["SERIES"] == "VC_IHR_PSRC") & (data_csv["REF_AREA"] == "02")
                      & (data_csv["TIME_PERIOD"] == "2022")]
+    assert len(lines) > 1
     assert state["SOURCE_DETAIL"].tolist() == [
-        f"sesnsp_homicidios sha256:{sesnsp.sha256[:12]} ({len(bc):,} rows)"]
+        f"sesnsp_homicidios sha256:{sha} ({len(lines):,} rows)"]
 
 
 def test_every_observation_has_provenance(data_csv: pd.DataFrame) -> None:
-    assert (data_csv["SOURCE_DETAIL"].str.contains(r"sha256:[0-9a-f]{12}")).all()
+    one = r"[a-z_]+ sha256:[0-9a-f]{12} "
+    zero = r"no input row \(zero by coverage\)"
+    municipal = data_csv["REF_AREA"].str.len() == 5
+    assert data_csv.loc[municipal, "SOURCE_DETAIL"].str.fullmatch(
+        rf"{one}(rows? [0-9, -]+( … \([0-9,]+ rows\))?|{zero})").all()
+    assert data_csv.loc[~municipal, "SOURCE_DETAIL"].str.fullmatch(
+        rf"{one}(\([0-9,]+ rows?\)|{zero})(; {one}(\([0-9,]+ rows?\)|{zero}))*").all()
 
 
 def test_release_page_shows_the_rows(demo_run) -> None:  # type: ignore[no-untyped-def]
@@ -98,3 +111,30 @@ def test_state_rows_are_not_counted_in_aggregate_provenance(areas) -> None:  # t
     assert detail.loc["05001", "SOURCE_DETAIL"] == "s sha256:abababababab row 2"
     assert detail.loc["05", "SOURCE_DETAIL"] == "s sha256:abababababab (1 row)"
     assert detail.loc["00", "SOURCE_DETAIL"] == "s sha256:abababababab (1 row)"
+
+
+def _obs(rows: list[tuple[int, str, str]], measure: str) -> pd.DataFrame:
+    return pd.DataFrame({"source": "s", "row": [r for r, _, _ in rows], "measure": measure,
+                         "REF_AREA": [a for _, a, _ in rows], "TIME_PERIOD": "2022",
+                         "SEX": [x for _, _, x in rows], "value": 1.0, "unit": "victim"})
+
+
+def test_provenance_follows_the_numerator_filter(areas) -> None:  # type: ignore[no-untyped-def]
+    base = load_indicators([bundled("indicators")])["16.1.1"]
+    defn = dataclasses.replace(base, numerator=dataclasses.replace(
+        base.numerator, filter={"SEX": ("F",)}))
+    obs = _obs([(2, "01001", "F"), (3, "01001", "M"), (4, "01002", "M")],
+               defn.numerator.measure)
+    detail = source_detail(defn, obs, areas, {"s": "ab" * 32}).set_index("REF_AREA")
+    assert detail["SOURCE_DETAIL"].to_dict() == {
+        "01001": "s sha256:abababababab row 2", "01": "s sha256:abababababab (1 row)",
+        "00": "s sha256:abababababab (1 row)"}
+
+
+def test_zero_filled_aggregates_say_so(areas) -> None:  # type: ignore[no-untyped-def]
+    defn = load_indicators([bundled("indicators")])["16.1.1"]
+    obs = _obs([(0, "09002", "_T"), (0, "09003", "_T")], defn.numerator.measure)
+    detail = source_detail(defn, obs, areas, {"s": "ab" * 32}).set_index("REF_AREA")
+    zero = "s sha256:abababababab no input row (zero by coverage)"
+    assert detail["SOURCE_DETAIL"].to_dict() == {"09002": zero, "09003": zero, "09": zero,
+                                                 "00": zero}
