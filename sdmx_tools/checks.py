@@ -15,7 +15,7 @@ import pandas as pd
 
 from sdmx_tools.indicators import IndicatorDef
 from sdmx_tools.report import Finding, Severity
-from sdmx_tools.territory import AreaCodelist
+from sdmx_tools.territory import NATION, AreaCodelist
 
 __all__ = ["MIN_EVENTS", "SMALL_COUNT", "completeness", "expected_municipalities", "obs_key",
            "outliers", "value_checks"]
@@ -126,7 +126,8 @@ def completeness(reported: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist
                 code="incomplete-coverage", severity=Severity.INFO,
                 message=f"{len(silent)} states have no data for {period}: "
                         f"{', '.join(silent[:10])}{' ...' if len(silent) > 10 else ''}",
-                key=f"{defn.series}.00.{period}", value=f"{32 - len(silent)}/32 states",
+                key=f"{defn.series}.{NATION}.{period}",
+                value=f"{len(per_state) - len(silent)}/{len(per_state)} states",
                 hint="the national value is flagged or withheld by the incomplete rule"))
     return findings
 

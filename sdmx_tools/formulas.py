@@ -22,7 +22,7 @@ import xarray as xr
 
 from sdmx_tools.errors import IndicatorError
 
-__all__ = ["Formula", "formula", "get_formula", "registered"]
+__all__ = ["Formula", "formula", "get_formula"]
 
 Formula = Callable[[xr.DataArray, xr.DataArray | None], xr.DataArray]
 _REGISTRY: dict[str, Formula] = {}
@@ -43,11 +43,6 @@ def get_formula(name: str) -> Formula:
     except KeyError:
         raise IndicatorError("unknown formula", value=name,
                              hint=f"registered: {', '.join(sorted(_REGISTRY))}") from None
-
-
-def registered() -> list[str]:
-    """Names of the registered formulas."""
-    return sorted(_REGISTRY)
 
 
 @formula("ratio")
