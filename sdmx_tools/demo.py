@@ -69,9 +69,7 @@ def _population(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str
         value = spaced(pop[c]) if areas.is_census2020(c) else "—"
         lines.append(f'{c[:2]},{c},"{areas.name(c)}",2020,"{value}",')
     lines.append('"Fuente: estimaciones sintéticas de demostración, no oficiales.",,,,,')
-    with atomic_write(path, "w", encoding="utf-8") as fh:
-        fh.write("\r\n".join(lines) + "\r\n")
-    return path
+    return _write_lines(path, lines, eol="\r\n")
 
 
 def _homicides(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str, int],
@@ -98,9 +96,7 @@ def _homicides(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str,
     # One row with a municipality code that does not exist: quarantined, not dropped.
     lines.append(",".join(["2023", "2", '"Baja California"', "2099", '"Desconocido"',
                            "Homicidio doloso", *(["1"] * 12)]))
-    with atomic_write(path, "wb") as fh:
-        fh.write(("\n".join(lines) + "\n").encode("latin-1", errors="replace"))
-    return path
+    return _write_lines(path, lines, encoding="latin-1")
 
 
 def _road_deaths(path: Path, areas: AreaCodelist, pop: dict[str, int],
@@ -115,9 +111,7 @@ def _road_deaths(path: Path, areas: AreaCodelist, pop: dict[str, int],
                 n += 1
                 lines.append(f"{n},{year}-{month:02d}-{int(rng.integers(1, 29)):02d},{year},"
                              f"{_MONTHS[month - 1].upper()},{name},ATROPELLADO")
-    with atomic_write(path, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-    return path
+    return _write_lines(path, lines)
 
 
 def _councils(path: Path, areas: AreaCodelist, munis: list[str], rng: np.random.Generator
@@ -133,9 +127,7 @@ def _councils(path: Path, areas: AreaCodelist, munis: list[str], rng: np.random.
         elif roll < 0.02:
             women = "ND"  # not available
         lines.append(f'{int(c)},"{areas.name(c)}",2023,{total},{women}')
-    with atomic_write(path, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-    return path
+    return _write_lines(path, lines)
 
 
 def _dwellings(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str, int],
@@ -160,9 +152,7 @@ def _dwellings(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str,
         lines.append(f'{state},"{areas.name(state)}",000,"Total de la entidad",'
                      + ",".join(map(str, totals)))
         lines.extend(rows)
-    with atomic_write(path, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-    return path
+    return _write_lines(path, lines)
 
 
 def _waste(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str, int],
@@ -181,8 +171,14 @@ def _waste(path: Path, areas: AreaCodelist, munis: list[str], pop: dict[str, int
         if rng.random() < 0.01:
             cells[0] = "NS"  # the municipality does not know
         lines.append(f"{int(c)};{areas.name(c)};2022;{cells[0]};{cells[1]}")
-    with atomic_write(path, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
+    return _write_lines(path, lines)
+
+
+def _write_lines(path: Path, lines: list[str], eol: str = "\n", encoding: str = "utf-8"
+                 ) -> Path:
+    """One generated file, written whole (latin-1 files replace what they cannot hold)."""
+    with atomic_write(path, "wb") as fh:
+        fh.write((eol.join(lines) + eol).encode(encoding, errors="replace"))
     return path
 
 
