@@ -8,10 +8,11 @@ timed test assertions.
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 from pathlib import Path
+
+from _common import peak_mib
 
 from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
 from sdmx_tools.pipeline import convert
@@ -23,6 +24,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     with tempfile.TemporaryDirectory() as tmp:
         ws_dir = copy_demo_workspace(Path(tmp) / "demo")
         generate_demo_data(ws_dir)
@@ -41,8 +44,7 @@ def main() -> None:
     for stage, values in timings.items():
         median = sorted(values)[len(values) // 2]
         print(f"{stage:<8} best {min(values):6.2f} s  median {median:6.2f} s")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak:.0f} MiB")
+    print(f"peak RSS {peak_mib():.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -15,9 +15,6 @@ import argparse
 import dataclasses
 import json
 import pickle
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from _common import peak_mib, run_child
 
 from sdmx_tools.cube import compute_indicator
 from sdmx_tools.indicators import load_indicators
@@ -93,9 +91,8 @@ def run(engine: str, folder: Path, out: Path) -> None:
     seconds = time.perf_counter() - start
     with out.open("wb") as fh:
         pickle.dump((computed.cube, computed.findings), fh)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"engine": engine, "seconds": round(seconds, 2),
-                      "peak_rss_mib": round(peak)}))
+                      "peak_rss_mib": round(peak_mib())}))
 
 
 def main() -> None:
@@ -117,10 +114,8 @@ def main() -> None:
         results = {}
         for engine in ("pandas", "dask"):
             out = Path(tmp) / f"{engine}.pickle"
-            done = subprocess.run([sys.executable, __file__, "--run", engine, "--data",
-                                   str(folder), "--out", str(out)],
-                                  check=True, capture_output=True, text=True)
-            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            figures = run_child(__file__, "--run", engine, "--data", str(folder),
+                                "--out", str(out))
             print(f"{engine:<7} {figures['seconds']:7.2f} s   peak RSS "
                   f"{figures['peak_rss_mib']:6d} MiB")
             with out.open("rb") as fh:

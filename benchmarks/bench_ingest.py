@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import peak_mib, run_child
 
 CATEGORIES = ["Homicidio doloso", "Lesiones dolosas", "Feminicidio", "Secuestro",
               "Extorsión", "Robo a casa habitación"]
@@ -87,10 +86,6 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path]:
     return csv_path, spec_path
 
 
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def measure(which: str, spec_path: Path, repeat: int) -> dict[str, object]:
     """Time one tool ``repeat`` times in this process; its peak RSS and row counts."""
     import pandas as pd
@@ -99,7 +94,7 @@ def measure(which: str, spec_path: Path, repeat: int) -> dict[str, object]:
     info: dict[str, object] = {}
     if which == "pandas":
         csv_path = spec_path.parent / "sesnsp_1m_latin1.csv"
-        baseline = _peak_mib()
+        baseline = peak_mib()
         for _ in range(repeat):
             start = time.perf_counter()
             frame = pd.read_csv(csv_path, engine="pyarrow", encoding="latin-1")
@@ -115,7 +110,7 @@ def measure(which: str, spec_path: Path, repeat: int) -> dict[str, object]:
         areas = load_areas()
         areas.match_codes(["1001"])  # build any lazy lookup before timing
         spec = load_spec(spec_path, spec_path.parent)
-        baseline = _peak_mib()
+        baseline = peak_mib()
         for _ in range(repeat):
             start = time.perf_counter()
             h = harmonise(read_table(spec.path, spec.read), spec, areas)
@@ -125,14 +120,7 @@ def measure(which: str, spec_path: Path, repeat: int) -> dict[str, object]:
                     "excluded": a.excluded, "observations": len(h.observations)}
             del h
     return {"which": which, "times": times, "best": min(times), "baseline_mib": baseline,
-            "peak_mib": _peak_mib(), **info}
-
-
-def _child(*args: str) -> dict[str, object]:
-    """Run this script in a fresh process; its JSON answer (last line of stdout)."""
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
-                         text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+            "peak_mib": peak_mib(), **info}
 
 
 def main() -> None:
@@ -164,12 +152,13 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         # Linux keeps a process's peak RSS across fork + exec, so this parent stays small:
         # the file is generated in a child too, and nothing big is imported here.
-        made = _child("--generate", "--rows", str(args.rows), "--out", str(folder))
+        made = run_child(__file__, "--generate", "--rows", str(args.rows), "--out", str(folder))
         csv_path, spec = Path(str(made["csv"])), str(made["spec"])
         size = csv_path.stat().st_size / 2**20
         print(f"generated {args.rows:,} rows, {size:.1f} MiB latin-1 in "
               f"{made['seconds']:.1f} s: {csv_path}")
-        results = [_child("--measure", which, "--spec", spec, "--repeat", str(args.repeat))
+        results = [run_child(__file__, "--measure", which, "--spec", spec, "--repeat",
+                             str(args.repeat))
                    for which in ("pandas", "sdmx-tools")]
 
     print(f"{'tool':<12} {'best s':>8} {'all runs s':<24} {'peak MiB':>9} {'base MiB':>9}")
