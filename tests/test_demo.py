@@ -109,8 +109,8 @@ def test_synthetic_said_on_every_page(paths: OutputPaths) -> None:
         assert "SINTÉTICOS" in text or "SYNTHETIC" in text, page
 
 
-def test_national_rate_is_sum_of_counts_over_sum_of_population(demo_run) -> None:  # type: ignore[no-untyped-def]
-    table = pd.read_csv(demo_run.workspace / "out" / "tables" / "indicators.csv",
+def test_state_rate_is_sum_of_counts_over_sum_of_population(paths: OutputPaths) -> None:
+    table = pd.read_csv(paths.indicators_csv,
                         dtype={"REF_AREA": str, "TIME_PERIOD": str})
     road = table[table["indicator"] == "3.6.1"]
     cdmx = road[road["REF_AREA"] == "09"].set_index("TIME_PERIOD")
@@ -133,7 +133,12 @@ def test_demo_computes_six_indicators_without_errors(demo_run) -> None:  # type:
     assert not converted.report.errors
     counts = converted.report.counts()
     # Summaries, not one finding per municipality: one coverage note per state and period.
-    assert counts["incomplete-coverage"] < 100
+    coverage = [f for f in converted.report.findings if f.code == "incomplete-coverage"]
+    keys = [f.key for f in coverage]
+    assert len(keys) == len(set(keys)) == counts["incomplete-coverage"] > 0
+    # Road deaths come from Mexico City only: one national note per year says so.
+    road = {f.key: f.value for f in coverage if f.key.startswith("SH_STA_TRAF.00.")}
+    assert road == {"SH_STA_TRAF.00.2022": "1/32 states", "SH_STA_TRAF.00.2023": "1/32 states"}
     # The planted typing slip (June 2023 with an extra 0) is the demo's only outlier.
     outliers = [f for f in converted.report.findings if f.code == "outlier"]
     assert len(outliers) == 1 and outliers[0].key.startswith("VC_IHR_PSRC.")
@@ -147,7 +152,7 @@ def test_waste_share_converts_kg_per_day_and_t_per_year(demo_run) -> None:  # ty
     collected = raw["Residuos recolectados (kg/día)"] / 1000  # t/day
     generated = raw["Generación estimada (t/año)"] / 365.25  # t/day
     by_state = raw["Clave"].str.zfill(5).str[:2]
-    table = pd.read_csv(demo_run.workspace / "out" / "tables" / "indicators.csv",
+    table = pd.read_csv(OutputPaths(demo_run.workspace / "out").indicators_csv,
                         dtype={"REF_AREA": str, "TIME_PERIOD": str})
     waste = table[(table["indicator"] == "11.6.1") & (table["level"] == "state")]
     want = (collected.groupby(by_state).sum() / generated.groupby(by_state).sum() * 100)
