@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import time
 
-from sdmx_tools.match_eval import corrupted_names, evaluate
+from sdmx_tools.match_eval import KINDS, corrupted_names, evaluate
 from sdmx_tools.territory import AreaCodelist, load_areas
 
 
@@ -16,9 +16,13 @@ def main() -> None:
     areas = load_areas()
     cases = corrupted_names(areas, 5000)
     result = evaluate(areas, cases)
-    print(f"corrupted names: {result.cases}; auto-matched right {result.right}, wrong "
+    print(f"corrupted names: {len(result.cases)}; auto-matched right {result.right}, wrong "
           f"{len(result.wrong)}, review {result.review}, unmatched {result.unmatched}")
     print(f"precision {result.precision:.4f}  recall {result.recall:.4f}")
+    for kind in KINDS:
+        part = result.of_kind(kind)
+        print(f"  {kind:<13} {len(part.cases):>5} cases  recall {part.recall:.3f}  "
+              f"review {part.review}  unmatched {part.unmatched}")
 
     rng = random.Random(1)
     distinct = list(dict.fromkeys((c.name, c.state) for c in corrupted_names(areas, 6000, 9)))

@@ -630,6 +630,13 @@ class AreaCodelist:
                 hits[code] = hits.get(code, True) and is_alias
         if len(hits) == 1:
             code, is_alias = next(iter(hits.items()))
+            if key not in scope and (longer := self._names_containing(key, state, code)):
+                # Only the name without its honorific matched: "Heroica Villa de San Blas"
+                # is San Blas (Nayarit) or "Heroica Villa de San Blas Atempa" cut short.
+                return AreaMatch(None, None, 100.0, "review",
+                                 [(c, self.name(c), 100.0) for c in [code, *longer]][:3],
+                                 note="without its honorific the name is another area's, "
+                                 "and it is part of a longer name")
             return AreaMatch(code, "alias" if is_alias else "exact", 100.0, "matched",
                              [(code, self.name(code), 100.0)])
         if hits:
@@ -655,8 +662,11 @@ class AreaCodelist:
         # extra or missing word is not a typo: "La Tlatlauquitepec" is not "Tlatlauquitepec".
         long_enough = len(_compact(key)) >= _MIN_FUZZY_LENGTH
         same_words = bool(ranked) and len(key.split()) in self._word_counts(ranked[0][0])
+        # "Sochiapan" is one letter from "Sochiapa", but also "Santiago Sochiapan" without
+        # its first word: a name found whole inside another name is no typo to correct.
+        longer = self._names_containing(key, state, ranked[0][0]) if ranked else []
         if state and top >= self.threshold and top - runner_up >= self.margin \
-                and not elsewhere and long_enough and same_words \
+                and not elsewhere and long_enough and same_words and not longer \
                 and self._agrees(key, state, ranked[0][0]):
             candidates = [(c, self.name(c), round(s, 1)) for c, s in ranked[:3]]
             return AreaMatch(ranked[0][0], "fuzzy", round(top, 1), "matched", candidates)
@@ -680,6 +690,8 @@ class AreaCodelist:
             note = f"name too short for an automatic fuzzy match ({len(_compact(key))} letters)"
         elif not same_words:
             note = "a word more or less than the closest name"
+        elif longer:
+            note = f"the whole name is part of the name of {', '.join(longer[:3])}"
         else:
             note = "several similar names"
         return AreaMatch(None, None, round(best, 1), "review", candidates, note=note)
@@ -696,6 +708,13 @@ class AreaCodelist:
         runner_up = ranked[1] if len(ranked) > 1 else 0.0
         return max(scores, key=lambda c: scores[c], default=None) == code and \
             ranked[0] - runner_up >= self.margin
+
+    def _names_containing(self, key: str, state: str | None, code: str) -> list[str]:
+        """Other codes in scope with a name or alias holding ``key`` as whole words."""
+        padded = f" {key} "
+        found = {c for form, codes in self._index.get(state or "", {}).items()
+                 if padded in f" {form} " for c in codes if c != code}
+        return sorted(found)
 
     def _word_counts(self, code: str) -> set[int]:
         """Word counts of a code's official name, with and without its honorific."""

@@ -380,3 +380,20 @@ def test_inegi_catalogue_names_resolve_with_state(areas: AreaCodelist) -> None:
              zip(table["cvegeo"], table["nom_mun"], matches, strict=True)
              if code not in OAXACA_HOMONYMS and m.code != code]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "truth", "lookalike"),
+    [
+        # one letter from Sochiapa, or Santiago Sochiapan without its first word
+        ("Sochiapan", "30", "30212", "30146"),
+        # without its honorific it is San Blas (Nayarit); it is also San Blas Atempa cut short
+        ("Heroica Villa de San Blas", None, "20124", "18012"),
+    ],
+)
+def test_a_name_found_whole_in_a_longer_name_goes_to_review(
+    areas: AreaCodelist, name: str, state: str | None, truth: str, lookalike: str
+) -> None:
+    result = areas.match_name(name, state)
+    assert (result.status, result.code) == ("review", None)
+    assert {truth, lookalike} <= {c for c, _, _ in result.candidates}
