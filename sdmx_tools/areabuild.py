@@ -171,7 +171,7 @@ def read_ageeml(path: Path) -> tuple[dict[str, str], str]:
     header = text.split("\n", 1)[0]
     reader = csv.DictReader(io.StringIO(text), delimiter="\t" if "\t" in header else ",")
     data: dict[str, str] = {}
-    for line, row in enumerate(reader, 2):
+    for row in reader:
         row = {k.strip().upper(): (v or "").strip() for k, v in row.items() if k}
         if "NOM_MUN" not in row or not (row.get("CVEGEO") or {"CVE_ENT", "CVE_MUN"} <= set(row)):
             raise CodelistError("not an AGEEML catalogue: columns CVE_ENT, CVE_MUN, NOM_MUN "
@@ -179,7 +179,8 @@ def read_ageeml(path: Path) -> tuple[dict[str, str], str]:
                                 value=header.strip()[:80])
         code = row.get("CVEGEO") or row["CVE_ENT"].zfill(2) + row["CVE_MUN"].zfill(3)
         if not re.fullmatch(r"\d{1,5}", code) or code.zfill(5)[:2] not in STATES:
-            raise CodelistError("not a municipality code", file=path, row=line, value=code)
+            raise CodelistError("not a municipality code", file=path, row=reader.line_num,
+                                value=code)
         data[code.zfill(5)] = row["NOM_MUN"]
     where = f"INEGI AGEEML catalogue file {path.name}"
     return _validated(data, where, strict=False), where

@@ -213,14 +213,17 @@ def read_codes(path: Path) -> dict[str, Code]:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             columns = reader.fieldnames or []
-            rows = list(reader)
+            # line_num, not a count: DictReader skips blank lines and a quoted cell may span
+            # several.
+            rows = [(reader.line_num, row) for row in reader]
     except (OSError, UnicodeDecodeError) as exc:
         raise CodelistError(f"cannot read codelist file: {exc}", file=path) from exc
     if "id" not in columns:
         raise CodelistError("codelist file has no 'id' column", file=path, value=columns,
                             hint="the first row must name the columns: id,name_en,name_es")
     codes: dict[str, Code] = {}
-    for row_number, row in enumerate(rows, start=2):
+    lines: dict[str, int] = {}
+    for row_number, row in rows:
         code_id = (row.get("id") or "").strip()
         if not _SDMX_ID.fullmatch(code_id):
             raise CodelistError("invalid code id", file=path, row=row_number, column="id",
@@ -244,10 +247,11 @@ def read_codes(path: Path) -> dict[str, Code]:
                 extra[column] = text
         parent = (row.get("parent") or "").strip() or None
         codes[code_id] = Code(code_id, names, parent, extra)
-    for row_number, code in enumerate(codes.values(), start=2):
+        lines[code_id] = row_number
+    for code in codes.values():
         if code.parent is not None and code.parent not in codes:
-            raise CodelistError("parent code not in the codelist", file=path, row=row_number,
-                                column="parent", value=code.parent)
+            raise CodelistError("parent code not in the codelist", file=path,
+                                row=lines[code.id], column="parent", value=code.parent)
     return codes
 
 

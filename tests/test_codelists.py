@@ -355,6 +355,11 @@ def test_missing_folder_and_catalogue_are_reported(tmp_path: Path) -> None:
         ("id,name_en\nA,a\nA,b\n", 3, "duplicate code id"),
         ("id,name_en\nA,a\nbad id,b\n", 3, "invalid code id"),
         ("id,name_en,parent\nA,a,\nB,b,Z\n", 3, "parent code not in the codelist"),
+        # DictReader skips blank lines and reads a quoted line break as part of a cell:
+        # the row is the file's line, as an editor shows it.
+        ("id,name_en\n\nA,a\n\nA,b\n", 5, "duplicate code id"),
+        ('id,name_en\nA,"two\nlines"\n\nbad id,b\n', 5, "invalid code id"),
+        ("id,name_en,parent\n\nA,a,\n\nB,b,Z\n", 5, "parent code not in the codelist"),
     ],
 )
 def test_bad_codelist_rows_are_located(tmp_path: Path, text: str, row: int, message: str) -> None:
@@ -369,3 +374,14 @@ def test_catalogue_entry_without_required_keys(tmp_path: Path) -> None:
     _write(tmp_path, '[[codelist]]\nid = "CL_X"\nfile = "x.csv"\n', {"x.csv": "id\nA\n"})
     with pytest.raises(CodelistError, match="lacks version, names"):
         load_catalogue(tmp_path)
+
+
+def test_ageeml_rows_are_located_past_blank_lines(tmp_path: Path) -> None:
+    from sdmx_tools.areabuild import read_ageeml
+
+    path = tmp_path / "AGEEML.txt"
+    path.write_text("CVE_ENT\tCVE_MUN\tNOM_MUN\n01\t001\tAguascalientes\n\n\n"
+                    "99\t001\tNowhere\n", encoding="utf-8")
+    with pytest.raises(CodelistError, match="not a municipality code") as info:
+        read_ageeml(path)
+    assert info.value.row == 5
