@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from sdmx_tools.errors import SourceReadError, SpecError
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.ingest.spec import RemoteSpec, SourceSpec
+from sdmx_tools.urls import redact_url
 
 __all__ = ["Origin", "fetch_source"]
 
@@ -94,7 +95,7 @@ def fetch_source(spec: SourceSpec, *, client: httpx.Client | None = None
         return _offline(spec, meta, type(exc).__name__)
     except httpx.HTTPError as exc:  # too many redirects, a body that does not decode
         raise SourceReadError(f"download failed: {type(exc).__name__}", file=spec.spec_file,
-                              value=_redact(str(exc.request.url)) if _has_request(exc)
+                              value=redact_url(str(exc.request.url)) if _has_request(exc)
                               else None) from exc
     finally:
         if own:
@@ -102,12 +103,12 @@ def fetch_source(spec: SourceSpec, *, client: httpx.Client | None = None
     if sha is None:  # 304: the cached copy is current
         sha = meta["sha256"]
     else:
-        meta = {"url": _redact(url), "url_sha256": url_key, "file": file.name, "etag": etag,
+        meta = {"url": redact_url(url), "url_sha256": url_key, "file": file.name, "etag": etag,
                 "last_modified": last, "modified": modified, "page": page, "sha256": sha,
                 "fetched_at": datetime.now(UTC).replace(microsecond=0).isoformat()}
         with atomic_write(meta_file) as fh:
             json.dump(meta, fh, indent=2)
-    origin = Origin(url=_redact(url), modified=modified or last, fetched_at=meta["fetched_at"],
+    origin = Origin(url=redact_url(url), modified=modified or last, fetched_at=meta["fetched_at"],
                     sha256=sha, page=page)
     return dataclasses.replace(spec, path=file), origin
 
@@ -143,7 +144,7 @@ def _resolve(http: httpx.Client, remote: RemoteSpec, spec: SourceSpec
         scheme = ""
     if scheme not in ("http", "https"):
         raise SourceReadError("the CKAN resource has no http(s) URL", file=spec.spec_file,
-                              value=_redact(url)[:200])
+                              value=redact_url(url)[:200])
     modified = resource.get("last_modified") or resource.get("metadata_modified")
     page = f"{base}/dataset/{result.get('name') or remote.package}"
     return url, str(modified) if modified else None, page, _suffix(
@@ -177,7 +178,7 @@ def _suffix(url: str, fmt: str | None, spec: SourceSpec) -> str:
     if by_url in _SUFFIXES.values():
         return by_url
     raise SourceReadError("cannot tell the downloaded file's format", file=spec.spec_file,
-                          value=fmt or by_url or _redact(url)[:120],
+                          value=fmt or by_url or redact_url(url)[:120],
                           hint="give location.format (CSV, XLSX, JSON, ZIP)")
 
 
@@ -190,7 +191,7 @@ def _get_json(http: httpx.Client, url: str, params: dict[str, str], headers: dic
         return response.json()
     except ValueError as exc:
         raise SourceReadError("the CKAN API did not answer JSON", file=spec.spec_file,
-                              value=_redact(str(response.url)),
+                              value=redact_url(str(response.url)),
                               hint="check location.ckan (the portal's base URL)") from exc
 
 
@@ -212,7 +213,7 @@ def _download(http: httpx.Client, url: str, headers: dict[str, str], file: Path,
                 if size > limit:
                     raise SourceReadError(
                         f"download is larger than read.max_bytes ({limit:,} bytes)",
-                        file=spec.spec_file, value=_redact(url),
+                        file=spec.spec_file, value=redact_url(url),
                         hint="raise read.max_bytes in the spec if it is expected")
                 digest.update(chunk)
                 fh.write(chunk)
@@ -255,18 +256,6 @@ def _auth(remote: RemoteSpec) -> dict[str, str]:
 
 def _http_error(response: httpx.Response, spec: SourceSpec) -> None:
     raise SourceReadError(f"HTTP {response.status_code} from the source",
-                          file=spec.spec_file, value=_redact(str(response.url)),
+                          file=spec.spec_file, value=redact_url(str(response.url)),
                           hint="check location in the spec (package, resource, URL)")
 
-
-def _redact(url: str) -> str:
-    """A URL fit for messages: no user:password, no query values (tokens hide there)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(an unparseable URL)"
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    query = "&".join(f"{kv.split('=', 1)[0]}=…" for kv in parts.query.split("&") if kv)
-    return urlunsplit((parts.scheme, host, parts.path, query, ""))

@@ -14,31 +14,20 @@ Writes (Basic/Bearer auth when the server has credentials): see :mod:`.submit`.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
-from sdmx_tools.errors import StructureError, ToolkitError
+from sdmx_tools.errors import ToolkitError
 from sdmx_tools.registry import submit
 from sdmx_tools.registry.artefacts import rest_types
-from sdmx_tools.registry.http import (
-    STRUCTURE_XML,
-    Credentials,
-    HTTPFailure,
-    Request,
-    Response,
-    StartResponse,
-)
+from sdmx_tools.registry.http import Credentials, HTTPFailure, Request, Response, StartResponse
+from sdmx_tools.registry.mediatypes import DATA_TYPES, STRUCTURE_XML, with_charset
 from sdmx_tools.registry.store import NotFoundError, RegistryStore
 
 __all__ = ["create_app"]
 
-log = logging.getLogger(__name__)
-
 Handler = Callable[[Request, RegistryStore, "re.Match[str]"], Response]
-CSV = "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8"
-DATA_XML = "application/vnd.sdmx.structurespecificdata+xml; version=2.1"
 
 
 def _structure(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
@@ -49,7 +38,7 @@ def _structure(request: Request, store: RegistryStore, m: re.Match[str]) -> Resp
         typ, m["agency"] or "*", m["id"] or "*", m["version"] or "latest",
         references=request.query.get("references", "none"),
     )
-    return Response(200, body, STRUCTURE_XML)
+    return Response(200, body, with_charset(STRUCTURE_XML))
 
 
 def _wants_csv(request: Request) -> bool:
@@ -63,11 +52,10 @@ def _data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
     fmt: Literal["sdmx-ml", "sdmx-csv"] | None = "sdmx-csv" if _wants_csv(request) else None
     if fmt is None and "xml" in request.header("Accept").lower():
         fmt = "sdmx-ml"
-    try:
-        content, got = store.get_data(flow, fmt, gd.get("key"))
-    except StructureError as exc:  # a key that does not fit the DSD
-        raise HTTPFailure(400, str(exc)) from None
-    return Response(200, content, CSV if got == "sdmx-csv" else DATA_XML)
+    # A key that does not fit the DSD is a StructureError: create_app answers it with 400.
+    content, got = store.get_data(flow, fmt, gd.get("key"))
+    media_type = DATA_TYPES[got]
+    return Response(200, content, with_charset(media_type) if got == "sdmx-csv" else media_type)
 
 
 def _home(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:

@@ -12,7 +12,7 @@ import copy
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -127,7 +127,15 @@ class Artefact:
     version: str
     is_final: bool
     element: etree._Element
-    references: set[Key] = field(default_factory=set)
+
+    @property
+    def references(self) -> set[Key]:
+        """Keys of the maintainables this artefact refers to.
+
+        Read from :attr:`element` each time, so that they follow it when it is replaced
+        (a Merge does): stored references must be those of the stored XML.
+        """
+        return find_references(self.element)
 
     @property
     def key(self) -> Key:
@@ -240,7 +248,6 @@ def iter_artefacts(structures: etree._Element) -> Iterator[Artefact]:
                 version=el.get("version", "1.0"),
                 is_final=el.get("isFinal", "false").strip().lower() in {"true", "1"},
                 element=el,
-                references=find_references(el),
             )
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from sdmx_tools.errors import RegistryError
 from sdmx_tools.registry.dialects import embedded, fmr, sdmx_rest
-from sdmx_tools.registry.outcome import DataFile, PushResult, RegistryTarget
+from sdmx_tools.registry.outcome import (
+    DataFile,
+    DataUpload,
+    PushResult,
+    RegistryTarget,
+    parse_flow_ref,
+)
 
 __all__ = ["push"]
 
@@ -39,14 +45,33 @@ def push(
     Raises
     ------
     RegistryError
-        When the registry cannot be reached, refuses the credentials, or answers something
-        that is not an SDMX submission response.
+        When a file cannot be read (then nothing is pushed), the registry cannot be
+        reached, refuses the credentials, or answers something that is not an SDMX
+        submission response.
     StructureError
-        When the structure message itself is unreadable or unsafe (e.g. has a DOCTYPE).
+        When the structure message itself is unreadable or unsafe (e.g. has a DOCTYPE), or
+        a data file's dataflow is not written ``AGENCY:ID(VERSION)``.
     """
     dialect = _DIALECTS.get(target.kind)
     if dialect is None:
         raise RegistryError(f"Unknown registry kind {target.kind!r}",
                             hint="use one of: " + ", ".join(_DIALECTS))
-    structure = Path(structure) if structure is not None else None
-    return PushResult(target.display, dialect(target, structure, data))
+    # Every file is read before anything is sent: a missing data file must not leave the
+    # structures pushed and the data half done.
+    content = _read(Path(structure)) if structure is not None else None
+    uploads = [
+        DataUpload(Path(df.path).name, parse_flow_ref(df.dataflow), df.format,
+                   _read(Path(df.path)))
+        for df in data
+    ]
+    return PushResult(target.display, dialect(target, content, uploads))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RegistryError(
+            f"Cannot read the file to push: {exc.strerror or exc}", file=path,
+            hint="check the path ('sdmx-tools push' sends what 'sdmx-tools convert' wrote)",
+        ) from None

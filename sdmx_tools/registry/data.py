@@ -16,6 +16,7 @@ from lxml import etree
 
 from sdmx_tools.errors import StructureError
 from sdmx_tools.registry.artefacts import Key
+from sdmx_tools.registry.outcome import format_flow_ref
 from sdmx_tools.registry.xmlsafe import parse, q
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def dimension_ids(store: RegistryStore, flow: Key) -> list[str]:
             dims = list(dsd.iter(q("str", "Dimension")))
             dims.sort(key=lambda d: int(d.get("position", "0") or 0))
             return [d.get("id", "") for d in dims]
-    raise StructureError(f"The DSD of dataflow {flow[1]}:{flow[2]}({flow[3]}) is not stored")
+    raise StructureError(f"The DSD of dataflow {format_flow_ref(*flow[1:])} is not stored")
 
 
 def _conditions(dims: list[str], key: str) -> dict[str, set[str]]:

@@ -32,7 +32,6 @@ _REASONS = {
     422: "Unprocessable Content", 500: "Internal Server Error",
 }
 XML = "application/xml; charset=utf-8"
-STRUCTURE_XML = "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8"
 
 
 class HTTPFailure(Exception):
@@ -89,12 +88,12 @@ class Request:
         path = environ.get("PATH_INFO", "/") or "/"  # already percent-decoded by WSGI
         return cls(environ.get("REQUEST_METHOD", "GET").upper(), path, query, environ)
 
-    def header(self, name: str, default: str = "") -> str:
-        """A request header, case-insensitively."""
+    def header(self, name: str) -> str:
+        """A request header, case-insensitively ("" when absent)."""
         key = "HTTP_" + name.upper().replace("-", "_")
         if name.lower() in {"content-type", "content-length"}:
             key = key[5:]
-        return str(self.environ.get(key, default))
+        return str(self.environ.get(key, ""))
 
     def body(self) -> bytes:
         """The request body (refused above :data:`MAX_BODY`)."""

@@ -16,7 +16,7 @@ from lxml import etree
 
 from sdmx_tools.errors import StructureError
 from sdmx_tools.registry.artefacts import NSMAP, TYPES, Key, urn
-from sdmx_tools.registry.outcome import PushOutcome
+from sdmx_tools.registry.outcome import PushOutcome, format_flow_ref
 from sdmx_tools.registry.xmlsafe import NS, parse, q
 
 __all__ = [
@@ -30,16 +30,16 @@ SENDER = "SDMX_TOOLS"
 _XML_DECL = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def _header(prefix: str = "mes", *, receiver: bool = False) -> str:
+def _header(*, receiver: bool = False) -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ident = "IREF" + uuid.uuid4().hex[:12].upper()
     return (
-        f"<{prefix}:Header><{prefix}:ID>{ident}</{prefix}:ID><{prefix}:Test>false</{prefix}:Test>"
-        f"<{prefix}:Prepared>{now}</{prefix}:Prepared>"
-        f'<{prefix}:Sender id="{SENDER}"/>'
+        f"<mes:Header><mes:ID>{ident}</mes:ID><mes:Test>false</mes:Test>"
+        f"<mes:Prepared>{now}</mes:Prepared>"
+        f'<mes:Sender id="{SENDER}"/>'
         # RegistryInterface's BasicHeaderType requires a Receiver; we do not know one.
-        + (f'<{prefix}:Receiver id="not_supplied"/>' if receiver else "")
-        + f"</{prefix}:Header>"
+        + ('<mes:Receiver id="not_supplied"/>' if receiver else "")
+        + "</mes:Header>"
     )
 
 
@@ -158,7 +158,8 @@ def parse_submit_structure_response(content: bytes) -> list[PushOutcome]:
             if urn_el is not None and urn_el.text:
                 item = urn_el.text.strip()
             elif ref is not None:
-                item = f"{ref.get('agencyID')}:{ref.get('id')}({ref.get('version', '1.0')})"
+                item = format_flow_ref(str(ref.get("agencyID")), str(ref.get("id")),
+                                       ref.get("version", "1.0"))
         status_el = result.find(q("reg", "StatusMessage"))
         status = status_el.get("status", "Failure") if status_el is not None else "Failure"
         texts = [t.text or "" for t in result.iter(q("com", "Text"))]
@@ -166,5 +167,10 @@ def parse_submit_structure_response(content: bytes) -> list[PushOutcome]:
         kind = _status_of(status, text)
         if text.lower().startswith(kind + ":"):
             text = text[len(kind) + 1 :].strip()
-        outcomes.append(PushOutcome(item=item, status=kind, message=text))  # type: ignore[arg-type]
+        # The refusal's slug (conflict, missing-reference...) rides on MessageText's code.
+        codes = [m.get("code", "") for m in result.iter(q("reg", "MessageText"))]
+        code = next((c.strip() for c in codes if c.strip()), "") if kind == "failed" else ""
+        outcomes.append(
+            PushOutcome(item=item, status=kind, message=text, code=code)  # type: ignore[arg-type]
+        )
     return outcomes

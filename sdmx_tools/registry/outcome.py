@@ -6,15 +6,26 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
 
 from sdmx_tools.errors import StructureError
+from sdmx_tools.urls import redact_url
 
-__all__ = ["DataFile", "PushOutcome", "PushResult", "RegistryTarget", "parse_flow_ref"]
+__all__ = [
+    "DataFile",
+    "DataUpload",
+    "PushOutcome",
+    "PushResult",
+    "RegistryTarget",
+    "format_flow_ref",
+    "parse_flow_ref",
+]
 
 Status = Literal["created", "replaced", "unchanged", "loaded", "deleted", "failed"]
-_FLOW_RE = re.compile(
-    r"^(?P<agency>[A-Za-z0-9_@$.-]+):(?P<id>[A-Za-z0-9_@$-]+)\((?P<version>[^)]+)\)$"
+_AGENCY, _ID = r"(?P<agency>[A-Za-z0-9_@$.-]+)", r"(?P<id>[A-Za-z0-9_@$-]+)"
+# AGENCY:ID(VERSION), as SDMX-CSV writes it, or AGENCY,ID,VERSION, as SDMX-REST paths do.
+_FLOW_RES = (
+    re.compile(rf"^{_AGENCY}:{_ID}\((?P<version>[^)]+)\)$"),
+    re.compile(rf"^{_AGENCY},{_ID},(?P<version>[^,)]+)$"),
 )
 
 
@@ -47,21 +58,10 @@ class RegistryTarget:
 
     @property
     def display(self) -> str:
-        """``kind location`` with any user information removed from the URL."""
+        """``kind location``; the URL without user information or query values."""
         if self.kind == "embedded":
             return f"embedded {self.database}"
-        return f"{self.kind} {safe_url(self.url or '')}"
-
-
-def safe_url(url: str) -> str:
-    """``url`` without ``user:password@`` (credentials must never be shown)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+        return f"{self.kind} {redact_url(self.url or '')}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class DataFile:
     path
         The file.
     dataflow
-        ``"AGENCY:ID(VERSION)"``.
+        ``"AGENCY:ID(VERSION)"`` (or ``"AGENCY,ID,VERSION"``).
     format
         ``"sdmx-ml"`` (SDMX-ML 2.1 structure-specific data) or ``"sdmx-csv"`` (SDMX-CSV 1.0).
     """
@@ -81,6 +81,38 @@ class DataFile:
     path: Path
     dataflow: str
     format: Literal["sdmx-ml", "sdmx-csv"]
+
+
+@dataclass(frozen=True)
+class DataUpload:
+    """A data file read for pushing: its bytes, its dataflow, and its label in outcomes.
+
+    Attributes
+    ----------
+    name
+        The file's name.
+    dataflow
+        ``(agency, id, version)`` of the dataflow.
+    format
+        As :attr:`DataFile.format`.
+    content
+        The file's bytes.
+    """
+
+    name: str
+    dataflow: tuple[str, str, str]
+    format: Literal["sdmx-ml", "sdmx-csv"]
+    content: bytes = field(repr=False)
+
+    @property
+    def flow_ref(self) -> str:
+        """The dataflow as ``AGENCY:ID(VERSION)``."""
+        return format_flow_ref(*self.dataflow)
+
+    @property
+    def label(self) -> str:
+        """``file -> AGENCY:ID(VERSION) [format]``, the item of this file's outcome."""
+        return f"{self.name} -> {self.flow_ref} [{self.format}]"
 
 
 @dataclass
@@ -117,18 +149,24 @@ class PushResult:
 
 
 def parse_flow_ref(text: str) -> tuple[str, str, str]:
-    """Split ``"AGENCY:ID(VERSION)"`` into its parts.
+    """Split ``"AGENCY:ID(VERSION)"`` or ``"AGENCY,ID,VERSION"`` into its parts.
 
     Raises
     ------
     StructureError
-        If ``text`` is not of that form.
+        If ``text`` is of neither form.
     """
-    m = _FLOW_RE.match(text.strip())
-    if not m:
-        raise StructureError(
-            "A dataflow reference must be written AGENCY:ID(VERSION)",
-            value=text,
-            hint="e.g. IAEG-SDGs:SDG(1.4)",
-        )
-    return m["agency"], m["id"], m["version"]
+    for pattern in _FLOW_RES:
+        m = pattern.match(text.strip())
+        if m:
+            return m["agency"], m["id"], m["version"]
+    raise StructureError(
+        "A dataflow reference must be written AGENCY:ID(VERSION) or AGENCY,ID,VERSION",
+        value=text,
+        hint="e.g. IAEG-SDGs:SDG(1.4)",
+    )
+
+
+def format_flow_ref(agency: str, id: str, version: str) -> str:
+    """``"AGENCY:ID(VERSION)"``, the form :func:`parse_flow_ref` reads and SDMX-CSV writes."""
+    return f"{agency}:{id}({version})"

@@ -15,7 +15,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from sdmx_tools.errors import RegistryError
+from sdmx_tools.errors import RegistryError, ToolkitError
 from sdmx_tools.registry.app import create_app
 from sdmx_tools.registry.dialects._http import secret_from_env
 from sdmx_tools.registry.http import Credentials
@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         serve(args.database, args.host, args.port, username_env=args.username_env,
               password_env=args.password_env, token_env=args.token_env)
-    except RegistryError as exc:
+    except ToolkitError as exc:  # e.g. credentials unset, a database of another schema
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -28,7 +28,7 @@ from sdmx_tools.registry.artefacts import (
 )
 from sdmx_tools.registry.merge import merge_item_schemes
 from sdmx_tools.registry.messages import structure_message
-from sdmx_tools.registry.outcome import PushOutcome, parse_flow_ref
+from sdmx_tools.registry.outcome import PushOutcome, format_flow_ref, parse_flow_ref
 from sdmx_tools.registry.versions import select_versions
 
 __all__ = ["Action", "ArtefactInfo", "NotFoundError", "RegistryStore"]
@@ -188,7 +188,8 @@ class RegistryStore:
             if action == "merge" and row is not None:
                 a.element = merge_item_schemes(row[2], a.element)
             digest = content_digest(a.element)
-            missing = sorted(r for r in a.references if r not in incoming and not _exists(db, r))
+            references = a.references  # after the merge: those of the XML to be stored
+            missing = sorted(r for r in references if r not in incoming and not _exists(db, r))
             if missing:
                 outcomes.append(PushOutcome(
                     a.urn, "failed",
@@ -228,7 +229,7 @@ class RegistryStore:
             )
             db.executemany(
                 "INSERT INTO reference VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*a.key, *r) for r in sorted(a.references)],
+                [(*a.key, *r) for r in sorted(references)],
             )
             outcomes.append(PushOutcome(a.urn, status))  # type: ignore[arg-type]
         return outcomes
@@ -357,15 +358,17 @@ class RegistryStore:
         Parameters
         ----------
         dataflow
-            ``"AGENCY:ID(VERSION)"``; the dataflow must already be stored.
+            ``"AGENCY:ID(VERSION)"`` or ``"AGENCY,ID,VERSION"``; the dataflow must already
+            be stored.
         content
             SDMX-ML 2.1 data message or SDMX-CSV 1.0 bytes.
         fmt
             ``"sdmx-ml"`` or ``"sdmx-csv"``.
         """
         agency, ident, version = parse_flow_ref(dataflow)
-        item = f"{agency}:{ident}({version}) [{fmt}]"
-        problem = datafmt.check(content, fmt, f"{agency}:{ident}({version})")
+        flow = format_flow_ref(agency, ident, version)
+        item = f"{flow} [{fmt}]"
+        problem = datafmt.check(content, fmt, flow)
         if problem:
             return PushOutcome(item, "failed", problem, "invalid")
         digest = datafmt.digest(content)
@@ -375,7 +378,6 @@ class RegistryStore:
                     item, "failed", "the dataflow is not in the registry: push its structures "
                     "first", "missing-reference",
                 )
-            flow = f"{agency}:{ident}({version})"
             row = db.execute(
                 "SELECT digest FROM dataset WHERE dataflow=? AND format=?", (flow, fmt)
             ).fetchone()
@@ -432,7 +434,7 @@ class RegistryStore:
             When the dataflow, or data in the format wanted, is not stored.
         """
         flow_key = self.resolve_flow(dataflow)
-        flow = f"{flow_key[1]}:{flow_key[2]}({flow_key[3]})"
+        flow = format_flow_ref(*flow_key[1:])
         with self._connect() as db:
             # Formats first, then only the blob wanted: data sets can be large.
             stored = {r[0] for r in db.execute(

@@ -26,13 +26,14 @@ from typing import Any, Literal
 from sdmx_tools.registry import data as datafmt
 from sdmx_tools.registry.artefacts import (
     Artefact,
+    Key,
     key_from_urn,
     rest_types,
     split_structure_message,
 )
 from sdmx_tools.registry.http import HTTPFailure, Request, Response
 from sdmx_tools.registry.messages import submit_structure_response
-from sdmx_tools.registry.outcome import PushOutcome, parse_flow_ref
+from sdmx_tools.registry.outcome import PushOutcome, format_flow_ref
 from sdmx_tools.registry.sdmxjson import json_to_artefacts
 from sdmx_tools.registry.store import Action, RegistryStore
 
@@ -143,21 +144,14 @@ def _data_format(request: Request, body: bytes) -> Literal["sdmx-ml", "sdmx-csv"
     return "sdmx-ml" if body.lstrip()[:1] == b"<" else "sdmx-csv"
 
 
-def _flow_ref(text: str) -> str:
-    if "(" in text:
-        parse_flow_ref(text)
-        return text
-    parts = text.split(",")
-    if len(parts) != 3:
-        raise HTTPFailure(400, f"Name the dataflow fully: AGENCY:ID(VERSION) or "
-                          f"AGENCY,ID,VERSION, not {text!r}")
-    return f"{parts[0]}:{parts[1]}({parts[2]})"
-
-
 def post_data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
-    """``POST /data/{flow}`` (sdmx-tools extension): store a data message for a dataflow."""
+    """``POST /data/{flow}`` (sdmx-tools extension): store a data message for a dataflow.
+
+    ``{flow}`` is ``AGENCY,ID,VERSION`` or ``AGENCY:ID(VERSION)``; anything else is a
+    StructureError, which the app answers with 400.
+    """
     body = request.upload()
-    outcome = store.put_data(_flow_ref(m["flow"]), body, _data_format(request, body))
+    outcome = store.put_data(m["flow"], body, _data_format(request, body))
     status = {"loaded": 201, "unchanged": 200}.get(outcome.status)
     if status is None:
         status = 409 if outcome.code == "missing-reference" else 400
@@ -168,11 +162,11 @@ _LOADS: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _LOADS_LOCK = threading.Lock()
 
 
-def _flow_from_header(request: Request) -> str:
+def _flow_from_header(request: Request) -> Key:
     key = key_from_urn(request.header("Structure"))
     if key is None or key[0] != "Dataflow":
         raise HTTPFailure(400, "Send the dataflow's URN in the Structure header")
-    return f"{key[1]}:{key[2]}({key[3]})"
+    return key
 
 
 def _load_report(request: Request, errors: list[str]) -> dict[str, Any]:
@@ -184,9 +178,10 @@ def _load_report(request: Request, errors: list[str]) -> dict[str, Any]:
 def fmr_data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
     """``POST /ws/public/data/validate`` (a JSON report) and ``/load`` (stores; a uid)."""
     body = request.upload()
-    flow = _flow_from_header(request)
+    key = _flow_from_header(request)
+    flow = format_flow_ref(*key[1:])
     fmt = _data_format(request, body)
-    if store.find("Dataflow", *parse_flow_ref(flow)) == []:
+    if store.find(*key) == []:
         raise HTTPFailure(400, f"Dataflow {flow} is not in the registry")
     if m["op"] == "validate":
         problem = datafmt.check(body, fmt, flow)

@@ -7,15 +7,24 @@ from sdmx.model import common, v21
 
 AGENCY = "MX_TEST"
 FLOW = f"{AGENCY}:DF_TEST(1.0)"
+CL_SEX_URN = f"urn:sdmx:org.sdmx.infomodel.codelist.Codelist={AGENCY}:CL_SEX(1.0)"
 
 
-def structures(*, final: bool = True, sex_name: str = "Sex") -> sdmx.message.StructureMessage:
-    """A Structure message: CL_SEX, CS_TEST, DSD_TEST (SEX, TIME_PERIOD), DF_TEST."""
-    agency = common.Agency(id=AGENCY)
+def _maint(cls, id_, name, final, **kw):  # the writer fills in no defaults (SDMX_NOTES.md)
+    return cls(id=id_, name=name, version="1.0", maintainer=common.Agency(id=AGENCY),
+               is_final=final, is_external_reference=False, **kw)
 
-    def maint(cls, id_, name, **kw):  # the writer fills in no defaults (SDMX_NOTES.md)
-        return cls(id=id_, name=name, version="1.0", maintainer=agency, is_final=final,
-                   is_external_reference=False, **kw)
+
+def structures(
+    *, final: bool = True, sex_name: str = "Sex", coded_sex_concept: bool = False
+) -> sdmx.message.StructureMessage:
+    """A Structure message: CL_SEX, CS_TEST, DSD_TEST (SEX, TIME_PERIOD), DF_TEST.
+
+    ``coded_sex_concept`` gives concept SEX a core representation, CL_SEX: then the
+    concept scheme refers to the codelist too, not only the DSD.
+    """
+    def maint(cls, id_, name, **kw):
+        return _maint(cls, id_, name, final, **kw)
 
     cl = maint(common.Codelist, "CL_SEX", sex_name)
     for cid, cname in (("F", "Female"), ("M", "Male"), ("_T", "Total")):
@@ -23,6 +32,9 @@ def structures(*, final: bool = True, sex_name: str = "Sex") -> sdmx.message.Str
     cs = maint(common.ConceptScheme, "CS_TEST", "Test concepts")
     for cid in ("SEX", "TIME_PERIOD", "OBS_VALUE", "UNIT_MULT"):
         cs.append(common.Concept(id=cid, name=cid.title()))
+    if coded_sex_concept:
+        cl.urn = CL_SEX_URN  # sdmx1 writes this reference as a URN
+        cs["SEX"].core_representation = common.Representation(enumerated=cl)
     dsd = maint(v21.DataStructureDefinition, "DSD_TEST", "Test DSD")
     dsd.dimensions.id = "DimensionDescriptor"
     dsd.attributes.id = "AttributeDescriptor"
@@ -50,6 +62,23 @@ def structures(*, final: bool = True, sex_name: str = "Sex") -> sdmx.message.Str
 def structure_xml(**kw) -> bytes:
     """The Structure message as SDMX-ML 2.1 bytes."""
     return sdmx.to_xml(structures(**kw))
+
+
+def codelist_xml(**kw) -> bytes:
+    """A Structure message holding CL_SEX alone (``kw`` as for :func:`structures`)."""
+    msg = sdmx.message.StructureMessage()
+    msg.add(structures(**kw).codelist["CL_SEX"])
+    return sdmx.to_xml(msg)
+
+
+def concept_scheme_xml(*concept_ids: str, final: bool = False) -> bytes:
+    """A Structure message holding CS_TEST alone, with just these (uncoded) concepts."""
+    cs = _maint(common.ConceptScheme, "CS_TEST", "Test concepts", final)
+    for cid in concept_ids:
+        cs.append(common.Concept(id=cid, name=cid.title()))
+    msg = sdmx.message.StructureMessage()
+    msg.add(cs)
+    return sdmx.to_xml(msg)
 
 
 def csv_data() -> bytes:

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 import sdmx
-from registry_builders import FLOW, csv_data, ml_data, structure_xml
+from registry_builders import FLOW, codelist_xml, csv_data, ml_data, structure_xml
 
 from sdmx_tools.errors import RegistryError
-from sdmx_tools.registry import DataFile, RegistryTarget, push
+from sdmx_tools.registry import DataFile, RegistryStore, RegistryTarget, push
 from sdmx_tools.registry.messages import parse_submit_structure_response
 
 CL_SEX = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX_TEST:CL_SEX(1.0)"
@@ -76,10 +76,14 @@ def test_sdmx_rest_push_final_change_refused_with_409(tmp_path: Path, server_url
     assert r.status_code == 409
     outcomes = {o.item: o for o in parse_submit_structure_response(r.content)}
     assert outcomes[CL_SEX].status == "failed" and "final" in outcomes[CL_SEX].message
+    assert outcomes[CL_SEX].code == "conflict"
 
     result = push(target, structure=changed)
     assert not result.ok
-    assert {o.item: o.status for o in result.outcomes}[CL_SEX] == "failed"
+    pushed = {o.item: o for o in result.outcomes}[CL_SEX]
+    assert (pushed.status, pushed.code) == ("failed", "conflict")
+    # The unchanged artefacts of a refused submission are reported as aborted.
+    assert {o.code for o in result.outcomes if o.item != CL_SEX} == {"aborted"}
 
 
 def test_missing_reference_and_type_mismatch(tmp_path: Path, server_url: str) -> None:
@@ -87,8 +91,10 @@ def test_missing_reference_and_type_mismatch(tmp_path: Path, server_url: str) ->
     start, end = xml.index(b"<str:Codelists>"), xml.index(b"</str:Codelists>") + 16
     r = httpx.post(f"{server_url}/structure/", content=xml[:start] + xml[end:])
     assert r.status_code == 409
-    assert any("missing" in o.message or "neither stored" in o.message
-               for o in parse_submit_structure_response(r.content))
+    outcomes = parse_submit_structure_response(r.content)
+    dsd = next(o for o in outcomes if "DSD_TEST" in o.item)
+    assert dsd.code == "missing-reference" and CL_SEX in dsd.message
+    assert {o.code for o in outcomes if o is not dsd} == {"aborted"}
     r = httpx.post(f"{server_url}/structure/codelist", content=xml)
     assert r.status_code == 422
     assert httpx.get(f"{server_url}/structure/codelist/all/all/all").status_code == 404
@@ -99,9 +105,58 @@ def test_put_and_delete(tmp_path: Path, server_url: str) -> None:
     assert httpx.post(f"{server_url}/structure", content=xml).status_code == 201
     r = httpx.put(f"{server_url}/structure/codelist/MX_TEST/CL_SEX/1.0", content=xml)
     assert r.status_code == 422  # the body holds more than that codelist
+    assert [o.code for o in parse_submit_structure_response(r.content)] == ["type-mismatch"] * 4
     r = httpx.delete(f"{server_url}/structure/dataflow/MX_TEST/DF_TEST/1.0")
     assert r.status_code == 200
     assert httpx.get(f"{server_url}/dataflow/MX_TEST/DF_TEST/latest").status_code == 404
+
+
+def test_put_of_one_codelist_then_read_back(server_url: str) -> None:
+    path = f"{server_url}/structure/codelist/MX_TEST/CL_SEX/1.0"
+    r = httpx.put(path, content=codelist_xml(final=False))
+    assert r.status_code == 201
+    assert [(o.item, o.status) for o in parse_submit_structure_response(r.content)] == [
+        (CL_SEX, "created")]
+    cl = sdmx.read_sdmx(io.BytesIO(httpx.get(path).content)).codelist["CL_SEX"]
+    assert (str(cl.name), [c.id for c in cl]) == ("Sex", ["F", "M", "_T"])
+
+    r = httpx.put(path, content=codelist_xml(final=False, sex_name="Sexo"))
+    assert r.status_code == 200
+    assert [o.status for o in parse_submit_structure_response(r.content)] == ["replaced"]
+    assert str(sdmx.read_sdmx(io.BytesIO(httpx.get(path).content)).codelist["CL_SEX"].name) \
+        == "Sexo"
+
+
+@pytest.mark.parametrize("kind", ["embedded", "sdmx-rest", "fmr"])
+@pytest.mark.parametrize("missing", ["structure", "data"])
+def test_a_missing_file_is_a_located_error_and_nothing_is_pushed(
+    tmp_path: Path, server_url: str, kind: str, missing: str
+) -> None:
+    structure, csv, _ = _files(tmp_path)
+    gone = tmp_path / "gone.xml"
+    target = RegistryTarget(kind, url=server_url,  # type: ignore[arg-type]
+                            database=tmp_path / "thread.sqlite")
+    with pytest.raises(RegistryError, match="Cannot read the file to push") as info:
+        push(target, structure=gone if missing == "structure" else structure,
+             data=[DataFile(gone if missing == "data" else csv, FLOW, "sdmx-csv")])
+    assert info.value.file == str(gone)
+    # Files are read first: the structures were not sent before the data file failed.
+    assert RegistryStore(tmp_path / "thread.sqlite").list_artefacts() == []
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999", "http://h:port"])
+def test_an_unparseable_target_url_is_a_registry_error(tmp_path: Path, url: str) -> None:
+    structure, _, _ = _files(tmp_path)
+    with pytest.raises(RegistryError, match="URL cannot be parsed") as info:
+        push(RegistryTarget("sdmx-rest", url=url), structure=structure)
+    assert url not in str(info.value)
+
+
+def test_target_display_hides_credentials_and_query_values() -> None:
+    target = RegistryTarget("fmr", url="https://u:pw@reg.example.org:8443/fmr?key=t0ken#x")
+    assert target.display == "fmr https://reg.example.org:8443/fmr?key=…"
+    assert RegistryTarget("fmr", url="http://[::1]:8080/").display == "fmr http://[::1]:8080/"
+    assert RegistryTarget("fmr", url="http://[::1").display == "fmr (an unparseable URL)"
 
 
 def test_xxe_over_http_refused(tmp_path: Path, server_url: str) -> None:

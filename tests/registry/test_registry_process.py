@@ -3,6 +3,7 @@ and secrets kept out of every result and error."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from pysdmx.model import (
 from registry_builders import structure_xml
 
 from sdmx_tools.errors import RegistryError
-from sdmx_tools.registry import RegistryTarget, push
+from sdmx_tools.registry import RegistryStore, RegistryTarget, push
+from sdmx_tools.registry.server import main
 
 Server = tuple[str, "subprocess.Popen[str]"]
 PASSWORD = "s3cret-Pa55"
@@ -94,7 +96,9 @@ def test_writes_need_credentials_reads_do_not(server_process: Server) -> None:
     r = httpx.post(f"{url}/ws/public/data/validate", files=files,
                    headers={"Structure": "urn:sdmx:org.sdmx.infomodel.datastructure."
                                          "Dataflow=MX_TEST:DF_TEST(1.0)"})
-    assert r.status_code != 401
+    # Past the auth check without credentials: refused for the missing dataflow instead.
+    assert r.status_code == 400
+    assert b"Dataflow MX_TEST:DF_TEST(1.0) is not in the registry" in r.content
 
 
 def test_credentials_never_in_results_or_errors(
@@ -121,3 +125,17 @@ def test_credentials_never_in_results_or_errors(
         push(RegistryTarget("fmr", url=url.replace("http://", f"http://u:{PASSWORD}@")),
              structure=structure)
     assert PASSWORD not in str(info.value)
+
+
+def test_server_refuses_a_database_of_another_schema_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "old.sqlite"
+    RegistryStore(database)
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE schema_version SET version = 2")
+    assert main(["--database", str(database)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"Error: {database}: Registry database has schema version 2, this "
+                            "code expects 1\n")

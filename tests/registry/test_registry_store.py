@@ -6,10 +6,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from registry_builders import FLOW, csv_data, ml_data, structure_xml
+from lxml import etree
+from registry_builders import FLOW, concept_scheme_xml, csv_data, ml_data, structure_xml
 
 from sdmx_tools.errors import StructureError
 from sdmx_tools.registry import NotFoundError, RegistryStore
+from sdmx_tools.registry.xmlsafe import q
 
 CL_SEX = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX_TEST:CL_SEX(1.0)"
 
@@ -136,8 +138,35 @@ def test_merge_adds_items_to_a_non_final_codelist(store: RegistryStore) -> None:
     store.put_structures(structure_xml(final=False))
     xml = structure_xml(final=False).replace(b'<str:Code id="_T">', b'<str:Code id="X">')
     assert {o.item: o.status for o in store.put_structures(xml, "merge")}[CL_SEX] == "replaced"
-    codes = store.get_structures("codelist", "MX_TEST", "CL_SEX", "1.0")
-    assert [c for c in (b'id="F"', b'id="M"', b'id="_T"', b'id="X"') if c not in codes] == []
+    message = store.get_structures("codelist", "MX_TEST", "CL_SEX", "1.0")
+    codes = [c.get("id") for c in etree.fromstring(message).iter(q("str", "Code"))]
+    # Stored items keep their places (the submitted F and M replace theirs), new ones follow.
+    assert codes == ["F", "M", "_T", "X"]
+
+
+def test_merge_keeps_the_references_of_kept_items(store: RegistryStore) -> None:
+    # Concept SEX of the stored scheme is coded by CL_SEX; the merged submission does not
+    # mention SEX, so the merged scheme keeps it, and with it the reference to CL_SEX.
+    store.put_structures(structure_xml(final=False, coded_sex_concept=True))
+    outcomes = store.put_structures(concept_scheme_xml("NEW"), "merge")
+    assert [o.status for o in outcomes] == ["replaced"]
+    stored = store.fragment(("ConceptScheme", "MX_TEST", "CS_TEST", "1.0"))
+    assert stored is not None and b'id="NEW"' in stored and b"CL_SEX" in stored
+    for typ, ident in (("Dataflow", "DF_TEST"), ("DataStructure", "DSD_TEST")):
+        assert store.delete_structure(typ, "MX_TEST", ident, "1.0").status == "deleted"
+    outcome = store.delete_structure("Codelist", "MX_TEST", "CL_SEX", "1.0")
+    assert (outcome.status, outcome.code) == ("failed", "in-use")
+    assert "CS_TEST" in outcome.message
+
+
+def test_data_flow_reference_in_either_form(store: RegistryStore) -> None:
+    store.put_structures(structure_xml())
+    outcome = store.put_data(" MX_TEST,DF_TEST,1.0 ", csv_data(), "sdmx-csv")
+    assert (outcome.item, outcome.status) == (f"{FLOW} [sdmx-csv]", "loaded")
+    assert store.put_data(FLOW, csv_data(), "sdmx-csv").status == "unchanged"  # same data set
+    for bad in ("MX_TEST:DF_TEST", "MX_TEST,DF_TEST", "MX_TEST,DF_TEST,1.0)", "A:B(1.0),C"):
+        with pytest.raises(StructureError, match=r"AGENCY:ID\(VERSION\) or AGENCY,ID,VERSION"):
+            store.put_data(bad, csv_data(), "sdmx-csv")
 
 
 @pytest.mark.shared_data

@@ -10,18 +10,21 @@ import json
 import os
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from lxml import etree
 
 from sdmx_tools.errors import RegistryError, StructureError
 from sdmx_tools.registry.messages import parse_submit_structure_response
-from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget, safe_url
+from sdmx_tools.registry.outcome import DataUpload, PushOutcome, RegistryTarget
 from sdmx_tools.registry.xmlsafe import parse
+from sdmx_tools.urls import redact_url
 
-__all__ = ["RegistryHTTPError", "base_url", "open_client", "send", "structure_outcomes"]
+__all__ = [
+    "RegistryHTTPError", "base_url", "open_client", "send", "structure_outcomes", "unanswered",
+]
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 RETRIES = 3  # httpx retries connection failures only, never a request that was sent
@@ -36,24 +39,27 @@ class RegistryHTTPError(RegistryError):
         The request URL (never with credentials).
     status_code
         The HTTP status, or None when no answer came.
-    registry_message
-        What the registry said, shortened.
     """
 
     def __init__(self, message: str, *, url: str = "", status_code: int | None = None,
-                 registry_message: str = "", hint: str | None = None) -> None:
+                 hint: str | None = None) -> None:
         super().__init__(message, file=url or None, hint=hint)
         self.url = url
         self.status_code = status_code
-        self.registry_message = registry_message
 
 
 def base_url(target: RegistryTarget) -> str:
     """The target's base URL without a trailing slash; refuses credentials in the URL."""
     if not target.url:
         raise RegistryError(f"A {target.kind} target needs a url")
-    if safe_url(target.url) != target.url:
-        # Do not echo the URL: it holds a secret.
+    # Never echo the URL in these errors: it may hold a secret.
+    try:
+        parts = urlsplit(target.url)
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        raise RegistryError(f"The {target.kind} target URL cannot be parsed",
+                            hint="check the url in the push settings") from None
+    if parts.username is not None or parts.password is not None:
         raise RegistryError(f"The {target.kind} target URL contains credentials",
                             hint="name environment variables in username_env/password_env")
     return target.url.rstrip("/")
@@ -123,37 +129,42 @@ def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
         return client.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
         raise RegistryHTTPError(
-            f"Cannot reach the registry ({type(exc).__name__})", url=safe_url(url),
+            f"Cannot reach the registry ({type(exc).__name__})", url=redact_url(url),
             hint="check the url and that the registry is running",
         ) from None
 
 
 def fail(response: httpx.Response, what: str) -> RegistryHTTPError:
     """The error for an unexpected answer."""
-    msg = registry_message(response)
     hint = "check the credentials' environment variables" if response.status_code in {
         401, 403} else None
     return RegistryHTTPError(
-        f"{what} failed: HTTP {response.status_code}: {msg}",
-        url=safe_url(str(response.request.url)), status_code=response.status_code,
-        registry_message=msg, hint=hint,
+        f"{what} failed: HTTP {response.status_code}: {registry_message(response)}",
+        url=redact_url(str(response.request.url)), status_code=response.status_code,
+        hint=hint,
     )
 
 
+def unanswered(response: httpx.Response) -> bool:
+    """Whether the status says the request was not handled at all (credentials refused, no
+    such endpoint or method, server failure): then the body is no SDMX answer to read."""
+    return response.status_code in {401, 403, 404, 405} or response.status_code >= 500
+
+
 def push_structure_then_data(
-    target: RegistryTarget, structure: Path | None, data: Sequence[DataFile], *,
+    target: RegistryTarget, structure: bytes | None, data: Sequence[DataUpload], *,
     structure_path: str, structure_headers: dict[str, str],
-    push_one: Callable[[httpx.Client, str, DataFile], PushOutcome],
+    push_one: Callable[[httpx.Client, str, DataUpload], PushOutcome],
 ) -> list[PushOutcome]:
     """The flow of every HTTP dialect: one client, the structures, then each data file."""
     base = base_url(target)
     outcomes: list[PushOutcome] = []
     with open_client(target) as client:
         if structure is not None:
-            response = send(client, "POST", f"{base}{structure_path}",
-                            content=Path(structure).read_bytes(), headers=structure_headers)
+            response = send(client, "POST", f"{base}{structure_path}", content=structure,
+                            headers=structure_headers)
             outcomes += structure_outcomes(response, "Structure submission")
-        outcomes += [push_one(client, base, df) for df in data]
+        outcomes += [push_one(client, base, upload) for upload in data]
     return outcomes
 
 
@@ -167,7 +178,7 @@ def json_body(response: httpx.Response, what: str) -> Any:
 
 def structure_outcomes(response: httpx.Response, what: str) -> list[PushOutcome]:
     """Outcomes from a SubmitStructureResponse; any other answer raises."""
-    if response.status_code in {401, 403, 404, 405} or response.status_code >= 500:
+    if unanswered(response):
         raise fail(response, what)
     try:
         outcomes = parse_submit_structure_response(response.content)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from sdmx_tools.errors import RegistryError
-from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget
+from sdmx_tools.registry.outcome import DataUpload, PushOutcome, RegistryTarget
 from sdmx_tools.registry.store import RegistryStore
 
 __all__ = ["push"]
 
 
 def push(
-    target: RegistryTarget, structure: Path | None, data: Sequence[DataFile]
+    target: RegistryTarget, structure: bytes | None, data: Sequence[DataUpload]
 ) -> list[PushOutcome]:
     """Store ``structure`` (Replace semantics) then each data file in ``target.database``."""
     if target.database is None:
@@ -22,15 +21,9 @@ def push(
     store = RegistryStore(target.database)
     outcomes: list[PushOutcome] = []
     if structure is not None:
-        outcomes += store.put_structures(Path(structure).read_bytes(), "replace")
-    for df in data:
-        try:
-            content = Path(df.path).read_bytes()
-        except OSError as exc:
-            outcomes.append(PushOutcome(Path(df.path).name, "failed",
-                                        f"cannot read {df.path}: {exc.strerror}", "invalid"))
-            continue
-        outcome = store.put_data(df.dataflow, content, df.format)
-        outcome.item = f"{Path(df.path).name} -> {outcome.item}"
+        outcomes += store.put_structures(structure, "replace")
+    for upload in data:
+        outcome = store.put_data(upload.flow_ref, upload.content, upload.format)
+        outcome.item = upload.label
         outcomes.append(outcome)
     return outcomes

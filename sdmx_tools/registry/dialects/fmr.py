@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +22,7 @@ from sdmx_tools.registry.dialects._http import (
     push_structure_then_data,
     send,
 )
-from sdmx_tools.registry.outcome import DataFile, PushOutcome, RegistryTarget, parse_flow_ref
+from sdmx_tools.registry.outcome import DataUpload, PushOutcome, RegistryTarget
 
 __all__ = ["push"]
 
@@ -31,7 +30,7 @@ POLL_SECONDS = 120.0
 
 
 def push(
-    target: RegistryTarget, structure: Path | None, data: Sequence[DataFile]
+    target: RegistryTarget, structure: bytes | None, data: Sequence[DataUpload]
 ) -> list[PushOutcome]:
     """Submit the structure message (FMR action Replace: new versions replace), then data."""
     return push_structure_then_data(
@@ -49,13 +48,12 @@ def _errors(report: dict[str, Any]) -> list[str]:
     return found
 
 
-def _push_data(client: httpx.Client, base: str, df: DataFile) -> PushOutcome:
-    name = Path(df.path).name
-    item = f"{name} -> {df.dataflow} [{df.format}]"
-    headers = {"Structure": urn(("Dataflow", *parse_flow_ref(df.dataflow)))}
-    if df.format == "sdmx-csv":
+def _push_data(client: httpx.Client, base: str, upload: DataUpload) -> PushOutcome:
+    name, item = upload.name, upload.label
+    headers = {"Structure": urn(("Dataflow", *upload.dataflow))}
+    if upload.format == "sdmx-csv":
         headers["Data-Format"] = "csv;delimiter=comma"
-    files = {"uploadFile": (name, Path(df.path).read_bytes())}
+    files = {"uploadFile": (name, upload.content)}
     response = send(client, "POST", f"{base}/ws/public/data/validate", files=files,
                     headers=headers)
     if response.status_code != 200:
