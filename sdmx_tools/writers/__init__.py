@@ -1,0 +1,22 @@
+"""Data writers (SDMX-CSV, SDMX-ML) and the one number format they share."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["format_number"]
+
+
+def format_number(value: object) -> str:
+    """An observation value as text, the same in every output format.
+
+    Fifteen significant digits (every double holds that many decimal digits faithfully),
+    so ``0.1 + 0.2`` is ``0.3`` and not float noise; integers without ``.0``; NaN and
+    infinities as the XSD double spells them (``NaN``, ``INF``, ``-INF``).
+    """
+    number = float(value)  # type: ignore[arg-type]
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "INF" if number > 0 else "-INF"
+    return f"{number:.15g}"

@@ -8,6 +8,7 @@ import pandas as pd
 
 from sdmx_tools.dsd import DIMENSIONS, OBS_ATTRIBUTES, SERIES_ATTRIBUTES
 from sdmx_tools.fsutil import atomic_write
+from sdmx_tools.writers import format_number
 
 __all__ = ["write_data_csv"]
 
@@ -22,6 +23,10 @@ def write_data_csv(frame: pd.DataFrame, path: Path, *, dataflow_ref: str) -> int
     out = frame[[*DIMENSIONS, "TIME_PERIOD", "OBS_VALUE", *attrs]].copy()
     out.insert(0, "DATAFLOW", dataflow_ref)
     out = out.sort_values([*DIMENSIONS, "TIME_PERIOD"], kind="stable")
+    floats = out.columns[out.dtypes.map(pd.api.types.is_float_dtype)]
+    for column in dict.fromkeys(["OBS_VALUE", *floats]):
+        # The SDMX-ML writer's format, so both files carry the same numbers.
+        out[column] = [format_number(v) if not pd.isna(v) else "" for v in out[column]]
     with atomic_write(Path(path), "w") as fh:
-        out.to_csv(fh, index=False, lineterminator="\n", float_format="%.15g")
+        out.to_csv(fh, index=False, lineterminator="\n")
     return len(out)
