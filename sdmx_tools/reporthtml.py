@@ -15,7 +15,9 @@ from sdmx_tools.report import Report
 
 __all__ = ["render_report_html", "write_report_html"]
 
-_TEMPLATE = """<!doctype html>
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+# Compiled once, at import: from_string compiles afresh on every call.
+_TEMPLATE = _ENV.from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>sdmx-tools run report</title>
@@ -56,14 +58,12 @@ code{font-size:90%}
 <p>Every quarantined row, with its raw cells, is in <code>quarantine.csv</code> beside this
 page; the same report as data is <code>report.json</code>.</p>
 </body></html>
-"""
-
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+""")
 
 
 def render_report_html(report: Report, examples: int = 20) -> str:
     """The report as an HTML page: accounts, counts per code, the first examples."""
-    return _ENV.from_string(_TEMPLATE).render(
+    return _TEMPLATE.render(
         report=report, counts=sorted(report.counts().items()),
         pairs=lambda d: ", ".join(f"{k}: {v}" for k, v in d.items()),
         examples=report.to_findings(examples))
