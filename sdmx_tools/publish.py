@@ -7,6 +7,7 @@ release always shows exactly what was pushed, and either can run again without r
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,6 @@ from sdmx_tools.release.model import OBSERVATION_COLUMNS
 from sdmx_tools.workspace import Workspace
 
 __all__ = ["build_release", "push_outputs", "release_site"]
-
 
 
 def _manifest(paths: OutputPaths) -> dict[str, Any]:
@@ -48,31 +48,32 @@ def build_release(ws: Workspace) -> Release:
     table = pd.read_csv(paths.indicators_csv, dtype={"REF_AREA": str, "TIME_PERIOD": str},
                         keep_default_na=False, na_values=[""])
     table["COMMENT_OBS"] = table["COMMENT_OBS"].fillna("")
+    by_indicator = {ident: rows for ident, rows in table.groupby("indicator", sort=False)}
     definitions = load_indicators(ws.bundled_and_overrides("indicators"))
-    units = load_codelists(ws.overrides("codelists"))["CL_UNIT_MEASURE"]
-    notes = {i["id"]: i for i in manifest["indicators"]}
+    codelists = load_codelists(ws.overrides("codelists"))
+    units, statuses = codelists["CL_UNIT_MEASURE"], codelists["CL_OBS_STATUS"]
     pages = []
-    for ident, info in notes.items():
-        d = definitions[ident]
+    for info in manifest["indicators"]:
+        d = definitions[info["id"]]
         quality = [f["message"] + (f" ({f['key']})" if f.get("key") else "")
                    for f in info["findings"] if f["severity"] != "info"]
+        rows = by_indicator.get(info["id"], table.iloc[:0])
         pages.append(IndicatorPage(
             id=d.id, series=d.series, goal=d.goal, target=d.target, names=d.names,
-            unit_labels={lang: units[d.unit_measure].name(lang).lower() for lang in ("es", "en")},
+            unit_labels={lang: units[d.unit_measure].name(lang).lower() for lang in ws.languages},
             metadata=d.metadata,
-            observations=table[table["indicator"] == ident][list(OBSERVATION_COLUMNS)].reset_index(
-                drop=True),
+            observations=rows[list(OBSERVATION_COLUMNS)].reset_index(drop=True),
+            decimals=d.decimals,
             sources=info["sources"], quality_notes={lang: quality for lang in ws.languages}))
-    sources = [SourceNote(id=s["id"], title=s["title"], publisher=s["publisher"],
-                          licence=s["licence"], url=s["url"], sha256=s["sha256"],
-                          rows_read=s["rows_read"], rows_used=s["rows_used"],
-                          rows_quarantined=s["rows_quarantined"],
-                          rows_excluded=s["rows_excluded"]) for s in manifest["sources"]]
+    sources = [SourceNote(**{f.name: s[f.name] for f in fields(SourceNote)})
+               for s in manifest["sources"]]
     return Release(title=ws.title, agency=ws.agency, languages=list(ws.languages),
                    synthetic=bool(manifest["synthetic"]), generated_at=manifest["generated_at"],
                    downloads=[paths.structure, paths.data_xml, paths.data_csv,
                               paths.indicators_csv, paths.quarantine, paths.report_json],
-                   indicators=pages, sources=sources)
+                   indicators=pages, sources=sources,
+                   status_names={lang: {c.id: c.name(lang) for c in statuses}
+                                 for lang in ws.languages})
 
 
 def release_site(ws: Workspace, out: Path | None = None) -> list[Path]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-from sdmx_tools.release.i18n import format_number
+from sdmx_tools.release.i18n import DASH, format_number
 
 __all__ = ["MX_STATE_TILES", "bar_chart", "line_chart", "quantile_breaks", "tile_map"]
 
@@ -270,7 +270,7 @@ def line_chart(
         else:
             out.append(
                 f'<text x="{_f(px(i))}" y="{_f(base - 6)}" text-anchor="middle" font-size="12" '
-                f'fill="{INK}">—</text>'
+                f'fill="{INK}">{DASH}</text>'
             )
     out.append(
         f'<text x="{_f(left + plot_w / 2)}" y="{_f(height - 8)}" text-anchor="middle" '

@@ -6,17 +6,16 @@ import math
 from collections.abc import Callable
 
 __all__ = [
+    "DASH",
     "GOAL_NAMES",
-    "LANGUAGES",
-    "STATUS_NAMES",
+    "STRINGS",
     "format_number",
     "format_size",
     "translator",
 ]
 
-LANGUAGES = ("es", "en")
-
-# One dict per language with the same keys; a test checks that they match.
+# One dict per language with the same keys; a test checks that they match. The page
+# languages are the keys. A key ending in ``_one`` is the singular of the key without it.
 STRINGS: dict[str, dict[str, str]] = {
     "es": {
         "language_name": "Español",
@@ -164,40 +163,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-# SDMX CL_OBS_STATUS, the codes a reader may meet on these pages.
-STATUS_NAMES: dict[str, dict[str, str]] = {
-    "es": {
-        "A": "Valor normal",
-        "B": "Ruptura de la serie",
-        "E": "Valor estimado",
-        "F": "Pronóstico",
-        "G": "Valor experimental",
-        "I": "Valor imputado",
-        "L": "Falta el valor: existe pero no se recopiló",
-        "M": "Falta el valor: no puede existir",
-        "N": "No significativo",
-        "O": "Falta el valor (retenido)",
-        "P": "Valor provisional",
-        "U": "Baja confiabilidad",
-        "V": "Valor no validado",
-    },
-    "en": {
-        "A": "Normal value",
-        "B": "Time series break",
-        "E": "Estimated value",
-        "F": "Forecast value",
-        "G": "Experimental value",
-        "I": "Imputed value",
-        "L": "Missing value: exists but was not collected",
-        "M": "Missing value: cannot exist",
-        "N": "Not significant",
-        "O": "Missing value (withheld)",
-        "P": "Provisional value",
-        "U": "Low reliability",
-        "V": "Unvalidated value",
-    },
-}
-
 GOAL_NAMES: dict[str, dict[int, str]] = {
     "es": {
         1: "Fin de la pobreza",
@@ -253,12 +218,15 @@ def translator(lang: str) -> Callable[..., str]:
     Returns
     -------
     callable
-        Looks ``key`` up and fills ``{placeholders}`` from the keyword arguments. An
-        unknown key raises ``KeyError`` so that a typo in a template fails the render.
+        Looks ``key`` up and fills ``{placeholders}`` from the keyword arguments; with
+        ``count=1`` it takes ``key_one`` when there is one. An unknown key raises
+        ``KeyError`` so that a typo in a template fails the render.
     """
     table = STRINGS[lang]
 
     def t(key: str, **fields: object) -> str:
+        if fields.get("count") == 1 and f"{key}_one" in table:
+            key = f"{key}_one"
         text = table[key]
         return text.format(**fields) if fields else text
 

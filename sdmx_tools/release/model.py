@@ -58,6 +58,9 @@ class IndicatorPage:
         (``nation``/``state``/``municipality``), ``TIME_PERIOD``, ``OBS_VALUE`` (float, NaN
         when withheld), ``OBS_STATUS``, ``COMMENT_OBS`` (str or empty), ``numerator``,
         ``denominator``, ``SOURCE_DETAIL`` (source id, file sha256, input rows).
+    decimals
+        Digits after the decimal point of every value shown, as the indicator's definition
+        states.
     sources
         Ids of the :class:`SourceNote` entries this indicator uses.
     quality_notes
@@ -72,6 +75,7 @@ class IndicatorPage:
     unit_labels: dict[str, str]
     metadata: dict[str, dict[str, str]]
     observations: pd.DataFrame
+    decimals: int
     sources: list[str] = field(default_factory=list)
     quality_notes: dict[str, list[str]] = field(default_factory=dict)
 
@@ -97,6 +101,9 @@ class Release:
         (SDMX-ML structure and data, SDMX-CSV, quarantine CSV, report JSON).
     indicators, sources
         The pages and the provenance of their inputs.
+    status_names
+        Per language, the name of each ``OBS_STATUS`` code (from the CL_OBS_STATUS codelist,
+        a workspace's override included), e.g. ``{"en": {"O": "Missing value"}}``.
     """
 
     title: dict[str, str]
@@ -107,3 +114,4 @@ class Release:
     downloads: list[Path]
     indicators: list[IndicatorPage]
     sources: list[SourceNote]
+    status_names: dict[str, dict[str, str]]

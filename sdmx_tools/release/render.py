@@ -11,9 +11,10 @@ import math
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import jinja2
@@ -24,9 +25,8 @@ from sdmx_tools.errors import ReleaseError
 from sdmx_tools.fsutil import atomic_dir
 from sdmx_tools.release import charts
 from sdmx_tools.release.i18n import (
+    DASH,
     GOAL_NAMES,
-    LANGUAGES,
-    STATUS_NAMES,
     STRINGS,
     format_number,
     format_size,
@@ -103,6 +103,7 @@ def _environment(dirs: Sequence[Path]) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["num"] = format_number
+    env.globals["dash"] = DASH
     return env
 
 
@@ -110,9 +111,9 @@ def _check(release: Release) -> None:
     if not release.languages:
         raise ReleaseError("The release has no page language", hint="set languages = ['es', 'en']")
     for lang in release.languages:
-        if lang not in LANGUAGES:
+        if lang not in STRINGS:
             raise ReleaseError(
-                "Unsupported page language", value=lang, hint=f"use one of {', '.join(LANGUAGES)}"
+                "Unsupported page language", value=lang, hint=f"use one of {', '.join(STRINGS)}"
             )
     known = {s.id for s in release.sources}
     for ind in release.indicators:
@@ -134,6 +135,11 @@ def _check(release: Release) -> None:
                     value=sid,
                     hint=f"known sources: {', '.join(sorted(known)) or 'none'}",
                 )
+    # Each indicator is one page named by its id: a second one would overwrite the first.
+    ids = sorted((i for i, n in Counter(ind.id for ind in release.indicators).items() if n > 1),
+                 key=_id_key)
+    if ids:
+        raise ReleaseError("Two indicators share an id", value=ids[0], key=ids[0])
     names = [Path(p).name for p in release.downloads]
     for path in release.downloads:
         if not Path(path).is_file():
@@ -148,16 +154,23 @@ def _build(
 ) -> list[Path]:
     _copy_static(dirs, site / "static")
     downloads = _copy_downloads(release.downloads, site / "downloads")
-    views = {ind.id: ind for ind in sorted(release.indicators, key=lambda i: _id_key(i.id))}
+    links: dict[str, list[dict[str, str]]] = {}
+    sources = {s.id: _source_view(s) for s in release.sources}
+    # The language-independent work (sorting, splitting, row views) is done once per
+    # indicator; each language only adds its texts and charts.
+    prepared = [
+        _prepare(ind, sources) for ind in sorted(release.indicators, key=lambda i: _id_key(i.id))
+    ]
     default = release.languages[0]
     written: list[Path] = []
 
-    def page(template: str, rel: str, lang: str, **context: Any) -> None:
-        depth = rel.count("/")
-        root = "../" * depth
+    def page(template: str, rel: str, base: dict[str, Any], **context: Any) -> None:
+        lang = base["lang"]
+        root = "../" * rel.count("/")
         here = rel.split("/", 1)[-1]
-        base = _base_context(release, lang, root, downloads)
-        base["alternates"] = [
+        if root not in links:
+            links[root] = [{**d, "href": f"{root}downloads/{d['name']}"} for d in downloads]
+        alternates = [
             {
                 "lang": other,
                 "name": STRINGS[other]["language_name"],
@@ -169,7 +182,9 @@ def _build(
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            html = env.get_template(template).render(**base, **context)
+            html = env.get_template(template).render(
+                **base, root=root, downloads=links[root], alternates=alternates, **context
+            )
         except (jinja2.TemplateError, KeyError) as exc:  # KeyError: unknown t("...") string
             raise ReleaseError(
                 f"Template failed: {exc}",
@@ -181,24 +196,24 @@ def _build(
         written.append(target)
 
     for lang in release.languages:
-        pages = [_indicator_view(ind, release, lang) for ind in views.values()]
+        base = _base_context(release, lang)
+        pages = [_indicator_view(prep, release, lang) for prep in prepared]
         goals = _group_by_goal(pages, lang)
-        page("index.html", f"{lang}/index.html", lang, goals=goals, prefix="")
+        page("index.html", f"{lang}/index.html", base, goals=goals, prefix="")
         if lang == default:
-            page("index.html", "index.html", lang, goals=goals, prefix=f"{lang}/")
+            page("index.html", "index.html", base, goals=goals, prefix=f"{lang}/")
         for view in pages:
-            page("indicator.html", f"{lang}/{view['id']}.html", lang, ind=view)
+            page("indicator.html", f"{lang}/{view['id']}.html", base, ind=view)
     return sorted(written)
 
 
-def _base_context(
-    release: Release, lang: str, root: str, downloads: list[dict[str, str]]
-) -> dict[str, Any]:
+def _base_context(release: Release, lang: str) -> dict[str, Any]:
+    """What every page in ``lang`` shares."""
+    t = translator(lang)
     return {
         "lang": lang,
-        "t": translator(lang),
-        "root": root,
-        "site_title": _pick(release.title, lang, release.languages),
+        "t": t,
+        "site_title": _pick(release.title, lang, release.languages, ""),
         "synthetic": release.synthetic,
         # The synthetic warning is given in both languages whatever the page's, page's first.
         "banner": [
@@ -207,11 +222,13 @@ def _base_context(
                 "title": STRINGS[b]["synthetic_title"],
                 "body": STRINGS[b]["synthetic_body"],
             }
-            for b in sorted(LANGUAGES, key=lambda code: code != lang)
+            for b in sorted(STRINGS, key=lambda code: code != lang)
         ],
         "generated_at": release.generated_at,
         "agency": release.agency,
-        "downloads": [{**d, "href": f"{root}downloads/{d['name']}"} for d in downloads],
+        "status_names": _pick(release.status_names, lang, release.languages, {}),
+        "level_names": {level: t(f"level_{level}") for level in LEVEL_ORDER},
+        "note_text": lambda row: t(row.why_missing) if row.why_missing else row.note,
     }
 
 
@@ -219,14 +236,10 @@ def _copy_static(dirs: Sequence[Path], dest: Path) -> None:
     # Lowest priority first, so a workspace's file overwrites the bundled one.
     dest.mkdir(parents=True, exist_ok=True)
     for folder in reversed(dirs):
-        static = folder / "static"
-        if not static.is_dir():
-            continue
-        for src in sorted(static.rglob("*")):
-            if src.is_file():
-                target = dest / src.relative_to(static)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, target)
+        if (folder / "static").is_dir():
+            shutil.copytree(
+                folder / "static", dest, dirs_exist_ok=True, copy_function=shutil.copyfile
+            )
 
 
 def _copy_downloads(paths: Iterable[Path], dest: Path) -> list[dict[str, str]]:
@@ -238,95 +251,156 @@ def _copy_downloads(paths: Iterable[Path], dest: Path) -> list[dict[str, str]]:
     return listed
 
 
-def _pick(texts: dict[str, str], lang: str, languages: Sequence[str]) -> str:
-    """Text in ``lang``, else in the first language that has one: a missing translation
-    should not stop a release."""
+T = TypeVar("T")
+
+
+def _pick(texts: Mapping[str, T], lang: str, languages: Sequence[str], empty: T) -> T:
+    """The entry for ``lang``, else the first non-empty one of the release's languages, else
+    of any: a missing translation should not stop a release."""
     for candidate in (lang, *languages, *sorted(texts)):
         if texts.get(candidate):
             return texts[candidate]
-    return ""
+    return empty
 
 
 def _id_key(ident: str) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in ident.split("."))
 
 
-def _decimals(values: pd.Series) -> int:
-    """One precision per indicator: about three significant digits for a typical value,
-    so that counts (1,234), rates (23.4) and ratios (0.457) all read well."""
-    finite = values.to_numpy(dtype=float)
-    finite = np.abs(finite[np.isfinite(finite) & (finite != 0)])
-    if not finite.size:
-        return 1
-    magnitude = math.floor(math.log10(float(np.median(finite))))
-    return min(max(2 - magnitude, 0), 3)
-
-
 def _text(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def _state_code(ref_area: str) -> str | None:
-    """Two-digit INEGI state code from ``"2"``, ``"02"`` or ``"MX-02"``; None otherwise."""
-    digits = re.sub(r"\D", "", ref_area)
-    return digits.zfill(2) if 1 <= len(digits) <= 2 and 1 <= int(digits) <= 32 else None
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One observation as the tables show it, in no language: templates add the words."""
+
+    code: str
+    name: str
+    level: str
+    period: str
+    value: float | None  # None when missing or not finite: a dash, never 0
+    status: str
+    note: str  # COMMENT_OBS
+    why_missing: str  # for an empty cell without a note, the STRINGS key that explains it
+    source: str
 
 
-def _indicator_view(ind: IndicatorPage, release: Release, lang: str) -> dict[str, Any]:
+_ROW_COLUMNS = [f.name for f in fields(_Row)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What an indicator's pages share in every language."""
+
+    page: IndicatorPage
+    table: list[_Row]  # nation and states (any level but municipality), every period
+    nation: list[_Row]
+    latest_states: list[_Row]
+    state_period: str
+    municipalities: list[_Row]  # the latest municipal period only
+    muni_period: str
+    statuses: list[tuple[str, int]]
+    notes: dict[tuple[str, str], int]  # (note, why_missing) -> count, over every row
+    sources: list[dict[str, Any]]
+
+
+def _prepare(ind: IndicatorPage, sources: Mapping[str, dict[str, Any]]) -> _Prepared:
+    obs = ind.observations
+    value = pd.to_numeric(obs["OBS_VALUE"], errors="coerce").astype(float)
+    frame = pd.DataFrame(
+        {
+            "code": obs["REF_AREA"].map(_text),
+            "name": obs["area_name"].map(_text),
+            "level": obs["level"].map(_text),
+            "period": obs["TIME_PERIOD"].map(_text),
+            "value": value,
+            "status": obs["OBS_STATUS"].map(_text).map(str.strip),
+            "note": obs["COMMENT_OBS"].map(_text).map(str.strip),
+            "why_missing": "",
+            "source": obs["SOURCE_DETAIL"].map(_text) if "SOURCE_DETAIL" in obs else "",
+        },
+        index=obs.index,
+    )
+    # Say why a cell is empty; a denominator of 0 or none is the post-2020 case.
+    unexplained = ~np.isfinite(value) & (frame["note"] == "")
+    if "denominator" in obs:
+        denominator = pd.to_numeric(obs["denominator"], errors="coerce")
+        no_denominator = denominator.isna() | (denominator == 0)
+    else:
+        no_denominator = pd.Series(False, index=obs.index)
+    frame.loc[unexplained & no_denominator, "why_missing"] = "no_denominator"
+    frame.loc[unexplained & ~no_denominator, "why_missing"] = "value_missing"
+    frame["_order"] = frame["level"].map(LEVEL_ORDER).fillna(9)
+    frame = frame.sort_values(["_order", "code", "period"], kind="stable")
+
+    is_muni = frame["level"] == "municipality"
+    munis = frame[is_muni]
+    muni_period = str(munis["period"].max()) if len(munis) else ""
+    table = _rows(frame[~is_muni])
+    states = [r for r in table if r.level == "state"]
+    state_period = max((r.period for r in states), default="")
+    explained = frame[(frame["note"] != "") | (frame["why_missing"] != "")]
+    return _Prepared(
+        page=ind,
+        table=table,
+        nation=[r for r in table if r.level == "nation"],
+        latest_states=[r for r in states if r.period == state_period],
+        state_period=state_period,
+        municipalities=_rows(munis[munis["period"] == muni_period]),
+        muni_period=muni_period,
+        statuses=sorted(Counter(s for s in frame["status"] if s).items()),
+        notes=dict(Counter(zip(explained["note"], explained["why_missing"], strict=True))),
+        sources=[sources[sid] for sid in ind.sources],
+    )
+
+
+def _rows(frame: pd.DataFrame) -> list[_Row]:
+    return [
+        _Row(code, name, level, period, value if math.isfinite(value) else None, *rest)
+        for code, name, level, period, value, *rest in frame[_ROW_COLUMNS].itertuples(
+            index=False, name=None
+        )
+    ]
+
+
+def _indicator_view(prep: _Prepared, release: Release, lang: str) -> dict[str, Any]:
+    ind = prep.page
     t = translator(lang)
-    obs = ind.observations.copy()
-    obs["REF_AREA"] = obs["REF_AREA"].map(_text)
-    obs["TIME_PERIOD"] = obs["TIME_PERIOD"].map(_text)
-    obs["OBS_VALUE"] = pd.to_numeric(obs["OBS_VALUE"], errors="coerce").astype(float)
-    obs["_order"] = obs["level"].map(LEVEL_ORDER).fillna(9)
-    obs = obs.sort_values(["_order", "REF_AREA", "TIME_PERIOD"], kind="stable")
-    decimals = _decimals(obs["OBS_VALUE"])
-    unit = _pick(ind.unit_labels, lang, release.languages)
-    name = _pick(ind.names, lang, release.languages)
-    rows = [_row(r, decimals, t, lang) for r in obs.to_dict("records")]
-
-    nation = [r for r in rows if r["level"] == "nation"]
-    states = [r for r in rows if r["level"] == "state"]
-    munis = [r for r in rows if r["level"] == "municipality"]
-    state_period = max((r["period"] for r in states), default="")
-    muni_period = max((r["period"] for r in munis), default="")
-    latest = nation[-1] if nation else None
-    available = next((r for r in reversed(nation) if r["finite"]), None)
-
-    latest_states = [r for r in states if r["period"] == state_period]
+    unit = _pick(ind.unit_labels, lang, release.languages, "")
+    name = _pick(ind.names, lang, release.languages, "")
     bars = (
         charts.bar_chart(
-            [(r["name"], r["value"]) for r in latest_states],
-            title=f"{name} — {t('chart_states', period=state_period)}",
+            [(r.name, r.value) for r in prep.latest_states],
+            title=f"{name} — {t('chart_states', period=prep.state_period)}",
             unit=unit,
-            decimals=decimals,
+            decimals=ind.decimals,
             missing_label=t("map_missing"),
         )
-        if latest_states
+        if prep.latest_states
         else None
     )
     line = (
         charts.line_chart(
-            [(r["period"], r["value"]) for r in nation],
+            [(r.period, r.value) for r in prep.nation],
             title=f"{name} — {t('chart_series')}",
             unit=unit,
-            decimals=decimals,
+            decimals=ind.decimals,
         )
-        if len(nation) > 1
+        if len(prep.nation) > 1
         else None
     )
-    by_code = {c: r for r in latest_states if (c := _state_code(r["code"]))}
+    # REF_AREA is canonical: state codes are the tile map's keys, anything else is ignored.
     tile_map = charts.tile_map(
-        {c: r["value"] for c, r in by_code.items()},
-        title=t("map_title", period=state_period or "—"),
-        decimals=decimals,
+        {r.code: r.value for r in prep.latest_states},
+        title=t("map_title", period=prep.state_period or DASH),
+        decimals=ind.decimals,
         missing_label=t("map_missing"),
         legend_label=t("map_legend"),
     )
-
-    sources = {s.id: s for s in release.sources}
-    statuses = Counter(r["status"] for r in rows if r["status"])
-    notes = Counter(r["note"] for r in rows if r["note"])
+    notes: Counter[str] = Counter()
+    for (note, why_missing), count in prep.notes.items():
+        notes[t(why_missing) if why_missing else note] += count
     return {
         "id": ind.id,
         "series": ind.series,
@@ -335,62 +409,21 @@ def _indicator_view(ind: IndicatorPage, release: Release, lang: str) -> dict[str
         "target": ind.target,
         "name": name,
         "unit": unit,
-        "latest": latest,
-        "available": available,
-        "state_rows": [r for r in rows if r["level"] != "municipality"],
-        "muni_rows": [r for r in munis if r["period"] == muni_period],
-        "muni_period": muni_period,
+        "decimals": ind.decimals,
+        "latest": prep.nation[-1] if prep.nation else None,
+        "available": next((r for r in reversed(prep.nation) if r.value is not None), None),
+        "state_rows": prep.table,
+        "muni_rows": prep.municipalities,
+        "muni_period": prep.muni_period,
         "bar_chart": bars,
         "line_chart": line,
         "tile_map": tile_map,
-        "map_period": state_period,
-        "metadata": list(
-            (ind.metadata.get(lang) or ind.metadata.get(release.languages[0], {})).items()
-        ),
-        "sources": [_source_view(sources[sid]) for sid in ind.sources],
-        "quality_notes": ind.quality_notes.get(lang, []),
-        "statuses": [
-            {"code": c, "meaning": STATUS_NAMES[lang].get(c, ""), "count": n}
-            for c, n in sorted(statuses.items())
-        ],
+        "map_period": prep.state_period,
+        "metadata": list(_pick(ind.metadata, lang, release.languages, {}).items()),
+        "sources": prep.sources,
+        "quality_notes": _pick(ind.quality_notes, lang, release.languages, []),
+        "statuses": prep.statuses,
         "notes": sorted(notes.items()),
-    }
-
-
-def _row(r: dict[str, Any], decimals: int, t: Callable[..., str], lang: str) -> dict[str, Any]:
-    value = float(r["OBS_VALUE"])
-    finite = math.isfinite(value)
-    note = _text(r["COMMENT_OBS"]).strip()
-    if not finite and not note:
-        # Say why a cell is empty; a denominator of 0 or none is the post-2020 case.
-        denominator = r.get("denominator")
-        no_denominator = "denominator" in r and (
-            denominator is None or pd.isna(denominator) or float(denominator) == 0
-        )
-        note = t("no_denominator") if no_denominator else t("value_missing")
-    status = _text(r["OBS_STATUS"]).strip()
-    level = _text(r["level"])
-    key = f"level_{level}"
-    return {
-        "code": r["REF_AREA"],
-        "name": _text(r["area_name"]),
-        "level": level,
-        "level_label": t(key) if key in STRINGS[lang] else level,
-        "period": r["TIME_PERIOD"],
-        "value": value if finite else None,
-        "finite": finite,
-        "text": format_number(value, decimals),
-        # Enough digits to sort by, few enough to keep thousands of rows light.
-        "sort_value": f"{value:.6g}" if finite else "",
-        "row_class": " ".join(
-            c
-            for c in ("level-nation" if level == "nation" else "", "" if finite else "missing")
-            if c
-        ),
-        "status": status,
-        "status_title": STATUS_NAMES[lang].get(status, ""),
-        "note": note,
-        "source": _text(r.get("SOURCE_DETAIL")),
     }
 
 

@@ -30,6 +30,10 @@ MUNICIPALITIES = [
 
 NATION = {"2021": 21.0, "2022": 23.45}
 WITHHELD_NOTE = "Cobertura incompleta (<80 %)"
+STATUS_NAMES = {
+    "es": {"A": "Valor normal", "M": "Valor faltante; no puede existir", "O": "Valor faltante"},
+    "en": {"A": "Normal value", "M": "Missing value; data cannot exist", "O": "Missing value"},
+}
 
 
 def observations(scale: float) -> pd.DataFrame:
@@ -38,57 +42,32 @@ def observations(scale: float) -> pd.DataFrame:
     Oaxaca 2022 is withheld (status O with a note); San Quintín (created after the 2020
     census) has no denominator in either period.
     """
+    areas = [
+        ("00", "Estados Unidos Mexicanos", "nation", NATION["2022"], NATION["2021"]),
+        *((code, name, "state", v22, v21) for code, name, v22, v21 in STATES),
+        *((code, name, "municipality", v22, v21) for code, name, v22, v21 in MUNICIPALITIES),
+    ]
     rows = []
     for period in ("2021", "2022"):
-        latest = period == "2022"
-        rows.append(
-            (
-                "00",
-                "Estados Unidos Mexicanos",
-                "nation",
-                period,
-                NATION[period] * scale,
-                "A",
-                "",
-                1.0,
-                1.0,
-            )
-        )
-        for code, name, v22, v21 in STATES:
-            value = (v22 if latest else v21) * scale
-            withheld = math.isnan(value)
-            rows.append(
-                (
-                    code,
-                    name,
-                    "state",
-                    period,
-                    value,
-                    "O" if withheld else "A",
-                    WITHHELD_NOTE if withheld else "",
-                    1.0,
-                    1.0,
-                )
-            )
-        for code, name, v22, v21 in MUNICIPALITIES:
-            value = (v22 if latest else v21) * scale
+        for code, name, level, v22, v21 in areas:
+            value = (v22 if period == "2022" else v21) * scale
             missing = math.isnan(value)
+            withheld = missing and level == "state"
             rows.append(
-                (
-                    code,
-                    name,
-                    "municipality",
-                    period,
-                    value,
-                    "M" if missing else "A",
-                    "",
-                    1.0,
-                    math.nan if missing else 1.0,
-                )
+                {
+                    "REF_AREA": code,
+                    "area_name": name,
+                    "level": level,
+                    "TIME_PERIOD": period,
+                    "OBS_VALUE": value,
+                    "OBS_STATUS": "O" if withheld else "M" if missing else "A",
+                    "COMMENT_OBS": WITHHELD_NOTE if withheld else "",
+                    "numerator": 1.0,
+                    "denominator": math.nan if missing and not withheld else 1.0,
+                    "SOURCE_DETAIL": "demo sha256:0123456789ab rows 2-13",
+                }
             )
-    frame = pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS[:-1]))
-    frame["SOURCE_DETAIL"] = "demo sha256:0123456789ab rows 2-13"
-    return frame
+    return pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))
 
 
 @pytest.fixture
@@ -145,6 +124,7 @@ def release(downloads: list[Path]) -> Release:
             "en": {"Definition": "Number of victims…", "Method": "Numerator / population."},
         },
         observations=observations(1.0),
+        decimals=1,
         sources=["fiscalia-bc", "censo"],
         quality_notes={
             "es": ["Oaxaca retenido por cobertura."],
@@ -163,6 +143,7 @@ def release(downloads: list[Path]) -> Release:
         unit_labels={"es": "%", "en": "%"},
         metadata={"es": {"Definición": "Proporción…"}, "en": {"Definition": "Proportion…"}},
         observations=observations(3.0),
+        decimals=2,
         sources=["censo"],
     )
     return Release(
@@ -174,4 +155,5 @@ def release(downloads: list[Path]) -> Release:
         downloads=downloads,
         indicators=[homicides, water],
         sources=sources,
+        status_names=STATUS_NAMES,
     )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,35 +10,21 @@ import pytest
 
 from sdmx_tools.release import Release, render_site
 
-SHOT = Path("/tmp/release_shot.png")
-
 pytestmark = pytest.mark.browser
 
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+# Computed border and radius of an element, to tell which CSS rules reached it.
+BOX = "e => { const s = getComputedStyle(e); return [s.borderTopStyle, s.borderRadius].join(' ') }"
 
 
-@pytest.fixture
-def site_url(release: Release, tmp_path: Path) -> Iterator[str]:
-    site = tmp_path / "site"
-    render_site(release, site)
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    # Port 0: the OS picks a free port, so parallel runs cannot collide.
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def test_site_in_chromium(site_url: str, chromium_launch: dict[str, object]) -> None:
+def test_site_in_chromium(
+    release: Release,
+    tmp_path: Path,
+    serve_dir: Callable[[Path], str],
+    chromium_launch: dict[str, object],
+) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
+    render_site(release, tmp_path / "site")
+    site_url = serve_dir(tmp_path / "site")
     requests: list[str] = []
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -63,17 +46,23 @@ def test_site_in_chromium(site_url: str, chromium_launch: dict[str, object]) -> 
             assert rows.count() == 12  # (nation + 5 states) x 2 periods
             bc_2022 = rows.filter(has_text="Baja California").filter(has_text="2022")
             assert bc_2022.locator("td.num").inner_text() == "31.5"
-            assert page.locator("#map svg .tile").count() == 32
+            tile = page.locator("#map svg .tile[data-code='02'] title")
+            assert tile.text_content() == "Baja California: 31.5"
             assert page.get_by_test_id("headline-value").inner_text() == "23.4"
 
-            # The optional script sorts by value, largest first on the second click.
+            # The source boxes are framed; the source cells of the tables are not.
+            assert page.eval_on_selector("article.source", BOX) == "solid 6px"
+            assert page.eval_on_selector("#data-table td.source", BOX) == "none 0px"
+
+            # The optional script sorts by value; the withheld row stays last either way.
             header = page.locator("#data-table thead th button.sort", has_text="Valor")
             header.click()
+            assert rows.first.locator("td.num").inner_text() == "8.5"
+            assert rows.last.locator("td.num").inner_text() == "—"
             header.click()
             assert rows.first.locator("td.num").inner_text() == "31.5"
-
-            page.reload()
-            page.screenshot(path=str(SHOT), full_page=True)
+            assert rows.last.locator("td").first.inner_text() == "20"
+            assert rows.last.locator("td.num").inner_text() == "—"
 
             page.click(".lang-switch a[hreflang='en']")
             page.wait_for_url("**/en/16.1.1.html")

@@ -8,7 +8,7 @@ import lxml.etree
 import pytest
 
 from sdmx_tools.release import charts
-from sdmx_tools.release.i18n import STATUS_NAMES, STRINGS, format_number, format_size
+from sdmx_tools.release.i18n import STRINGS, format_number, format_size, translator
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -41,7 +41,17 @@ def test_format_size() -> None:
 
 def test_languages_have_the_same_strings() -> None:
     assert STRINGS["es"].keys() == STRINGS["en"].keys()
-    assert STATUS_NAMES["es"].keys() == STATUS_NAMES["en"].keys()
+
+
+def test_translator_takes_the_singular_for_one() -> None:
+    t = translator("es")
+    assert [t("status_count", count=n) for n in (0, 1, 2)] == [
+        "0 observaciones",
+        "1 observación",
+        "2 observaciones",
+    ]
+    # Keys without a singular form ignore the count.
+    assert t("data_municipalities", count=1, period="2022") == "Municipios (1, periodo 2022)"
 
 
 def test_nice_ticks_cover_the_range() -> None:

@@ -7,10 +7,12 @@ import filecmp
 from pathlib import Path
 
 import lxml.html
+import pandas as pd
 import pytest
 
 from sdmx_tools.errors import ReleaseError
 from sdmx_tools.release import Release, render_site
+from sdmx_tools.release.charts import MISSING_FILL
 from sdmx_tools.release.render import safe_url
 
 # The same strings as in conftest.py (a folder without __init__.py cannot import it).
@@ -67,9 +69,15 @@ def test_index_lists_indicators_by_goal(site: Path) -> None:
         "6 Goal 6: Clean water and sanitation",
         "16 Goal 16: Peace, justice and strong institutions",
     ]
-    row = doc.xpath("//tr[.//a[@href='16.1.1.html']]")[0]
-    cells = [c.text_content().strip() for c in row.xpath("./td")]
-    assert cells == ["23.4", "per 100,000 population", "2022"]
+    rows = {
+        href: [c.text_content().strip() for c in doc.xpath(f"//tr[.//a[@href='{href}']]/td")]
+        for href in ("16.1.1.html", "6.1.1.html")
+    }
+    # Each indicator shows the decimals its definition declares (1 and 2 here).
+    assert rows == {
+        "16.1.1.html": ["23.4", "per 100,000 population", "2022"],
+        "6.1.1.html": ["70.35", "%", "2022"],
+    }
 
 
 def test_hostile_text_is_escaped(site: Path) -> None:
@@ -130,8 +138,15 @@ def test_synthetic_banner_on_every_page(site: Path, release: Release, tmp_path: 
 def test_indicator_page_content(site: Path) -> None:
     doc = _doc(site / "es" / "16.1.1.html")
     assert doc.xpath("string(//*[@data-testid='headline-value'])") == "23.4"
-    assert doc.xpath("//*[@id='chart']//svg[@role='img']/title")
-    assert len(doc.xpath("//*[@id='map']//svg/g[@class='tile']")) == 32
+    line_desc = doc.xpath("string(//*[@id='chart']//svg[@class='line-chart']/desc)")
+    assert line_desc == "2021: 21.0; 2022: 23.4"
+    tiles = {g.get("data-code"): g for g in doc.xpath("//*[@id='map']//svg/g[@class='tile']")}
+    assert tiles["02"].findtext("title") == "Baja California: 31.5"
+    # Withheld Oaxaca and Veracruz (no row at all) are drawn as missing, never as 0.
+    for code, title in (("20", "Oaxaca: —"), ("30", "Veracruz: —")):
+        assert tiles[code].findtext("title") == title
+        assert tiles[code].find("rect").get("fill") == MISSING_FILL
+    assert tiles["02"].find("rect").get("fill") != MISSING_FILL
     table = doc.xpath("//table[@id='data-table']/tbody/tr")
     assert len(table) == 12  # nation + 5 states, 2 periods
     cells = {
@@ -146,9 +161,17 @@ def test_indicator_page_content(site: Path) -> None:
     san_quintin = next(r for r in munis if r[0].text_content() == "02007")
     assert san_quintin[4].text_content() == "—"
     assert "denominador" in san_quintin[6].text_content()
-    # Statuses found on the page are explained.
+    # Statuses found on the page are explained, with the release's names for them.
     statuses = [dt.text_content() for dt in doc.xpath(f"{_cls('status-list')}/dt")]
     assert statuses == ["A", "M", "O"]
+    meanings = [dd.text_content() for dd in doc.xpath(f"{_cls('status-list')}/dd")]
+    assert meanings == [
+        "Valor normal — 17 observaciones",
+        "Valor faltante; no puede existir — 2 observaciones",
+        "Valor faltante — 1 observación",
+    ]
+    assert cells[("20", "2022")][5] == "O"
+    assert doc.xpath("string(//table[@id='data-table']//abbr[.='O']/@title)") == "Valor faltante"
     sources = [h.text_content() for h in doc.xpath(f"{_cls('provenance')}//h3")]
     assert sources == [f"Carpetas de investigación {XSS}", "Censo 2020"]
     accounting = [
@@ -256,3 +279,48 @@ def test_withheld_national_value_headline(release: Release, tmp_path: Path) -> N
     index = _doc(tmp_path / "site" / "en" / "index.html")
     row = index.xpath("//tr[.//a[@href='16.1.1.html']]")[0]
     assert row.xpath("string(./td[1])") == "—"
+
+
+def test_duplicate_download_names_are_refused(
+    release: Release, downloads: list[Path], tmp_path: Path
+) -> None:
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "data.csv").write_text("x\n", encoding="utf-8")
+    release.downloads.append(other / "data.csv")
+    with pytest.raises(ReleaseError, match="share a file name") as info:
+        render_site(release, tmp_path / "site")
+    assert info.value.value == "data.csv"
+    assert not (tmp_path / "site").exists()
+
+
+def test_duplicate_indicator_ids_are_refused(release: Release, tmp_path: Path) -> None:
+    # Both would be written to 6.1.1.html, the second silently replacing the first.
+    release.indicators[0].id = "6.1.1"
+    with pytest.raises(ReleaseError, match="share an id") as info:
+        render_site(release, tmp_path / "site")
+    assert info.value.key == "6.1.1"
+    assert not (tmp_path / "site").exists()
+
+
+def test_observations_lacking_a_column_are_refused(release: Release, tmp_path: Path) -> None:
+    page = release.indicators[1]
+    page.observations = page.observations.drop(columns=["OBS_STATUS"])
+    with pytest.raises(ReleaseError, match="lack a column") as info:
+        render_site(release, tmp_path / "site")
+    assert (info.value.key, info.value.column) == ("6.1.1", "OBS_STATUS")
+    assert not (tmp_path / "site").exists()
+
+
+def test_tile_map_takes_ref_area_codes_as_they_are(release: Release, tmp_path: Path) -> None:
+    # REF_AREA is canonical: "3.0" is no state code and must not become Veracruz ("30").
+    obs = release.indicators[0].observations
+    extra = obs[(obs["REF_AREA"] == "02") & (obs["TIME_PERIOD"] == "2022")].assign(
+        REF_AREA="3.0", OBS_VALUE=99.0
+    )
+    release.indicators[0].observations = pd.concat([obs, extra], ignore_index=True)
+    render_site(release, tmp_path / "site")
+    doc = _doc(tmp_path / "site" / "en" / "16.1.1.html")
+    tiles = {g.get("data-code"): g for g in doc.xpath("//*[@id='map']//svg/g[@class='tile']")}
+    assert tiles["30"].findtext("title") == "Veracruz: —"
+    assert tiles["02"].findtext("title") == "Baja California: 31.5"
