@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import functools
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from sdmx_tools.errors import CodelistError
 from sdmx_tools.resources import bundled
+from sdmx_tools.tomlspec import check_keys, get, load_toml
 
 __all__ = [
     "CATALOGUE",
@@ -34,6 +34,10 @@ __all__ = [
 ]
 
 CATALOGUE = "catalogue.toml"
+_REQUIRED_KEYS = ("id", "version", "file", "names")
+# Kept in Codelist.meta: the global codelist an entry mirrors, the script that wrote it.
+_META_KEYS = ("mirrors", "generated_by")
+_ENTRY_KEYS = (*_REQUIRED_KEYS, "source", "licence", "agency", *_META_KEYS)
 _SDMX_ID = re.compile(r"[A-Za-z0-9_@$-]+")
 # The plain ``name`` column (used by CL_AREA_MX: place names are proper nouns) serves both.
 _PLAIN_NAME_LANGS = ("es", "en")
@@ -275,21 +279,17 @@ def load_catalogue(folder: Path) -> dict[str, Codelist]:
     """
     folder = Path(folder)
     catalogue = folder / CATALOGUE
-    try:
-        with catalogue.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
+    if not catalogue.is_file():
         raise CodelistError("codelists folder has no catalogue", file=catalogue,
-                            hint=f"list the folder's codelists in {CATALOGUE}") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CodelistError(f"cannot read catalogue: {exc}", file=catalogue) from exc
-    entries = data.get("codelist", [])
-    if not isinstance(entries, list):
-        raise CodelistError("'codelist' must be an array of tables", file=catalogue,
-                            hint="write each entry under [[codelist]]")
+                            hint=f"list the folder's codelists in {CATALOGUE}")
+    data = load_toml(catalogue, CodelistError)
+    check_keys(data, ["codelist"], file=catalogue, error=CodelistError)
+    entries = get(data, "codelist", list, [], file=catalogue, error=CodelistError)
     result: dict[str, Codelist] = {}
     for position, entry in enumerate(entries, start=1):
-        missing = [k for k in ("id", "version", "file", "names") if k not in entry]
+        section = f"codelist {position}"
+        check_keys(entry, _ENTRY_KEYS, file=catalogue, section=section, error=CodelistError)
+        missing = [k for k in _REQUIRED_KEYS if k not in entry]
         if missing:
             raise CodelistError(f"catalogue entry {position} lacks {', '.join(missing)}",
                                 file=catalogue, value=entry.get("id"))
@@ -297,18 +297,21 @@ def load_catalogue(folder: Path) -> dict[str, Codelist]:
         if not isinstance(names, dict):
             raise CodelistError("'names' must be a table of language = name", file=catalogue,
                                 value=entry["id"], hint='names = { es = "...", en = "..." }')
-        path = folder / entry["file"]
-        known = {"id", "version", "file", "names", "source", "licence", "agency"}
-        result[entry["id"]] = Codelist(
-            id=str(entry["id"]),
-            version=str(entry["version"]),
+        text = {k: str(get(entry, k, (str, int, float) if k == "version" else str, "",
+                           file=catalogue, section=section, error=CodelistError))
+                for k in ("id", "version", "file", "source", "licence")}
+        path = folder / text["file"]
+        result[text["id"]] = Codelist(
+            id=text["id"],
+            version=text["version"],
             names={str(k): str(v) for k, v in names.items()},
-            source=str(entry.get("source", "")),
-            licence=str(entry.get("licence", "")),
+            source=text["source"],
+            licence=text["licence"],
             codes=read_codes(path),
-            agency=str(entry.get("agency", "MX")),
+            agency=str(get(entry, "agency", str, "MX", file=catalogue, section=section,
+                           error=CodelistError)),
             file=path,
-            meta={k: v for k, v in entry.items() if k not in known},
+            meta={k: v for k, v in entry.items() if k in _META_KEYS},
         )
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -13,8 +14,10 @@ from typing import Any
 __all__ = ["atomic_dir", "atomic_write"]
 
 
+@functools.cache
 def _umask() -> int:
-    # mkstemp/mkdtemp create private (0600/0700) entries; outputs are for sharing.
+    # mkstemp/mkdtemp create private (0600/0700) entries; outputs are for sharing. Reading
+    # the umask means setting it: once per process, not on every write (threads write too).
     mask = os.umask(0)
     os.umask(mask)
     return mask

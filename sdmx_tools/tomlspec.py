@@ -8,14 +8,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sdmx_tools.errors import SpecError
+from sdmx_tools.errors import SpecError, ToolkitError
 
 __all__ = ["check_keys", "get", "inside", "load_toml"]
 
 T = TypeVar("T")
 
 
-def load_toml(path: Path, error: type[SpecError] | Any = SpecError) -> dict[str, Any]:
+def load_toml(path: Path, error: type[ToolkitError] = SpecError) -> dict[str, Any]:
     """Read a TOML file; a syntax error becomes a located ``error`` (line and column)."""
     try:
         with Path(path).open("rb") as fh:
@@ -27,17 +27,17 @@ def load_toml(path: Path, error: type[SpecError] | Any = SpecError) -> dict[str,
 
 
 def check_keys(table: object, allowed: Iterable[str], *, file: Path | str,
-               section: str = "") -> None:
-    """Raise :class:`SpecError` if ``table`` is not a table or has a key not in ``allowed``."""
+               section: str = "", error: type[ToolkitError] = SpecError) -> None:
+    """Raise ``error`` if ``table`` is not a table or has a key not in ``allowed``."""
     if not isinstance(table, Mapping):
-        raise SpecError(f"[{section}] must be a table" if section else "must be a table",
+        raise error(f"[{section}] must be a table" if section else "must be a table",
                         file=file, value=str(table))
     allowed = list(allowed)
     for key in table:
         if key not in allowed:
             near = difflib.get_close_matches(key, allowed, n=1)
             where = f"[{section}] " if section else ""
-            raise SpecError(
+            raise error(
                 f"unknown key {where}{key!r}",
                 file=file,
                 hint=f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(allowed)}",
@@ -45,19 +45,24 @@ def check_keys(table: object, allowed: Iterable[str], *, file: Path | str,
 
 
 def get(table: Mapping[str, Any], key: str, kind: type[T] | tuple[type, ...], default: Any = ...,
-        *, file: Path | str, section: str = "") -> Any:
+        *, file: Path | str, section: str = "", error: type[ToolkitError] = SpecError) -> Any:
     """Typed lookup: ``table[key]`` checked against ``kind``; missing without default: error."""
     name = f"{section}.{key}" if section else key
     if key not in table:
         if default is ...:
-            raise SpecError(f"missing required key {name!r}", file=file)
+            raise error(f"missing required key {name!r}", file=file)
         return default
     value = table[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         kinds = kind if isinstance(kind, tuple) else (kind,)
         expected = " or ".join(k.__name__ for k in kinds)
-        raise SpecError(f"key {name!r} must be {expected}", file=file, value=value)
+        raise error(f"key {name!r} must be {expected}", file=file, value=value)
     return value
+
+
+# What the path of a key is, in the hint of a path that escapes the workspace.
+_PATH_OF = {"location.path": "sources", "workspace.output": "the output folder",
+            "registry.database": "the registry database"}
 
 
 def inside(base: Path, relative: str, *, file: Path | str, key: str) -> Path:
@@ -65,10 +70,11 @@ def inside(base: Path, relative: str, *, file: Path | str, key: str) -> Path:
     base = base.resolve()
     target = (base / relative).resolve()
     if not target.is_relative_to(base):
+        what = _PATH_OF.get(key, f"the path of {key!r}")
         raise SpecError(
             f"path in {key!r} points outside the workspace",
             file=file,
             value=relative,
-            hint=f"sources must live under {base}",
+            hint=f"{what} must live under {base}",
         )
     return target

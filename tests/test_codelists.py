@@ -370,6 +370,29 @@ def test_bad_codelist_rows_are_located(tmp_path: Path, text: str, row: int, mess
     assert info.value.row == row and info.value.file == str(path)
 
 
+@pytest.mark.parametrize(
+    ("extra", "message", "hint"),
+    [
+        ('license = "CC-BY"\n', "unknown key [codelist 1] 'license'", "did you mean 'licence'?"),
+        ('source = 3\n', "key 'codelist 1.source' must be str", None),
+    ],
+)
+def test_catalogue_misspelt_or_mistyped_key_is_located(tmp_path: Path, extra: str,
+                                                       message: str, hint: str | None) -> None:
+    _write(tmp_path, ENTRY.format(id="CL_X", v="1", f="x.csv") + extra, {"x.csv": "id\nA\n"})
+    with pytest.raises(CodelistError) as info:
+        load_catalogue(tmp_path)
+    assert info.value.message == message and info.value.hint == hint
+    assert info.value.file == str(tmp_path / "catalogue.toml")
+
+
+def test_catalogue_keeps_mirrors_and_generator_as_meta(tmp_path: Path) -> None:
+    _write(tmp_path, ENTRY.format(id="CL_X", v="1", f="x.csv")
+           + 'mirrors = "SDG:CL_X(1.0)"\ngenerated_by = "me"\n', {"x.csv": "id\nA\n"})
+    assert load_catalogue(tmp_path)["CL_X"].meta == {"mirrors": "SDG:CL_X(1.0)",
+                                                     "generated_by": "me"}
+
+
 def test_catalogue_entry_without_required_keys(tmp_path: Path) -> None:
     _write(tmp_path, '[[codelist]]\nid = "CL_X"\nfile = "x.csv"\n', {"x.csv": "id\nA\n"})
     with pytest.raises(CodelistError, match="lacks version, names"):
