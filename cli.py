@@ -8,9 +8,7 @@ exit 2.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import logging
 import sys
 from collections.abc import Callable
@@ -280,12 +278,15 @@ def codelists_show(codelist_id: str, workspace: Path | None) -> None:
 
 @codelists.command("search")
 @click.argument("text")
-@click.option("--codelist", "codelist_id", default="CL_AREA_MX", show_default=True)
+@click.option("--codelist", "codelist_id", default=None,
+              help="Codelist to search (default: the area codelist).")
 @workspace_option
 @_fail_cleanly
-def codelists_search(text: str, codelist_id: str, workspace: Path | None) -> None:
+def codelists_search(text: str, codelist_id: str | None, workspace: Path | None) -> None:
     """Find codes whose id or name resembles TEXT."""
-    cl = _get_codelist(_codelists(workspace), codelist_id)
+    from sdmx_tools.territory import AREA_CODELIST
+
+    cl = _get_codelist(_codelists(workspace), codelist_id or AREA_CODELIST)
     for code in cl.search(text):
         click.echo(f"{code.id}\t{code.name('es')}")
 
@@ -308,11 +309,7 @@ def codelists_export(codelist_id: str, fmt: str, output: Path | None, agency: st
     if fmt == "sdmx-ml":
         data = to_xml_bytes(codelists_message([cl], agency))
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["id", "parent", "name_es", "name_en"])
-        writer.writerows((c.id, c.parent or "", c.name("es"), c.name("en")) for c in cl)
-        data = buffer.getvalue().encode("utf-8")
+        data = cl.to_csv().encode("utf-8")
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
@@ -330,13 +327,10 @@ def codelists_export(codelist_id: str, fmt: str, output: Path | None, agency: st
 def codelists_import_ageeml(file: Path, workspace: Path | None) -> None:
     """Refresh CL_AREA_MX from INEGI's AGEEML catalogue FILE into the workspace's codelists/."""
     from sdmx_tools.areabuild import import_ageeml
-    from sdmx_tools.territory import load_areas
 
-    ws = _load(workspace)
-    target = import_ageeml(file, ws.root / "codelists")
-    areas = load_areas([ws.root / "codelists"])
-    click.echo(str(target))
-    _say(f"{len(areas.municipalities())} municipalities; the workspace now overrides the "
+    imported = import_ageeml(file, _load(workspace).root / "codelists")
+    click.echo(str(imported.path))
+    _say(f"{imported.municipalities} municipalities; the workspace now overrides the "
          "bundled area codelist")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -193,6 +194,14 @@ class Codelist:
     def _haystacks(self) -> dict[str, tuple[str, list[str]]]:
         return {code_id: (fold(code_id), [fold(n) for n in c.names.values()])
                 for code_id, c in self.codes.items()}
+
+    def to_csv(self) -> str:
+        """The codes as CSV text: ``id,parent,name_es,name_en``, readable by :func:`read_codes`."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["id", "parent", "name_es", "name_en"])
+        writer.writerows((c.id, c.parent or "", c.name("es"), c.name("en")) for c in self)
+        return buffer.getvalue()
 
     def did_you_mean(self, value: object, lang: str = "en") -> str:
         """A hint for a value not in the codelist: its nearest codes, or where to look."""

@@ -26,6 +26,27 @@ __all__ = [
 ]
 
 
+def format_location(file: str | None, row: int | None, column: str | None,
+                    key: str | None) -> str:
+    """``file:row, column 'c', key k`` with the parts that are known ("" when none is)."""
+    parts = []
+    where = file or ""
+    if row is not None:
+        where = f"{where}:{row}" if where else f"row {row}"
+    if where:
+        parts.append(where)
+    if column is not None:
+        parts.append(f"column {column!r}")
+    if key is not None:
+        parts.append(f"key {key}")
+    return ", ".join(parts)
+
+
+def clip(text: str, limit: int = 120) -> str:
+    """``text``, or its first 100 characters and its length when longer than ``limit``."""
+    return text if len(text) <= limit else f"{text[:100]}… ({len(text):,} characters)"
+
+
 class ToolkitError(Exception):
     """Base of every error raised on purpose by sdmx-tools.
 
@@ -64,26 +85,14 @@ class ToolkitError(Exception):
 
     @property
     def location(self) -> str:
-        """``file:row: column 'c': key 'k'`` with the parts that are known."""
-        parts = []
-        where = self.file or ""
-        if self.row is not None:
-            where = f"{where}:{self.row}" if where else f"row {self.row}"
-        if where:
-            parts.append(where)
-        if self.column is not None:
-            parts.append(f"column {self.column!r}")
-        if self.key is not None:
-            parts.append(f"key {self.key}")
-        return ", ".join(parts)
+        """``file:row, column 'c', key k`` with the parts that are known."""
+        return format_location(self.file, self.row, self.column, self.key)
 
     def __str__(self) -> str:
         text = self.message
         if self.value is not None:
             shown = repr(self.value) if isinstance(self.value, str) else str(self.value)
-            if len(shown) > 80:
-                shown = shown[:77] + "..."
-            text = f"{text} (value {shown})"
+            text = f"{text} (value {clip(shown)})"
         if self.location:
             text = f"{self.location}: {text}"
         if self.hint:

@@ -11,9 +11,7 @@ from sdmx_tools.ingest.readers import ROW, read_table
 from sdmx_tools.ingest.spec import ReadOptions
 from sdmx_tools.territory import AreaCodelist, AreaMatch
 
-__all__ = ["MATCH_COLUMNS", "match_file"]
-
-MATCH_COLUMNS = ["ref_area", "match_method", "match_score", "match_status", "candidates"]
+__all__ = ["match_file"]
 
 
 def match_file(path: Path, areas: AreaCodelist, *, name_column: str | None = None,

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sdmx_tools.errors import clip, format_location
+
 __all__ = ["Finding", "Report", "RowAccount", "Severity"]
 
 
@@ -57,17 +59,8 @@ class Finding:
     hint: str | None = None
 
     def location(self) -> str:
-        """Human-readable location, ``file:row column 'c' key k``."""
-        parts = []
-        if self.file:
-            parts.append(f"{self.file}:{self.row}" if self.row is not None else self.file)
-        elif self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f"column {self.column!r}")
-        if self.key:
-            parts.append(f"key {self.key}")
-        return " ".join(parts)
+        """Human-readable location, ``file:row, column 'c', key k``."""
+        return format_location(self.file, self.row, self.column or None, self.key or None)
 
     def to_text(self) -> str:
         """One line: ``severity code location: message (value) hint``."""
@@ -77,9 +70,7 @@ class Finding:
             text += f" {loc}:"
         text += f" {self.message}"
         if self.value is not None:
-            value = self.value if len(self.value) <= 120 else \
-                f"{self.value[:100]}… ({len(self.value):,} characters)"
-            text += f" (value {value!r})"
+            text += f" (value {clip(self.value)!r})"
         if self.hint:
             text += f". Hint: {self.hint}"
         return text

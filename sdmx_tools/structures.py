@@ -38,7 +38,6 @@ class NationalStructures:
 
     message: StructureMessage
     agency: str
-    dsd_id: str
     dataflow_id: str
     version: str = VERSION
 
@@ -112,8 +111,7 @@ def build_structures(codelists: dict[str, Codelist], agency_id: str, dataflow_id
     msg = StructureMessage(header=_header(agency, "STR"))
     for obj in (*sdmx_cls.values(), cs, dsd, df):
         msg.add(obj)
-    return NationalStructures(message=msg, agency=agency_id, dsd_id="SDG",
-                              dataflow_id=dataflow_id)
+    return NationalStructures(message=msg, agency=agency_id, dataflow_id=dataflow_id)
 
 
 def _fill_dsd(dsd: v21.DataStructureDefinition, cs: common.ConceptScheme,

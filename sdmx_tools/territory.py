@@ -11,6 +11,7 @@ guessed code.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import math
 import numbers
@@ -19,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from sdmx_tools.errors import TerritoryError
 
 __all__ = [
     "AREA_CODELIST",
+    "HONORIFICS",
     "AreaCodelist",
     "AreaMatch",
     "NormalisedCode",
@@ -45,7 +47,6 @@ NATION = "00"
 Level = Literal["nation", "state", "municipality"]
 Method = Literal["code", "exact", "alias", "fuzzy"]
 Status = Literal["matched", "review", "unmatched"]
-_LEVELS: dict[str, Level] = {"nation": "nation", "state": "state", "municipality": "municipality"}
 
 # Health-ministry style "unknown" codes: state 97/98/99 (no aplica, se ignora, no
 # especificado) and municipality 997/998/999. A 2-digit municipality 99 is NOT a sentinel:
@@ -96,7 +97,7 @@ def _is_missing(value: object) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return isinstance(value, str) and not value.replace("\u00a0", " ").strip()
+    return isinstance(value, str) and not value.strip()  # str.strip() drops NBSP too
 
 
 def _digits(value: object) -> str | None:
@@ -110,7 +111,7 @@ def _digits(value: object) -> str | None:
         # Excel turns 1001 into 1001.0; anything with a fraction is not a code.
         return str(int(number)) if number.is_integer() and number >= 0 else None
     if isinstance(value, str):
-        text = value.replace("\u00a0", " ").strip().lstrip("'")
+        text = value.strip().lstrip("'")
         if re.fullmatch(r"\d+(?:\.0+)?", text):
             return text.split(".")[0]
     return None
@@ -161,16 +162,16 @@ def normalise_code(raw: object) -> NormalisedCode | None:
     digits = _digits(raw)
     note: str | None = None
     if digits is None and isinstance(raw, str):
-        text, note = _unformula(raw.replace("\u00a0", " ").strip())
+        text, note = _unformula(raw.strip())  # \s in the patterns matches NBSP too
         digits = _digits(text) if text else None
         if digits is None and _GROUPS.fullmatch(text):
             groups = re.split(r"[\s\-/_]+", text)
             if len(groups) == 3:  # state, municipality, locality
                 result = normalise_parts(groups[0], groups[1], raw=shown)
-                return _with_note(result, "locality code cut to its municipality")
+                return result and _with_note(result, "locality code cut to its municipality")
             if len(groups) == 2:
                 result = normalise_parts(groups[0], groups[1], raw=shown)
-                return _with_note(result, note)
+                return result and _with_note(result, note)
         if digits is None and not text:
             return NormalisedCode(shown, None, None, note="empty formula result")
     if digits is None:
@@ -178,10 +179,10 @@ def normalise_code(raw: object) -> NormalisedCode | None:
     return _with_note(_from_digits(digits, shown), note)
 
 
-def _with_note(result: NormalisedCode | None, note: str | None) -> NormalisedCode | None:
-    if result is None or note is None or result.note is not None:
+def _with_note(result: NormalisedCode, note: str | None) -> NormalisedCode:
+    if note is None or result.note is not None:
         return result
-    return NormalisedCode(result.raw, result.code, result.level, result.state, note)
+    return dataclasses.replace(result, note=note)
 
 
 def _from_digits(digits: str, raw: str) -> NormalisedCode:
@@ -198,7 +199,7 @@ def _from_digits(digits: str, raw: str) -> NormalisedCode:
     if len(digits) in (8, 9):
         padded = digits.zfill(9)
         result = _combine(int(padded[:2]), int(padded[2:5]), raw)
-        return _with_note(result, "locality code cut to its municipality") or result
+        return _with_note(result, "locality code cut to its municipality")
     return NormalisedCode(raw, None, None, note=f"{len(digits)} digits is no INEGI code length")
 
 
@@ -279,9 +280,12 @@ _ABBREVIATIONS = {
     "edo": "estado", "mpio": "municipio",
 }
 _DOTTED_ABBREVIATIONS = {"s": "san", "ma": "maria"}
-# Honorifics that everyday sources drop. Plain "Villa de" stays: stripping it would make
-# "Villa de Arriaga" (SLP) look like "Arriaga" (Chiapas).
-_HONORIFIC = re.compile(r"^(?:heroica ciudad de|heroica villa de|heroica villa|heroico|heroica) ")
+# Honorific prefixes that everyday sources drop ("Heroica Ciudad de Juchitán de Zaragoza"
+# is written "Juchitán de Zaragoza"), longest first so that the whole prefix goes. Plain
+# "Villa de" stays: stripping it would make "Villa de Arriaga" (SLP) look like "Arriaga"
+# (Chiapas).
+HONORIFICS = ("Heroica Ciudad de", "Heroica Villa de", "Heroica Villa", "Heroico", "Heroica")
+_HONORIFIC = re.compile("^(?:" + "|".join(re.escape(fold(h)) for h in HONORIFICS) + ") ")
 _NOISE_PREFIX = re.compile(r"^(?:municipio de|municipio|alcaldia|delegacion) ")
 
 
@@ -293,7 +297,7 @@ def normalise_name(name: str) -> str:
     trailing dots and a leading "Municipio de"/"Alcaldía", and collapses whitespace.
     Honorific prefixes are kept here; :func:`strip_honorific` removes them.
     """
-    text = fold(name.replace("\u00a0", " "))
+    text = fold(name)  # NFKD turns NBSP into a space
     text = re.sub(r"[^\w.]+|_", " ", text)
     words = []
     for token in re.findall(r"[^\s.]+\.?", text):
@@ -374,6 +378,7 @@ class AreaCodelist:
         self.margin = margin
         self.review_floor = review_floor
         self._level: dict[str, Level] = {}
+        self._state: dict[str, str] = {}  # a municipality's state; a state's own code
         self._state_keys: dict[str, set[str]] = defaultdict(set)
         # normalised name -> {code: is_alias}; per state ("" = whole country)
         self._index: dict[str, dict[str, dict[str, bool]]] = defaultdict(lambda: defaultdict(dict))
@@ -382,18 +387,19 @@ class AreaCodelist:
         self._match_cache: dict[tuple[str, str | None], AreaMatch] = {}
         for code in codelist:
             level = code.extra.get("level") or _level_from_id(code.id)
-            if level not in _LEVELS:
+            if level not in get_args(Level):
                 raise TerritoryError(f"unknown level in {codelist.id}", file=codelist.file,
                                      key=code.id, value=level)
-            self._level[code.id] = _LEVELS[level]
+            self._level[code.id] = cast(Level, level)
             forms = [(code.name("es"), False)]
             forms += [(a, True) for a in code.extra.get("aliases", "").split("|") if a]
             if level == "state":
+                self._state[code.id] = code.id
                 for text, _ in [*forms, (code.extra.get("iso3166_2", ""), True)]:
                     if text:
                         self._state_keys[normalise_name(text)].add(code.id)
             elif level == "municipality":
-                state = code.parent or code.id[:2]
+                state = self._state[code.id] = code.parent or code.id[:2]
                 for text, is_alias in forms:
                     key = normalise_name(text)
                     for form in {key, strip_honorific(key)}:
@@ -427,10 +433,7 @@ class AreaCodelist:
 
     def state_of(self, code: str) -> str | None:
         """The state of a municipality, a state itself; None for the nation."""
-        level = self.level(code)
-        if level == "nation":
-            return None
-        return code if level == "state" else self.parent(code) or code[:2]
+        return self._state.get(self._check(code))
 
     def name(self, code: str, lang: str = "es") -> str:
         """Official name of an area."""
@@ -453,7 +456,7 @@ class AreaCodelist:
             raise TerritoryError("state not recognised", value=state,
                                  hint="give its INEGI code 01-32 or its name")
         return sorted(c for c, level in self._level.items()
-                      if level == "municipality" and c[:2] == state_code)
+                      if level == "municipality" and self._state[c] == state_code)
 
     # -- codes --------------------------------------------------------------------------
 
