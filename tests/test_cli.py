@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -145,23 +148,54 @@ def test_init_creates_a_workspace_that_converts(tmp_path: Path) -> None:
     assert (tmp_path / "office" / "out" / "sdmx" / "structure.xml").is_file()
 
 
+def _ok(*args: str) -> object:
+    result = run(*args)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    return result
+
+
 def test_codelists_commands() -> None:
-    listed = run("codelists", "list")
-    assert "CL_AREA_MX" in listed.stdout and "CL_SEX" in listed.stdout
-    found = run("codelists", "search", "gustavo a madero")
-    assert found.stdout.splitlines()[0].startswith("09005")
-    exported = run("codelists", "export", "CL_SEX", "--format", "csv")
-    assert exported.stdout.splitlines()[0] == "id,parent,name_es,name_en"
-    xml = run("codelists", "export", "CL_SEX")
+    from sdmx_tools.codelists import load_codelists
+
+    codelists = load_codelists()
+    listed = _ok("codelists", "list").stdout.splitlines()
+    assert listed == [f"{c.id}\t{c.version}\t{len(c)}\t{c.name('en')}"
+                      for c in codelists.values()]
+    found = _ok("codelists", "search", "gustavo a madero").stdout.splitlines()
+    assert found == [f"{c.id}\t{c.name('es')}"
+                     for c in codelists["CL_AREA_MX"].search("gustavo a madero")]
+    assert found[0].startswith("09005")
+    sex = codelists["CL_SEX"]
+    exported = _ok("codelists", "export", "CL_SEX", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert rows[0] == ["id", "parent", "name_es", "name_en"]
+    assert rows[1:] == [[c.id, c.parent or "", c.name("es"), c.name("en")] for c in sex]
+    xml = _ok("codelists", "export", "CL_SEX")
     assert "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX:CL_SEX" in xml.stdout
+    shown = _ok("codelists", "show", "CL_SEX").stdout.splitlines()
+    assert shown == [f"{c.id}\t{c.parent or ''}\t{c.name('es')}\t{c.name('en')}" for c in sex]
+    assert "F\t\tMujeres\tFemale" in shown
     missing = CliRunner().invoke(main, ["codelists", "show", "CL_NOPE"])
     assert missing.exit_code == 1 and "available:" in missing.stderr
 
 
-def test_validate_command(demo_run) -> None:  # type: ignore[no-untyped-def]
+def test_validate_command(demo_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = run("validate", "-w", str(demo_run.workspace))
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("valid") == 2
+    lines = result.stdout.splitlines()
+    assert [Path(line.rsplit(": ", 1)[0]).name for line in lines] == ["structure.xml",
+                                                                       "data.xml"]
+    assert all(line.endswith(": valid") for line in lines)
+
+    broken = tmp_path / "broken.xml"
+    data = (demo_run.workspace / "out" / "sdmx" / "data.xml").read_text(encoding="utf-8")
+    broken.write_text(data.replace("<generic:ObsValue", "<generic:ObsValu", 1),
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(broken)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == f"{broken}: INVALID"
+    assert re.search(rf"\[xsd-invalid\] {re.escape(str(broken))}:\d+: ", result.stdout)
+    assert "schema error" in result.stderr
 
 
 def test_codelists_match_sends_doubtful_names_to_review(tmp_path: Path) -> None:

@@ -14,8 +14,6 @@ from sdmx_tools.codelists import Codelist, load_catalogue, load_codelists, read_
 from sdmx_tools.errors import CodelistError
 from sdmx_tools.resources import bundled
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 SDG_CODELISTS = [
     "CL_FREQ", "CL_REPORTING_TYPE", "CL_SERIES", "CL_SEX", "CL_AGE", "CL_URBANISATION",
     "CL_QUANTILE", "CL_EDUCATION_LEV", "CL_OCCUPATION", "CL_CUST_BREAKDOWN",
@@ -23,13 +21,6 @@ SDG_CODELISTS = [
     "CL_UNIT_MULT", "CL_OBS_STATUS", "CL_NATURE", "CL_GEO_INFO_TYPE",
 ]
 POST_2020 = {"02007", "04013", "12082", "12083", "12084", "12085", "24059", "25019", "25020"}
-
-
-def shared(relative: str) -> Path:
-    """A file of ../shared/data, or skip when that folder is not checked out beside us."""
-    if not SHARED.is_dir():
-        pytest.skip(f"reference data folder {SHARED} is absent")
-    return SHARED / relative
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +118,8 @@ def test_historic_names_are_aliases(area: Codelist) -> None:
 
 
 @pytest.mark.shared_data
-def test_states_agree_with_inegi_state_table(area: Codelist) -> None:
-    with shared("inegi/inegi_entidades_32.csv").open(encoding="utf-8") as fh:
+def test_states_agree_with_inegi_state_table(area: Codelist, shared_data: Path) -> None:
+    with (shared_data / "inegi" / "inegi_entidades_32.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 32
     for row in rows:
@@ -140,8 +131,8 @@ def test_states_agree_with_inegi_state_table(area: Codelist) -> None:
 
 
 @pytest.mark.shared_data
-def test_municipal_codes_agree_with_inegi_catalogue(area: Codelist) -> None:
-    with shared("inegi/inegi_municipios_2478.csv").open(encoding="utf-8") as fh:
+def test_municipal_codes_agree_with_inegi_catalogue(area: Codelist, shared_data: Path) -> None:
+    with (shared_data / "inegi" / "inegi_municipios_2478.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     ours = {c.id for c in area if c.extra["level"] == "municipality"}
     assert ours == {r["cvegeo"] for r in rows}
@@ -218,6 +209,8 @@ def test_import_ageeml_into_a_workspace_overrides_the_bundled_areas(tmp_path: Pa
     result = CliRunner().invoke(main, ["codelists", "import-ageeml", str(ageeml),
                                        "-w", str(tmp_path / "ws")])
     assert result.exit_code == 0, result.output
+    assert result.stdout == f"{tmp_path / 'ws' / 'codelists' / 'CL_AREA_MX.csv'}\n"
+    assert result.stderr.startswith("2479 municipalities;")
     areas = load_areas([tmp_path / "ws" / "codelists"])
     assert areas.name("01002") == "Nuevo Nombre"
     assert "01012" in areas and not areas.is_census2020("01012")
@@ -241,9 +234,9 @@ def test_import_ageeml_into_a_workspace_overrides_the_bundled_areas(tmp_path: Pa
 
 
 @pytest.fixture(scope="module")
-def global_sdg() -> object:
+def global_sdg(shared_data: Path) -> object:
     sdmx = pytest.importorskip("sdmx")
-    return sdmx.read_sdmx(shared("sdmx/SDG_DSD_1.4.xml"))
+    return sdmx.read_sdmx(shared_data / "sdmx" / "SDG_DSD_1.4.xml")
 
 
 @pytest.mark.shared_data

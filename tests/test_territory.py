@@ -12,13 +12,11 @@ import pytest
 from sdmx_tools.errors import TerritoryError
 from sdmx_tools.territory import (
     AreaCodelist,
-    load_areas,
     normalise_code,
     normalise_name,
     normalise_parts,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 # Oaxaca's two pairs of homonymous municipalities: no name alone can tell them apart.
 OAXACA_HOMONYMS = {"20208", "20209", "20318", "20319"}
 CDMX_UPPERCASE = {
@@ -28,18 +26,6 @@ CDMX_UPPERCASE = {
     "TLAHUAC": "09011", "TLALPAN": "09012", "XOCHIMILCO": "09013", "BENITO JUAREZ": "09014",
     "CUAUHTEMOC": "09015", "MIGUEL HIDALGO": "09016", "VENUSTIANO CARRANZA": "09017",
 }
-
-
-def shared(relative: str) -> Path:
-    """A file of ../shared/data, or skip when that folder is not checked out beside us."""
-    if not SHARED.is_dir():
-        pytest.skip(f"reference data folder {SHARED} is absent")
-    return SHARED / relative
-
-
-@pytest.fixture(scope="module")
-def areas() -> AreaCodelist:
-    return load_areas()
 
 
 # ---------------------------------------------------------------------------------- codes
@@ -223,12 +209,24 @@ def test_cdmx_alcaldias_uppercase_without_accents(areas: AreaCodelist, state: ob
     assert all(m.status == "matched" and m.method == "exact" for m in result)
 
 
-@pytest.mark.parametrize("name", ["Benito Juárez", "Guadalupe", "Juárez", "BENITO JUAREZ",
-                                  "Álvaro Obregón", "Rosario"])
-def test_homonyms_without_state_go_to_review(areas: AreaCodelist, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "count", "first_codes"),
+    [
+        # the first three by code of the homonyms, all scoring 100
+        ("Benito Juárez", 7, ["09014", "12014", "23005"]),
+        ("BENITO JUAREZ", 7, ["09014", "12014", "23005"]),
+        ("Guadalupe", 4, ["08028", "19026", "21066"]),
+        ("Juárez", 5, ["05015", "07048", "08037"]),
+        ("Álvaro Obregón", 2, ["09010", "16003"]),
+        ("Rosario", 3, ["08056", "25014", "26051"]),  # 08056 by its alias
+    ],
+)
+def test_homonyms_without_state_go_to_review(areas: AreaCodelist, name: str, count: int,
+                                             first_codes: list[str]) -> None:
     (result,) = areas.match_names([name])
     assert result.status == "review" and result.code is None
-    assert len(result.candidates) >= 2
+    assert [(c, s) for c, _, s in result.candidates] == [(c, 100.0) for c in first_codes]
+    assert result.note == f"{count} areas in the country (give the state) have this name"
 
 
 def test_homonyms_within_a_state_go_to_review(areas: AreaCodelist) -> None:
@@ -330,15 +328,15 @@ def test_states_must_align_with_names(areas: AreaCodelist) -> None:
 # --------------------------------------------------------------------------- real specimens
 
 
-def _census_rows() -> list[list[str]]:
-    raw = shared("samples/inegi_censo2020_poblacion_municipal_latin1.csv").read_bytes()
+def _census_rows(shared_data: Path) -> list[list[str]]:
+    raw = (shared_data / "samples/inegi_censo2020_poblacion_municipal_latin1.csv").read_bytes()
     # 3 title lines, then the header; a national row, state rows and a footer follow
     return list(csv.reader(io.StringIO(raw.decode("iso-8859-1"))))[4:]
 
 
 @pytest.mark.shared_data
-def test_census_export_keys_and_names_resolve(areas: AreaCodelist) -> None:
-    rows = [r for r in _census_rows() if len(r) >= 2]
+def test_census_export_keys_and_names_resolve(areas: AreaCodelist, shared_data: Path) -> None:
+    rows = [r for r in _census_rows(shared_data) if len(r) >= 2]
     codes = [areas.normalise_code(r[0]) for r in rows]
     levels = [c.level if c is not None else None for c in codes]
     assert levels.count("state") == 32 and levels.count("municipality") == 2469
@@ -357,8 +355,8 @@ def test_census_export_keys_and_names_resolve(areas: AreaCodelist) -> None:
 
 
 @pytest.mark.shared_data
-def test_name_variants_resolve_with_state(areas: AreaCodelist) -> None:
-    with shared("inegi/municipio_name_variants.csv").open(encoding="utf-8") as fh:
+def test_name_variants_resolve_with_state(areas: AreaCodelist, shared_data: Path) -> None:
+    with (shared_data / "inegi/municipio_name_variants.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 18
     for row in rows:
@@ -373,8 +371,8 @@ def test_name_variants_resolve_with_state(areas: AreaCodelist) -> None:
 
 
 @pytest.mark.shared_data
-def test_inegi_catalogue_names_resolve_with_state(areas: AreaCodelist) -> None:
-    table = pd.read_csv(shared("inegi/inegi_municipios_2478.csv"), dtype=str)
+def test_inegi_catalogue_names_resolve_with_state(areas: AreaCodelist, shared_data: Path) -> None:
+    table = pd.read_csv(shared_data / "inegi/inegi_municipios_2478.csv", dtype=str)
     matches = areas.match_names(table["nom_mun"], table["cve_ent"])
     wrong = [(code, name, m.code) for code, name, m in
              zip(table["cvegeo"], table["nom_mun"], matches, strict=True)
