@@ -127,8 +127,8 @@ def convert(ws: Workspace) -> ConvertResult:
         raise ToolkitError("the workspace has no source specs", file=ws.root / "sources",
                            hint="add one TOML file per source in sources/ "
                                 "(see 'sdmx-tools init')")
-    areas = load_areas(ws.overrides("codelists"))
     codelists = load_codelists(ws.overrides("codelists"))
+    areas = load_areas(ws.overrides("codelists"), codelists)
     specs, origins = [], {}
     for f in ws.source_files:
         spec, origin = fetch_source(load_spec(f, ws.root))
@@ -184,7 +184,8 @@ def convert(ws: Workspace) -> ConvertResult:
     with atomic_dir(paths.sdmx) as tmp:
         write_structures(structures.message, tmp / paths.structure.name)
         write_data_xml(frame, tmp / paths.data_xml.name, agency=ws.agency,
-                       dataflow_id=ws.dataflow, synthetic=ws.synthetic)
+                       dataflow_id=ws.dataflow, version=structures.version,
+                       synthetic=ws.synthetic)
         write_data_csv(frame, tmp / paths.data_csv.name, dataflow_ref=structures.dataflow_ref)
     _write_tables(paths, computed, frames, areas)
     _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref, origins)

@@ -17,7 +17,7 @@ import math
 import numbers
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
@@ -780,7 +780,8 @@ def _bundled_areas() -> AreaCodelist:
     return AreaCodelist(load_codelists()[AREA_CODELIST])
 
 
-def load_areas(dirs: Sequence[Path] = ()) -> AreaCodelist:
+def load_areas(dirs: Sequence[Path] = (), loaded: Mapping[str, Codelist] | None = None
+               ) -> AreaCodelist:
     """CL_AREA_MX as an :class:`AreaCodelist`, from the bundled codelists or overrides.
 
     Parameters
@@ -788,7 +789,9 @@ def load_areas(dirs: Sequence[Path] = ()) -> AreaCodelist:
     dirs
         Codelist folders as for :func:`~sdmx_tools.codelists.load_codelists`; the
         bundled result (no ``dirs``) is built once and cached.
+    loaded
+        ``load_codelists(dirs)`` when the caller has it already (not read again).
     """
     if not dirs:
         return _bundled_areas()
-    return AreaCodelist(load_codelists(dirs)[AREA_CODELIST])
+    return AreaCodelist((loaded or load_codelists(dirs))[AREA_CODELIST])
