@@ -126,8 +126,8 @@ def convert(workspace: Path | None, fmt: str) -> None:
 @_fail_cleanly
 def validate(files: tuple[Path, ...], workspace: Path | None) -> None:
     """Validate SDMX-ML FILES against the official SDMX 2.1 XSDs (default: the outputs)."""
+    from sdmx_tools.exchange.validate import validate_xml_file
     from sdmx_tools.pipeline import OutputPaths
-    from sdmx_tools.validate import validate_xml_file
 
     if not files:
         paths = OutputPaths(_load(workspace).output)
@@ -251,7 +251,7 @@ def _codelist_dirs(workspace: Path | None) -> list[Path]:
 
 
 def _codelists(workspace: Path | None) -> dict[str, Any]:
-    from sdmx_tools.codelists import load_codelists
+    from sdmx_tools.vocabulary.codelists import load_codelists
 
     return load_codelists(_codelist_dirs(workspace))
 
@@ -303,7 +303,7 @@ def codelists_search(text: str, codelist_id: str | None, workspace: Path | None)
 def codelists_export(codelist_id: str, fmt: str, output: Path | None, agency: str,
                      workspace: Path | None) -> None:
     """Export one codelist as an SDMX-ML 2.1 structure message or CSV."""
-    from sdmx_tools.structures import codelists_message, to_xml_bytes
+    from sdmx_tools.exchange.structures import codelists_message, to_xml_bytes
 
     cl = _get_codelist(_codelists(workspace), codelist_id)
     if fmt == "sdmx-ml":
@@ -326,7 +326,7 @@ def codelists_export(codelist_id: str, fmt: str, output: Path | None, agency: st
 @_fail_cleanly
 def codelists_import_ageeml(file: Path, workspace: Path | None) -> None:
     """Refresh CL_AREA_MX from INEGI's AGEEML catalogue FILE into the workspace's codelists/."""
-    from sdmx_tools.areabuild import import_ageeml
+    from sdmx_tools.territory.build import import_ageeml
 
     imported = import_ageeml(file, _load(workspace).root / "codelists")
     click.echo(str(imported.path))
@@ -349,7 +349,7 @@ def codelists_match(file: Path, name_column: str | None, state_column: str | Non
                     workspace: Path | None) -> None:
     """Match FILE's place names or codes to INEGI area codes; doubtful rows go to review."""
     from sdmx_tools.fsutil import atomic_write
-    from sdmx_tools.matching import match_file
+    from sdmx_tools.ingest.match_file import match_file
     from sdmx_tools.territory import load_areas
 
     if not (name_column or code_column):

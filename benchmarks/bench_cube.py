@@ -24,9 +24,9 @@ import pandas as pd
 import xarray as xr
 from _common import peak_mib, run_child
 
-from sdmx_tools.cube import compute_indicator
-from sdmx_tools.indicators import load_indicators
-from sdmx_tools.resources import bundled
+from sdmx_tools.compute.cube import compute_indicator
+from sdmx_tools.compute.definitions import load_indicators
+from sdmx_tools.fsutil import bundled
 from sdmx_tools.territory import load_areas
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "inegi"

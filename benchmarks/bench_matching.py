@@ -8,8 +8,8 @@ from __future__ import annotations
 import random
 import time
 
-from sdmx_tools.match_eval import KINDS, corrupted_names, evaluate
 from sdmx_tools.territory import AreaCodelist, load_areas
+from sdmx_tools.territory.evaluation import KINDS, corrupted_names, evaluate
 
 
 def main() -> None:

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sdmx_tools.codelists import fold
-from sdmx_tools.fsutil import atomic_write
-from sdmx_tools.resources import bundled
+from sdmx_tools.fsutil import atomic_write, bundled
 from sdmx_tools.territory import AreaCodelist, load_areas
+from sdmx_tools.vocabulary.codelists import fold
 
 __all__ = ["copy_demo_workspace", "generate_demo_data"]
 

@@ -1,15 +1,18 @@
-"""One error family for the whole toolkit.
+"""One error family for the whole toolkit, and messages fit to show.
 
 Every error the library raises on purpose is a :class:`ToolkitError`; each subclass also
 inherits the built-in it resembles (pint's pattern), so ``except ValueError`` still works
 for callers that do not know us. Errors carry structured location fields and build their
 message in ``__str__``; the CLI turns them into a one-line message and exit status 1.
-They pickle (``BaseException.__reduce__`` keeps ``__dict__``), which Dask needs.
+They pickle (``BaseException.__reduce__`` keeps ``__dict__``), which Dask needs. Long
+values are clipped (:func:`clip`) and URLs lose their secrets (:func:`redact_url`) before
+they reach a message.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "CodelistError",
@@ -23,6 +26,9 @@ __all__ = [
     "ToolkitError",
     "UnitError",
     "WorkspaceError",
+    "clip",
+    "format_location",
+    "redact_url",
 ]
 
 
@@ -45,6 +51,35 @@ def format_location(file: str | None, row: int | None, column: str | None,
 def clip(text: str, limit: int = 120) -> str:
     """``text``, or its first 100 characters and its length when longer than ``limit``."""
     return text if len(text) <= limit else f"{text[:100]}… ({len(text):,} characters)"
+
+
+def redact_url(url: str) -> str:
+    """A URL fit for messages: no user:password, no query values (tokens hide there).
+
+    Parameters
+    ----------
+    url
+        Any text; it need not be a valid URL.
+
+    Returns
+    -------
+    str
+        The URL without user information, query values or fragment, or
+        ``"(an unparseable URL)"`` when it cannot be split (nothing of it is echoed then:
+        a malformed URL may still hold a secret).
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        return "(an unparseable URL)"
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets (hostname drops them)
+        host = f"[{host}]"
+    if port:
+        host = f"{host}:{port}"
+    query = "&".join(f"{kv.split('=', 1)[0]}=…" for kv in parts.query.split("&") if kv)
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
 class ToolkitError(Exception):

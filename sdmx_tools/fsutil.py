@@ -1,4 +1,5 @@
-"""Files are written whole or not at all: write to a temporary sibling, then rename."""
+"""Files: written whole or not at all (a temporary sibling, then a rename), and where the
+bundled data folders are, installed or in a source checkout."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_dir", "atomic_write"]
+__all__ = ["atomic_dir", "atomic_write", "bundled"]
+
+_PACKAGE = Path(__file__).resolve().parent
 
 
 @functools.cache
@@ -70,3 +73,16 @@ def atomic_dir(path: Path) -> Iterator[Path]:
         path.rename(old)
     tmp.rename(path)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def bundled(name: str) -> Path:
+    """Path of a bundled data folder: ``codelists``, ``indicators``, ``templates`` or ``demo``.
+
+    In a wheel the folders live in ``sdmx_tools/_data/``; in a source checkout they are at
+    the repository root (the design card's layout), with the demo in ``examples/demo``.
+    """
+    packaged = _PACKAGE / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    root = _PACKAGE.parent
+    return root / "examples" / "demo" if name == "demo" else root / name

@@ -16,26 +16,25 @@ from pathlib import Path
 import pandas as pd
 
 from sdmx_tools import __version__
-from sdmx_tools.codelists import load_codelists
-from sdmx_tools.cube import Computed, compute_indicator, cube_to_frame
-from sdmx_tools.dsd import DIMENSIONS
+from sdmx_tools.compute.cube import Computed, compute_indicator, cube_to_frame
+from sdmx_tools.compute.definitions import load_indicators
+from sdmx_tools.compute.provenance import source_detail
+from sdmx_tools.compute.reduce import KEY, TOTAL, as_engine, inventory
 from sdmx_tools.errors import IndicatorError, ToolkitError
+from sdmx_tools.exchange.sdmxcsv import write_data_csv
+from sdmx_tools.exchange.sdmxml import write_data_xml
+from sdmx_tools.exchange.structures import build_structures, write_structures
+from sdmx_tools.exchange.validate import check_codes
 from sdmx_tools.fsutil import atomic_dir, atomic_write
-from sdmx_tools.indicators import load_indicators
 from sdmx_tools.ingest.fetch import Origin, fetch_source
 from sdmx_tools.ingest.harmonise import QUARANTINE_COLUMNS, Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
-from sdmx_tools.provenance import source_detail
-from sdmx_tools.reduce import KEY, TOTAL, as_engine, inventory
-from sdmx_tools.report import Finding, Report, Severity
-from sdmx_tools.reporthtml import write_report_html
-from sdmx_tools.structures import build_structures, write_structures
+from sdmx_tools.report import Finding, Report, Severity, write_report_html
 from sdmx_tools.territory import AreaCodelist, load_areas
-from sdmx_tools.validate import check_codes
+from sdmx_tools.vocabulary.codelists import load_codelists
+from sdmx_tools.vocabulary.dsd import DIMENSIONS
 from sdmx_tools.workspace import Workspace
-from sdmx_tools.writers.sdmxcsv import write_data_csv
-from sdmx_tools.writers.sdmxml import write_data_xml
 
 __all__ = ["ConvertError", "ConvertResult", "OutputPaths", "convert"]
 

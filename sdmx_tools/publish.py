@@ -13,13 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from sdmx_tools.codelists import load_codelists
+from sdmx_tools.compute.definitions import load_indicators
 from sdmx_tools.errors import WorkspaceError
-from sdmx_tools.indicators import load_indicators
 from sdmx_tools.pipeline import OutputPaths
 from sdmx_tools.registry import DataFile, PushResult, push
 from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
 from sdmx_tools.release.model import OBSERVATION_COLUMNS
+from sdmx_tools.vocabulary.codelists import load_codelists
 from sdmx_tools.workspace import Workspace
 
 __all__ = ["build_release", "push_outputs", "release_site"]

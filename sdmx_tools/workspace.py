@@ -17,18 +17,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from sdmx_tools.errors import SpecError, WorkspaceError
-from sdmx_tools.registry import RegistryTarget
-from sdmx_tools.resources import bundled
+from sdmx_tools.errors import SpecError, WorkspaceError, redact_url
+from sdmx_tools.fsutil import bundled
 from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
 
 _REGISTRY_KINDS = ("embedded", "sdmx-rest", "fmr")
 
-__all__ = ["CONFIG_NAME", "Workspace", "find_workspace", "load_workspace"]
+__all__ = ["CONFIG_NAME", "RegistryTarget", "Workspace", "find_workspace", "load_workspace"]
 
 CONFIG_NAME = "sdmx-tools.toml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _LANGS = {"es", "en"}
+
+
+@dataclass(frozen=True)
+class RegistryTarget:
+    """A registry to push to.
+
+    Configuration holds the *names* of environment variables, never secrets: the values
+    are read at push time and never copied into results, logs or error messages.
+
+    Attributes
+    ----------
+    kind
+        ``"embedded"`` (write into a local SQLite store), ``"sdmx-rest"`` (SDMX-REST 2
+        maintenance API) or ``"fmr"`` (Fusion Metadata Registry submission dialect).
+    url
+        Base URL for the HTTP kinds.
+    database
+        SQLite file for ``"embedded"``.
+    username_env, password_env, token_env
+        Names of environment variables with Basic credentials or a Bearer token.
+    """
+
+    kind: Literal["embedded", "sdmx-rest", "fmr"]
+    url: str | None = None
+    database: Path | None = None
+    username_env: str | None = None
+    password_env: str | None = None
+    token_env: str | None = None
+
+    @property
+    def display(self) -> str:
+        """``kind location``; the URL without user information or query values."""
+        if self.kind == "embedded":
+            return f"embedded {self.database}"
+        return f"{self.kind} {redact_url(self.url or '')}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,7 +155,7 @@ def _ok(*args: str) -> object:
 
 
 def test_codelists_commands() -> None:
-    from sdmx_tools.codelists import load_codelists
+    from sdmx_tools.vocabulary.codelists import load_codelists
 
     codelists = load_codelists()
     listed = _ok("codelists", "list").stdout.splitlines()

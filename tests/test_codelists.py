@@ -10,9 +10,9 @@ from types import ModuleType
 
 import pytest
 
-from sdmx_tools.codelists import Codelist, load_catalogue, load_codelists, read_codes
 from sdmx_tools.errors import CodelistError
-from sdmx_tools.resources import bundled
+from sdmx_tools.fsutil import bundled
+from sdmx_tools.vocabulary.codelists import Codelist, load_catalogue, load_codelists, read_codes
 
 SDG_CODELISTS = [
     "CL_FREQ", "CL_REPORTING_TYPE", "CL_SERIES", "CL_SEX", "CL_AGE", "CL_URBANISATION",
@@ -145,9 +145,9 @@ def test_municipal_codes_agree_with_inegi_catalogue(area: Codelist, shared_data:
 
 def _script() -> ModuleType:
     pytest.importorskip("mcp_inegi", reason="mcp-inegi (test dependency) is not installed")
-    from sdmx_tools import areabuild
+    from sdmx_tools.territory import build
 
-    return areabuild
+    return build
 
 
 def test_committed_area_codelist_is_what_the_script_generates() -> None:
@@ -393,7 +393,7 @@ def test_catalogue_entry_without_required_keys(tmp_path: Path) -> None:
 
 
 def test_ageeml_rows_are_located_past_blank_lines(tmp_path: Path) -> None:
-    from sdmx_tools.areabuild import read_ageeml
+    from sdmx_tools.territory.build import read_ageeml
 
     path = tmp_path / "AGEEML.txt"
     path.write_text("CVE_ENT\tCVE_MUN\tNOM_MUN\n01\t001\tAguascalientes\n\n\n"

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from sdmx_tools.cube import compute_indicator, cube_to_frame
+from sdmx_tools.compute.cube import compute_indicator, cube_to_frame
+from sdmx_tools.compute.definitions import IndicatorDef, Term, load_indicators
 from sdmx_tools.errors import IndicatorError, UnitError
-from sdmx_tools.indicators import IndicatorDef, Term, load_indicators
+from sdmx_tools.fsutil import bundled
 from sdmx_tools.report import Severity
-from sdmx_tools.resources import bundled
 from sdmx_tools.territory import AreaCodelist
-from sdmx_tools.units import registry
+from sdmx_tools.vocabulary.units import registry
 
 YEARS = ("2022", "2023")
 

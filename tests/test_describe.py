@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from sdmx_tools.cli import main
-from sdmx_tools.codelists import fold
 from sdmx_tools.errors import SourceReadError, SpecError
 from sdmx_tools.ingest import describe as describe_module
 from sdmx_tools.ingest.describe import Description, describe_file
@@ -19,6 +18,7 @@ from sdmx_tools.ingest.harmonise import Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
 from sdmx_tools.territory import load_areas
+from sdmx_tools.vocabulary.codelists import fold
 
 INEGI = "samples/inegi_censo2020_poblacion_municipal_latin1.csv"
 MONTHS = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto",

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from sdmx_tools.dsd import COMPONENTS, DIMENSIONS
+from sdmx_tools.compute.definitions import _FIXED, load_indicator, load_indicators
 from sdmx_tools.errors import IndicatorError, SpecError, UnitError
-from sdmx_tools.indicators import _FIXED, load_indicator, load_indicators
-from sdmx_tools.resources import bundled
+from sdmx_tools.fsutil import bundled
+from sdmx_tools.vocabulary.dsd import COMPONENTS, DIMENSIONS
 
 _NS = {"str": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure",
        "com": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"}

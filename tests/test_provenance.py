@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sdmx_tools.indicators import load_indicators
-from sdmx_tools.provenance import row_ranges, source_detail
-from sdmx_tools.report import Finding, Report, RowAccount, Severity
-from sdmx_tools.reporthtml import render_report_html
-from sdmx_tools.resources import bundled
+from sdmx_tools.compute.definitions import load_indicators
+from sdmx_tools.compute.provenance import row_ranges, source_detail
+from sdmx_tools.fsutil import bundled
+from sdmx_tools.report import Finding, Report, RowAccount, Severity, render_report_html
 
 
 def test_row_ranges() -> None:

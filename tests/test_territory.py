@@ -303,13 +303,13 @@ def test_names_are_matched_once_per_distinct_pair(
 ) -> None:
     fresh = AreaCodelist(areas.codelist)
     calls: list[tuple[str, str | None]] = []
-    original = fresh._match
+    original = fresh.names._match
 
     def counting(name: str, state: str | None):  # type: ignore[no-untyped-def]
         calls.append((name, state))
         return original(name, state)
 
-    monkeypatch.setattr(fresh, "_match", counting)
+    monkeypatch.setattr(fresh.names, "_match", counting)
     names = pd.Series(["Tijuana", "Mexicali", None, "Guadalupe"] * 25_000)
     states = pd.Series(["02", "2", None, "Zacatecas"] * 25_000)
     result = fresh.match_names(names, states)

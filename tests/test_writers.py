@@ -9,11 +9,11 @@ import pytest
 import sdmx
 from lxml import etree
 
-from sdmx_tools.dsd import DIMENSIONS
-from sdmx_tools.validate import validate_xml_file
-from sdmx_tools.writers import format_number
-from sdmx_tools.writers.sdmxcsv import write_data_csv
-from sdmx_tools.writers.sdmxml import GEN, write_data_xml
+from sdmx_tools.exchange.numbers import format_number
+from sdmx_tools.exchange.sdmxcsv import write_data_csv
+from sdmx_tools.exchange.sdmxml import GEN, write_data_xml
+from sdmx_tools.exchange.validate import validate_xml_file
+from sdmx_tools.vocabulary.dsd import DIMENSIONS
 
 
 def _frame(values: list[float], **attrs: list[object]) -> pd.DataFrame:

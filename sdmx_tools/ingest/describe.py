@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from sdmx_tools.codelists import fold
 from sdmx_tools.errors import SourceReadError
 from sdmx_tools.ingest.readers import clean_header, detect_encoding
 from sdmx_tools.ingest.readers.delimited import decode, sniff_delimiter
 from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.territory import AreaCodelist, load_areas, normalise_parts
+from sdmx_tools.vocabulary.codelists import fold
 
 __all__ = ["HEAD_BYTES", "TAIL_BYTES", "ColumnGuess", "Description", "SpecialRow",
            "describe_file"]

@@ -10,10 +10,10 @@ import json
 import re
 from pathlib import Path
 
-from sdmx_tools.codelists import fold
 from sdmx_tools.ingest import describe
 from sdmx_tools.ingest.describe import Description, SpecialRow
 from sdmx_tools.ingest.spec import DEFAULT_MISSING
+from sdmx_tools.vocabulary.codelists import fold
 
 __all__ = ["render_toml"]
 

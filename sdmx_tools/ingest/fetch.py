@@ -26,10 +26,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from sdmx_tools.errors import SourceReadError, SpecError
+from sdmx_tools.errors import SourceReadError, SpecError, redact_url
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.ingest.spec import RemoteSpec, SourceSpec
-from sdmx_tools.urls import redact_url
 
 __all__ = ["Origin", "fetch_source"]
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sdmx_tools.errors import SpecError
 from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
-from sdmx_tools.units import parse_unit
+from sdmx_tools.vocabulary.units import parse_unit
 
 __all__ = [
     "DEFAULT_MISSING",

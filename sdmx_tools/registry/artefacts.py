@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from sdmx_tools.errors import StructureError
-from sdmx_tools.registry.xmlsafe import NS, parse, q
+from sdmx_tools.exchange.xmlsafe import NS, parse, q
 
 __all__ = [
     "TYPES",

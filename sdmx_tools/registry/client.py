@@ -11,9 +11,9 @@ from sdmx_tools.registry.outcome import (
     DataFile,
     DataUpload,
     PushResult,
-    RegistryTarget,
     parse_flow_ref,
 )
+from sdmx_tools.workspace import RegistryTarget
 
 __all__ = ["push"]
 

@@ -1,7 +1,7 @@
 """Data messages in the embedded registry: light checks, and filtering by series key.
 
 The registry stores data as sent (SDMX-ML 2.1 or SDMX-CSV 1.0); checking data against its
-structure is ``validate.py``'s job, so only what a store must know is checked here: the
+structure is ``exchange.validate``'s job, so only what a store must know is checked here: the
 content is safe, readable, and belongs to the dataflow it is filed under.
 """
 
@@ -10,17 +10,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from sdmx_tools.errors import StructureError
-from sdmx_tools.registry.artefacts import Key
-from sdmx_tools.registry.outcome import format_flow_ref
-from sdmx_tools.registry.xmlsafe import parse, q
-
-if TYPE_CHECKING:
-    from sdmx_tools.registry.store import RegistryStore
+from sdmx_tools.exchange.xmlsafe import parse, q
 
 __all__ = ["check", "digest", "dimension_ids", "filter_by_key"]
 
@@ -73,24 +67,12 @@ def _check_csv(content: bytes, flow: str) -> str | None:
     return None
 
 
-def dimension_ids(store: RegistryStore, flow: Key) -> list[str]:
-    """The DSD's dimension ids in key order (the time dimension excluded).
-
-    Raises
-    ------
-    StructureError
-        If the dataflow's DSD is not stored.
-    """
-    for key in store.related([flow], "children"):
-        if key[0] == "DataStructure":
-            xml = store.fragment(key)
-            if xml is None:
-                break
-            dsd = parse(xml, what="stored DSD")
-            dims = list(dsd.iter(q("str", "Dimension")))
-            dims.sort(key=lambda d: int(d.get("position", "0") or 0))
-            return [d.get("id", "") for d in dims]
-    raise StructureError(f"The DSD of dataflow {format_flow_ref(*flow[1:])} is not stored")
+def dimension_ids(dsd_xml: bytes) -> list[str]:
+    """The dimension ids of a stored DSD fragment in key order (the time dimension excluded)."""
+    dsd = parse(dsd_xml, what="stored DSD")
+    dims = list(dsd.iter(q("str", "Dimension")))
+    dims.sort(key=lambda d: int(d.get("position", "0") or 0))
+    return [d.get("id", "") for d in dims]
 
 
 def _conditions(dims: list[str], key: str) -> dict[str, set[str]]:

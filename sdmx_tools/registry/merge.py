@@ -6,7 +6,7 @@ import copy
 
 from lxml import etree
 
-from sdmx_tools.registry.xmlsafe import parse
+from sdmx_tools.exchange.xmlsafe import parse
 
 __all__ = ["merge_item_schemes"]
 

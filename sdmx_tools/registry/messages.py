@@ -15,9 +15,9 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from sdmx_tools.errors import StructureError
+from sdmx_tools.exchange.xmlsafe import NS, parse, q
 from sdmx_tools.registry.artefacts import NSMAP, TYPES, Key, urn
 from sdmx_tools.registry.outcome import PushOutcome, format_flow_ref
-from sdmx_tools.registry.xmlsafe import NS, parse, q
 
 __all__ = [
     "error_message",

@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Literal
 
 from sdmx_tools.errors import StructureError
-from sdmx_tools.urls import redact_url
 
 __all__ = [
     "DataFile",
     "DataUpload",
     "PushOutcome",
     "PushResult",
-    "RegistryTarget",
     "format_flow_ref",
     "parse_flow_ref",
 ]
@@ -27,41 +25,6 @@ _FLOW_RES = (
     re.compile(rf"^{_AGENCY}:{_ID}\((?P<version>[^)]+)\)$"),
     re.compile(rf"^{_AGENCY},{_ID},(?P<version>[^,)]+)$"),
 )
-
-
-@dataclass(frozen=True)
-class RegistryTarget:
-    """A registry to push to.
-
-    Configuration holds the *names* of environment variables, never secrets: the values
-    are read at push time and never copied into results, logs or error messages.
-
-    Attributes
-    ----------
-    kind
-        ``"embedded"`` (write into a local SQLite store), ``"sdmx-rest"`` (SDMX-REST 2
-        maintenance API) or ``"fmr"`` (Fusion Metadata Registry submission dialect).
-    url
-        Base URL for the HTTP kinds.
-    database
-        SQLite file for ``"embedded"``.
-    username_env, password_env, token_env
-        Names of environment variables with Basic credentials or a Bearer token.
-    """
-
-    kind: Literal["embedded", "sdmx-rest", "fmr"]
-    url: str | None = None
-    database: Path | None = None
-    username_env: str | None = None
-    password_env: str | None = None
-    token_env: str | None = None
-
-    @property
-    def display(self) -> str:
-        """``kind location``; the URL without user information or query values."""
-        if self.kind == "embedded":
-            return f"embedded {self.database}"
-        return f"{self.kind} {redact_url(self.url or '')}"
 
 
 @dataclass(frozen=True)

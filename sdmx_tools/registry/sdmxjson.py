@@ -15,8 +15,8 @@ from typing import Any
 from lxml import etree
 
 from sdmx_tools.errors import StructureError
+from sdmx_tools.exchange.xmlsafe import q
 from sdmx_tools.registry.artefacts import NSMAP, Artefact, iter_artefacts, key_from_urn
-from sdmx_tools.registry.xmlsafe import q
 
 __all__ = ["json_to_artefacts"]
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from sdmx_tools.errors import ToolkitError
+from sdmx_tools.errors import StructureError, ToolkitError
 from sdmx_tools.registry import data as datafmt
 from sdmx_tools.registry.artefacts import (
     TYPES,
@@ -29,7 +29,7 @@ from sdmx_tools.registry.artefacts import (
 from sdmx_tools.registry.merge import merge_item_schemes
 from sdmx_tools.registry.messages import structure_message
 from sdmx_tools.registry.outcome import PushOutcome, format_flow_ref, parse_flow_ref
-from sdmx_tools.registry.versions import select_versions
+from sdmx_tools.registry.versions import flow_query, id_matches, select_versions
 
 __all__ = ["Action", "ArtefactInfo", "NotFoundError", "RegistryStore"]
 
@@ -277,7 +277,7 @@ class RegistryStore:
                 f"SELECT type, agency, id, version, is_final FROM artefact WHERE type IN "
                 f"({','.join('?' * len(types))})", types,
             ).fetchall()
-        rows = [r for r in rows if _match(agency, r[1]) and _match(id, r[2])]
+        rows = [r for r in rows if id_matches(agency, r[1]) and id_matches(id, r[2])]
         return select_versions(rows, version)
 
     def related(self, keys: Sequence[Key], references: str = "none") -> list[Key]:
@@ -397,18 +397,7 @@ class RegistryStore:
         NotFoundError
             When no stored dataflow matches.
         """
-        parts = text.split(",")
-        if "(" in text:
-            agency, ident, version = parse_flow_ref(text)
-        elif len(parts) == 1:
-            agency, ident, version = "*", parts[0], "latest"
-        elif len(parts) == 2:
-            agency, ident, version = parts[0], parts[1], "latest"
-        else:
-            agency, ident, version = parts[0], parts[1], parts[2]
-        if version in {"*", "all"}:
-            version = "latest"
-        keys = self.find("Dataflow", agency, ident, version)
+        keys = self.find("Dataflow", *flow_query(text))
         if not keys:
             raise NotFoundError(f"No dataflow {text!r} in the registry")
         return keys[-1]
@@ -449,20 +438,23 @@ class RegistryStore:
             ).fetchone()[0])
         if key in {None, "", "all", "*"}:
             return content, chosen
-        dims = datafmt.dimension_ids(self, flow_key)
+        dims = datafmt.dimension_ids(self._dsd_of(flow_key))
         return datafmt.filter_by_key(content, chosen, dims, key or ""), chosen
+
+    def _dsd_of(self, flow: Key) -> bytes:
+        """The stored DSD fragment of a dataflow; StructureError when it is not stored."""
+        dsd = next((k for k in self.related([flow], "children") if k[0] == "DataStructure"),
+                   None)
+        xml = self.fragment(dsd) if dsd is not None else None
+        if xml is None:
+            raise StructureError(f"The DSD of dataflow {format_flow_ref(*flow[1:])} is not stored")
+        return xml
 
 
 def _exists(db: sqlite3.Connection, key: Key) -> bool:
     return db.execute(
         "SELECT 1 FROM artefact WHERE type=? AND agency=? AND id=? AND version=?", key
     ).fetchone() is not None
-
-
-def _match(pattern: str, value: str) -> bool:
-    if pattern in {"*", "all", ""}:
-        return True
-    return value in pattern.replace("+", ",").split(",")
 
 
 def _walk(

@@ -1,4 +1,4 @@
-"""Version selection for SDMX-REST structure queries (``latest``, ``+``, lists)."""
+"""SDMX-REST structure queries: ids (``*``, lists) and versions (``latest``, ``+``, lists)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sdmx_tools.registry.artefacts import Key
+from sdmx_tools.registry.outcome import parse_flow_ref
 
-__all__ = ["select_versions", "version_order"]
+__all__ = ["flow_query", "id_matches", "select_versions", "version_order"]
 
 
 def version_order(version: str) -> tuple[Any, ...]:
@@ -42,3 +43,27 @@ def select_versions(rows: Sequence[Sequence[Any]], version: str) -> list[Key]:
         chosen = [r for r in rows if r[3] in wanted]
     keys = [(r[0], r[1], r[2], r[3]) for r in chosen]
     return sorted(keys, key=lambda k: (k[0], k[1], k[2], version_order(k[3])))
+
+
+def id_matches(pattern: str, value: str) -> bool:
+    """Whether an agency or id query (``*``, ``all``, empty, or a ``+``/``,`` list) takes it."""
+    if pattern in {"*", "all", ""}:
+        return True
+    return value in pattern.replace("+", ",").split(",")
+
+
+def flow_query(text: str) -> tuple[str, str, str]:
+    """``(agency, id, version)`` query of ``ID``, ``AGENCY,ID[,VERSION]`` or ``AGENCY:ID(VERSION)``.
+
+    A missing or wildcard version means the latest one.
+    """
+    parts = text.split(",")
+    if "(" in text:
+        agency, ident, version = parse_flow_ref(text)
+    elif len(parts) == 1:
+        agency, ident, version = "*", parts[0], "latest"
+    elif len(parts) == 2:
+        agency, ident, version = parts[0], parts[1], "latest"
+    else:
+        agency, ident, version = parts[0], parts[1], parts[2]
+    return agency, ident, "latest" if version in {"*", "all"} else version

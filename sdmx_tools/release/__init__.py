@@ -1,4 +1,9 @@
-"""The release site: static, bilingual SDG indicator pages rendered with Jinja2."""
+"""Release: the static, bilingual SDG indicator site, rendered with Jinja2.
+
+Takes the indicator tables, metadata and sources of a convert (a :class:`Release` of
+:class:`IndicatorPage`) and hands on a folder of pages, charts and downloads that works
+offline and from any sub-path.
+"""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sdmx_tools.errors import ReleaseError
-from sdmx_tools.fsutil import atomic_dir
+from sdmx_tools.fsutil import atomic_dir, bundled
 from sdmx_tools.release import charts
 from sdmx_tools.release.i18n import (
     DASH,
@@ -33,7 +33,6 @@ from sdmx_tools.release.i18n import (
     translator,
 )
 from sdmx_tools.release.model import REQUIRED_COLUMNS, IndicatorPage, Release, SourceNote
-from sdmx_tools.resources import bundled
 
 __all__ = ["render_site", "safe_url"]
 

@@ -10,8 +10,8 @@ from lxml import etree
 from registry_builders import FLOW, concept_scheme_xml, csv_data, ml_data, structure_xml
 
 from sdmx_tools.errors import StructureError
+from sdmx_tools.exchange.xmlsafe import q
 from sdmx_tools.registry import NotFoundError, RegistryStore
-from sdmx_tools.registry.xmlsafe import q
 
 CL_SEX = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX_TEST:CL_SEX(1.0)"
 

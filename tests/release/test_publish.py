@@ -8,11 +8,11 @@ from pathlib import Path
 
 import lxml.html
 
-from sdmx_tools.codelists import load_codelists
-from sdmx_tools.indicators import load_indicators
+from sdmx_tools.compute.definitions import load_indicators
+from sdmx_tools.fsutil import bundled
 from sdmx_tools.publish import build_release
 from sdmx_tools.release import render_site
-from sdmx_tools.resources import bundled
+from sdmx_tools.vocabulary.codelists import load_codelists
 from sdmx_tools.workspace import load_workspace
 
 CATALOGUE = """[[codelist]]

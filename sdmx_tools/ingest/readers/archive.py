@@ -11,47 +11,47 @@ import dataclasses
 import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from sdmx_tools.errors import SourceReadError
 from sdmx_tools.ingest.readers.base import RawTable, Reader, first_line
 from sdmx_tools.ingest.spec import ReadOptions
 
-__all__ = ["ZipReader"]
+__all__ = ["ZIP_SUFFIXES", "read_zip"]
 
 
-class ZipReader(Reader):
-    """A zip holding one data file, or several with ``read.member`` naming the one to read."""
+ZIP_SUFFIXES = (".zip",)
 
-    suffixes = (".zip",)
 
-    @classmethod
-    def read(cls, path: Path, data: bytes, options: ReadOptions) -> RawTable:
-        from sdmx_tools.ingest.readers import reader_for
+def read_zip(path: Path, data: bytes, options: ReadOptions,
+             reader_for: Callable[[Path, Path], type[Reader]]) -> RawTable:
+    """Read the data file inside a zip with the reader ``reader_for`` picks for its name.
 
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                info = _member(zf, options.member, path)
-                if info.file_size > options.max_bytes:
-                    raise _too_big(path, info, options.max_bytes)
-                with zf.open(info) as fh:
-                    inner = fh.read(options.max_bytes + 1)
-        except SourceReadError:
-            raise  # an OSError too: not to be reworded below
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
-                EOFError, RuntimeError) as exc:  # RuntimeError: an encrypted member
-            raise SourceReadError(f"cannot read zip archive: {first_line(exc)}", file=path
-                                  ) from exc
-        if len(inner) > options.max_bytes:
-            raise _too_big(path, info, options.max_bytes)
-        where = Path(f"{path}!{info.filename}")
-        reader = reader_for(Path(info.filename), where)
-        if reader is cls:
-            raise SourceReadError("nested archives are not read", file=where,
-                                  hint="unzip the inner archive and point the spec at it")
-        raw = reader.read(where, inner, options)
-        # Provenance names the file as published: the archive's hash, not the member's.
-        return dataclasses.replace(raw, sha256=hashlib.sha256(data).hexdigest())
+    The readers' package passes its own lookup, so this module needs no import of it.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = _member(zf, options.member, path)
+            if info.file_size > options.max_bytes:
+                raise _too_big(path, info, options.max_bytes)
+            with zf.open(info) as fh:
+                inner = fh.read(options.max_bytes + 1)
+    except SourceReadError:
+        raise  # an OSError too: not to be reworded below
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
+            EOFError, RuntimeError) as exc:  # RuntimeError: an encrypted member
+        raise SourceReadError(f"cannot read zip archive: {first_line(exc)}", file=path
+                              ) from exc
+    if len(inner) > options.max_bytes:
+        raise _too_big(path, info, options.max_bytes)
+    where = Path(f"{path}!{info.filename}")
+    if Path(info.filename).suffix.lower() in ZIP_SUFFIXES:
+        raise SourceReadError("nested archives are not read", file=where,
+                              hint="unzip the inner archive and point the spec at it")
+    raw = reader_for(Path(info.filename), where).read(where, inner, options)
+    # Provenance names the file as published: the archive's hash, not the member's.
+    return dataclasses.replace(raw, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _member(zf: zipfile.ZipFile, name: str | None, path: Path) -> zipfile.ZipInfo:

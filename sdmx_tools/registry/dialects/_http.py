@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import httpx
 from lxml import etree
 
-from sdmx_tools.errors import RegistryError, StructureError
+from sdmx_tools.errors import RegistryError, StructureError, redact_url
+from sdmx_tools.exchange.xmlsafe import parse
 from sdmx_tools.registry.messages import parse_submit_structure_response
-from sdmx_tools.registry.outcome import DataUpload, PushOutcome, RegistryTarget
-from sdmx_tools.registry.xmlsafe import parse
-from sdmx_tools.urls import redact_url
+from sdmx_tools.registry.outcome import DataUpload, PushOutcome
+from sdmx_tools.workspace import RegistryTarget
 
 __all__ = [
     "RegistryHTTPError", "base_url", "open_client", "send", "structure_outcomes", "unanswered",

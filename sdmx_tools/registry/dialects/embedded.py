@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sdmx_tools.errors import RegistryError
-from sdmx_tools.registry.outcome import DataUpload, PushOutcome, RegistryTarget
+from sdmx_tools.registry.outcome import DataUpload, PushOutcome
 from sdmx_tools.registry.store import RegistryStore
+from sdmx_tools.workspace import RegistryTarget
 
 __all__ = ["push"]
 

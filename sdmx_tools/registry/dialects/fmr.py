@@ -22,7 +22,8 @@ from sdmx_tools.registry.dialects._http import (
     push_structure_then_data,
     send,
 )
-from sdmx_tools.registry.outcome import DataUpload, PushOutcome, RegistryTarget
+from sdmx_tools.registry.outcome import DataUpload, PushOutcome
+from sdmx_tools.workspace import RegistryTarget
 
 __all__ = ["push"]
 

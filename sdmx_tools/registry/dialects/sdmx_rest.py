@@ -20,7 +20,8 @@ from sdmx_tools.registry.dialects._http import (
     unanswered,
 )
 from sdmx_tools.registry.mediatypes import DATA_TYPES, STRUCTURE_XML
-from sdmx_tools.registry.outcome import DataUpload, PushOutcome, RegistryTarget
+from sdmx_tools.registry.outcome import DataUpload, PushOutcome
+from sdmx_tools.workspace import RegistryTarget
 
 __all__ = ["push"]
 

@@ -4,7 +4,7 @@ A definition names its SDG goal/target/number, SDMX SERIES code, names (es, en),
 numerator and denominator (source measures, units), the multiplier, the result's SDMX
 UNIT_MEASURE/UNIT_MULT, disaggregations, the aggregation rule and its metadata. A user adds
 an indicator by adding a file to the workspace's ``indicators/`` folder; a formula beyond
-ratio x multiplier is a registered Python function (:mod:`sdmx_tools.formulas`).
+ratio x multiplier is a registered Python function (:mod:`sdmx_tools.compute.formulas`).
 
 Loading checks what can be checked without data: the units parse, the formula's result
 unit (through pint-xarray) is the declared UNIT_MEASURE at the declared multiplier and
@@ -24,13 +24,13 @@ import pint
 import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
-from sdmx_tools.codelists import CATALOGUE, Codelist, load_codelists
-from sdmx_tools.dsd import DIMENSIONS
+from sdmx_tools.compute.formulas import get_formula
 from sdmx_tools.errors import IndicatorError, SpecError
-from sdmx_tools.formulas import get_formula
-from sdmx_tools.resources import bundled
+from sdmx_tools.fsutil import bundled
 from sdmx_tools.tomlspec import check_keys, get, load_toml
-from sdmx_tools.units import check_result_unit, parse_unit, registry
+from sdmx_tools.vocabulary.codelists import CATALOGUE, Codelist, load_codelists
+from sdmx_tools.vocabulary.dsd import DIMENSIONS
+from sdmx_tools.vocabulary.units import check_result_unit, parse_unit, registry
 
 __all__ = ["IndicatorDef", "Term", "load_indicators"]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from sdmx_tools.indicators import IndicatorDef
+from sdmx_tools.compute.definitions import IndicatorDef
 from sdmx_tools.report import Finding, Severity
 from sdmx_tools.territory import NATION, AreaCodelist
 

@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from sdmx_tools.compute.definitions import IndicatorDef, Term
 from sdmx_tools.errors import IndicatorError, ToolkitError
-from sdmx_tools.indicators import IndicatorDef, Term
 from sdmx_tools.ingest.harmonise import OBS_COLUMNS
 from sdmx_tools.report import Finding, Severity
-from sdmx_tools.units import conversion_factor
+from sdmx_tools.vocabulary.units import conversion_factor
 
 __all__ = ["KEY", "TOTAL", "Engine", "as_engine", "duplicate_findings", "indicator_period",
            "inventory", "select_term", "term_frame"]

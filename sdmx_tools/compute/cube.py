@@ -9,7 +9,7 @@ is withheld or flagged, as the indicator definition says. A municipality created
 The cube is an ``xarray.Dataset`` with the DSD's dimension ids as dims. The value comes
 from the indicator's formula applied to the pint-quantified numerator and denominator
 (pint-xarray), so the result's unit is checked against the declared UNIT_MEASURE on the
-data actually computed. The one pass over every input row (:mod:`sdmx_tools.reduce`) runs
+data actually computed. The one pass over every input row (:mod:`sdmx_tools.compute.reduce`) runs
 on pandas or, for inputs that do not fit in memory, on Dask.
 """
 
@@ -23,11 +23,10 @@ import pandas as pd
 import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
-from sdmx_tools.checks import completeness, expected_municipalities, outliers, value_checks
-from sdmx_tools.errors import IndicatorError
-from sdmx_tools.formulas import get_formula
-from sdmx_tools.indicators import IndicatorDef, Term, require_measures
-from sdmx_tools.reduce import (
+from sdmx_tools.compute.checks import completeness, expected_municipalities, outliers, value_checks
+from sdmx_tools.compute.definitions import IndicatorDef, Term, require_measures
+from sdmx_tools.compute.formulas import get_formula
+from sdmx_tools.compute.reduce import (
     KEY,
     Engine,
     as_engine,
@@ -36,9 +35,10 @@ from sdmx_tools.reduce import (
     inventory,
     term_frame,
 )
+from sdmx_tools.errors import IndicatorError
 from sdmx_tools.report import Finding
 from sdmx_tools.territory import AreaCodelist
-from sdmx_tools.units import check_result_unit, registry
+from sdmx_tools.vocabulary.units import check_result_unit, registry
 
 __all__ = ["Computed", "compute_indicator", "cube_to_frame"]
 
@@ -71,7 +71,7 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
         ``auto`` (Dask for a Dask frame, else pandas), ``pandas`` or ``dask`` (needs the
         ``[dask]`` extra). Both give identical cubes.
     inv
-        :func:`~sdmx_tools.reduce.inventory` of ``observations``, when the caller computes
+        :func:`~sdmx_tools.compute.reduce.inventory` of ``observations``, when the caller computes
         several indicators from them (it is a pass over every row).
 
     Returns

@@ -136,7 +136,7 @@ def check_result_unit(result: pint.Unit, unit_measure: str, multiplier: float,
     if unit_measure not in UNIT_MEASURES:
         raise UnitError("no pint unit is known for this UNIT_MEASURE code", file=where,
                         value=unit_measure,
-                        hint=f"known: {', '.join(UNIT_MEASURES)} (sdmx_tools.units)")
+                        hint=f"known: {', '.join(UNIT_MEASURES)} (sdmx_tools.vocabulary.units)")
     target = UNIT_MEASURES[unit_measure]
     try:
         factor = float(registry().Quantity(1.0, result).to(target).magnitude)

@@ -1,4 +1,4 @@
-"""Data writers (SDMX-CSV, SDMX-ML) and the one number format they share."""
+"""The one number format every SDMX data writer uses (SDMX-CSV and SDMX-ML alike)."""
 
 from __future__ import annotations
 

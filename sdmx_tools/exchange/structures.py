@@ -17,10 +17,10 @@ import sdmx
 from sdmx.message import Header, StructureMessage
 from sdmx.model import common, v21
 
-from sdmx_tools.codelists import Codelist
-from sdmx_tools.dsd import COMPONENTS
 from sdmx_tools.errors import CodelistError
 from sdmx_tools.fsutil import atomic_write
+from sdmx_tools.vocabulary.codelists import Codelist
+from sdmx_tools.vocabulary.dsd import COMPONENTS
 
 __all__ = ["NationalStructures", "build_structures", "codelists_message", "write_structures"]
 

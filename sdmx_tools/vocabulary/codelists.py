@@ -1,6 +1,6 @@
 """Codelists: a small typed model and the loader of ``codelists/catalogue.toml`` folders.
 
-The bundled folder (``resources.bundled("codelists")``) holds the SDG codelists the
+The bundled folder (``fsutil.bundled("codelists")``) holds the SDG codelists the
 national DSD needs and the national area codelist CL_AREA_MX. A workspace may add or
 replace codelists with its own ``codelists/catalogue.toml``; entries are keyed by codelist
 id and later folders win. Codes are always read as text, so ``01`` stays ``01``.
@@ -21,7 +21,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from sdmx_tools.errors import CodelistError
-from sdmx_tools.resources import bundled
+from sdmx_tools.fsutil import bundled
 from sdmx_tools.tomlspec import check_keys, get, load_toml
 
 __all__ = [

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sdmx_tools.indicators import IndicatorDef
-from sdmx_tools.reduce import KEY, indicator_period, select_term
+from sdmx_tools.compute.definitions import IndicatorDef
+from sdmx_tools.compute.reduce import KEY, indicator_period, select_term
 from sdmx_tools.territory import NATION, AreaCodelist
 
 __all__ = ["row_ranges", "source_detail"]

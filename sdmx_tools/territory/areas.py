@@ -1,0 +1,195 @@
+"""The area codelist: the nation, 32 states and 2,478 municipalities of CL_AREA_MX.
+
+:class:`AreaCodelist` knows INEGI's hierarchy (a municipality's state, a state's nation),
+which codes exist, and resolves written codes and names to them (names through its
+:class:`~sdmx_tools.territory.names.NameIndex`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import cast, get_args
+
+from sdmx_tools.errors import TerritoryError
+from sdmx_tools.territory.codes import NATION, Level, NormalisedCode, factorize, normalise_code
+from sdmx_tools.territory.names import AreaMatch, NameIndex
+from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
+
+__all__ = ["AREA_CODELIST", "AreaCodelist", "load_areas"]
+
+AREA_CODELIST = "CL_AREA_MX"
+
+
+class AreaCodelist:
+    """CL_AREA_MX with INEGI's hierarchy and name matching.
+
+    Parameters
+    ----------
+    codelist
+        A codelist with the CL_AREA_MX columns (``parent``, ``level``, ``aliases``,
+        ``census2020``...).
+    threshold, margin, review_floor
+        The name matching rules: see :class:`~sdmx_tools.territory.names.NameIndex`.
+    """
+
+    def __init__(
+        self,
+        codelist: Codelist,
+        *,
+        threshold: float = 93.0,
+        margin: float = 5.0,
+        review_floor: float = 75.0,
+    ) -> None:
+        self.codelist = codelist
+        self._level: dict[str, Level] = {}
+        self._state: dict[str, str] = {}  # a municipality's state; a state's own code
+        for code in codelist:
+            level = code.extra.get("level") or _level_from_id(code.id)
+            if level not in get_args(Level):
+                raise TerritoryError(f"unknown level in {codelist.id}", file=codelist.file,
+                                     key=code.id, value=level)
+            self._level[code.id] = cast(Level, level)
+            if level == "state":
+                self._state[code.id] = code.id
+            elif level == "municipality":
+                self._state[code.id] = code.parent or code.id[:2]
+        self.names = NameIndex(codelist, self._level, self._state, threshold=threshold,
+                               margin=margin, review_floor=review_floor)
+
+    # -- hierarchy ----------------------------------------------------------------------
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._level
+
+    def _check(self, code: str) -> str:
+        if code not in self._level:
+            raise TerritoryError(f"area code not in {self.codelist.id}", value=code,
+                                 hint=self.codelist.did_you_mean(code, "es"))
+        return code
+
+    def level(self, code: str) -> Level:
+        """``nation``, ``state`` or ``municipality``; TerritoryError for an unknown code."""
+        return self._level[self._check(code)]
+
+    def parent(self, code: str) -> str | None:
+        """The parent code (a municipality's state, a state's nation ``00``), or None."""
+        return self.codelist.codes[self._check(code)].parent
+
+    def state_of(self, code: str) -> str | None:
+        """The state of a municipality, a state itself; None for the nation."""
+        return self._state.get(self._check(code))
+
+    def name(self, code: str, lang: str = "es") -> str:
+        """Official name of an area."""
+        return self.codelist.codes[self._check(code)].name(lang)
+
+    def is_census2020(self, code: str) -> bool:
+        """Whether the area existed in the 2020 census (False for the nine created since)."""
+        return self.codelist.codes[self._check(code)].extra.get("census2020", "true") == "true"
+
+    def states(self) -> list[str]:
+        """The 32 state codes, sorted."""
+        return sorted(c for c, level in self._level.items() if level == "state")
+
+    def municipalities(self, state: str | None = None) -> list[str]:
+        """Municipality codes, sorted; only those of ``state`` (code or name) if given."""
+        if state is None:
+            return sorted(c for c, level in self._level.items() if level == "municipality")
+        state_code = self.resolve_state(state)
+        if state_code is None:
+            raise TerritoryError("state not recognised", value=state,
+                                 hint="give its INEGI code 01-32 or its name")
+        return sorted(c for c, level in self._level.items()
+                      if level == "municipality" and self._state[c] == state_code)
+
+    # -- codes --------------------------------------------------------------------------
+
+    def normalise_code(self, raw: object) -> NormalisedCode | None:
+        """:func:`normalise_code`, plus whether the code exists (``known``).
+
+        A well-formed code that is not in the codelist keeps its ``code`` with
+        ``known=False``: it is reported, never replaced by a guess.
+        """
+        result = normalise_code(raw)
+        if result is None or result.code is None:
+            return result
+        known = result.code in self._level
+        note = result.note if known else f"{result.code} is not in {self.codelist.id}"
+        return NormalisedCode(result.raw, result.code, result.level, result.state, note, known)
+
+    def match_codes(self, raws: Sequence[object]) -> list[AreaMatch]:
+        """Resolve a column of written codes, once per distinct value.
+
+        Returns
+        -------
+        list of AreaMatch
+            ``matched`` with method ``code`` for a known code; ``unmatched`` with a note
+            (and the nearest codes as candidates) otherwise.
+        """
+        uniques, positions = factorize(raws)
+        results = [self._match_code(value) for value in uniques]
+        missing = AreaMatch(None, None, 0.0, "unmatched", note="no code given")
+        return [results[i] if i >= 0 else missing for i in positions]
+
+    def _match_code(self, raw: object) -> AreaMatch:
+        result = self.normalise_code(raw)
+        if result is None:
+            return AreaMatch(None, None, 0.0, "unmatched", note="no code given")
+        if result.code is not None and result.known:
+            return AreaMatch(result.code, "code", 100.0, "matched")
+        candidates = []
+        if result.code is not None and result.state is not None:
+            # An unknown municipality: offer its state's nearest numbers (02008 -> 02007).
+            siblings = sorted(self.municipalities(result.state),
+                              key=lambda c: (abs(int(c) - int(result.code or 0)), c))
+            candidates = [(c, self.name(c), 0.0) for c in siblings[:3]]
+        return AreaMatch(None, None, 0.0, "unmatched", candidates, note=result.note)
+
+
+    # -- names: see NameIndex -----------------------------------------------------------
+
+    def resolve_state(self, value: object) -> str | None:
+        """State code of a value given as code or name; see :meth:`NameIndex.resolve_state`."""
+        return self.names.resolve_state(value)
+
+    def match_states(self, names: Sequence[object]) -> list[AreaMatch]:
+        """Resolve a column of state names or codes; see :meth:`NameIndex.match_states`."""
+        return self.names.match_states(names)
+
+    def match_names(self, names: Sequence[object],
+                    states: Sequence[object] | str | None = None) -> list[AreaMatch]:
+        """Resolve municipality names to codes; see :meth:`NameIndex.match_names`."""
+        return self.names.match_names(names, states)
+
+    def match_name(self, name: str, state: object = None) -> AreaMatch:
+        """Resolve one municipality name; see :meth:`NameIndex.match_names`."""
+        return self.names.match_name(name, state)
+
+
+def _level_from_id(code: str) -> str:
+    return {2: "state", 5: "municipality"}.get(len(code), "nation") if code != NATION \
+        else "nation"
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_areas() -> AreaCodelist:
+    return AreaCodelist(load_codelists()[AREA_CODELIST])
+
+
+def load_areas(dirs: Sequence[Path] = (), loaded: Mapping[str, Codelist] | None = None
+               ) -> AreaCodelist:
+    """CL_AREA_MX as an :class:`AreaCodelist`, from the bundled codelists or overrides.
+
+    Parameters
+    ----------
+    dirs
+        Codelist folders as for :func:`~sdmx_tools.vocabulary.codelists.load_codelists`; the
+        bundled result (no ``dirs``) is built once and cached.
+    loaded
+        ``load_codelists(dirs)`` when the caller has it already (not read again).
+    """
+    if not dirs:
+        return _bundled_areas()
+    return AreaCodelist((loaded or load_codelists(dirs))[AREA_CODELIST])
