@@ -134,7 +134,8 @@ def convert(ws: Workspace) -> ConvertResult:
         specs.append(spec)
         if origin is not None:
             origins[spec.id] = origin
-    harmonised = [harmonise(read_table(s.path, s.read), s, areas) for s in specs]
+    harmonised = [harmonise(read_table(s.path, s.read), s, areas, years=ws.years)
+                  for s in specs]
     report = Report()
     report.findings.extend(
         Finding(code="source-offline", severity=Severity.WARNING, message=o.note,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -92,6 +93,9 @@ class Workspace:
         the ``[dask]`` extra); both give identical cubes.
     registry
         Where ``push`` sends structures and data.
+    years
+        ``(first_year, last_year)``: periods outside them are quarantined; None is the
+        default, 1900 to next year.
     """
 
     root: Path
@@ -105,6 +109,7 @@ class Workspace:
     registry: RegistryTarget
     engine: Literal["pandas", "dask"] = "pandas"
     source_files: tuple[Path, ...] = field(default=())
+    years: tuple[int, int] | None = None
 
     @property
     def config(self) -> Path:
@@ -146,7 +151,8 @@ def load_workspace(path: Path) -> Workspace:
     check_keys(data, ["workspace", "registry"], file=config)
     ws = get(data, "workspace", dict, file=config)
     check_keys(ws, ["agency", "dataflow", "languages", "title", "output", "synthetic",
-                    "indicators", "engine"], file=config, section="workspace")
+                    "indicators", "engine", "first_year", "last_year"], file=config,
+               section="workspace")
     agency = get(ws, "agency", str, file=config, section="workspace")
     dataflow = get(ws, "dataflow", str, "DF_SDG", file=config, section="workspace")
     for key, value in (("agency", agency), ("dataflow", dataflow)):
@@ -166,6 +172,13 @@ def load_workspace(path: Path) -> Workspace:
     engine = get(ws, "engine", str, "pandas", file=config, section="workspace")
     if engine not in ("pandas", "dask"):
         raise SpecError("workspace.engine must be 'pandas' or 'dask'", file=config, value=engine)
+    first = get(ws, "first_year", int, None, file=config, section="workspace")
+    last = get(ws, "last_year", int, None, file=config, section="workspace")
+    if first is not None and last is not None and not 0 < first <= last:
+        raise SpecError("workspace.first_year must be a year before workspace.last_year",
+                        file=config, value=f"{first}-{last}")
+    years = None if first is None and last is None else (
+        1900 if first is None else first, datetime.now(UTC).year + 1 if last is None else last)
     sources_dir = root / "sources"
     return Workspace(
         root=root.resolve(),
@@ -179,6 +192,7 @@ def load_workspace(path: Path) -> Workspace:
         registry=registry,
         engine=engine,
         source_files=tuple(sorted(sources_dir.glob("*.toml"))) if sources_dir.is_dir() else (),
+        years=years,
     )
 
 

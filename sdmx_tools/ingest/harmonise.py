@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from sdmx_tools.ingest.values import MONTHS_ES, parse_numbers, parse_periods
 from sdmx_tools.report import Finding, RowAccount, Severity
 from sdmx_tools.territory import AreaCodelist
 
-__all__ = ["OBS_COLUMNS", "QUARANTINE_COLUMNS", "Harmonised", "harmonise"]
+__all__ = ["OBS_COLUMNS", "QUARANTINE_COLUMNS", "Harmonised", "default_years", "harmonise"]
 
 _FINDINGS_PER_REASON = 1000
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
@@ -103,8 +104,17 @@ class _Problems:
         return pd.concat(self.parts).sort_index()
 
 
-def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonised:
+def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
+              years: tuple[int, int] | None = None) -> Harmonised:
     """Turn one raw table into tidy observations, quarantine and row accounting.
+
+    Parameters
+    ----------
+    raw, spec, areas
+        The table read from the source file, its spec and the area codelist.
+    years
+        The plausible years, first and last (default :func:`default_years`): a period
+        outside them is quarantined (``0000`` and ``9999`` mean "unknown", not a year).
 
     Raises
     ------
@@ -150,16 +160,19 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     dims = _dimensions(rows, spec, problems)
     cells = _cells(rows, spec, period, dims)
 
+    _period_range(cells, spec, years, problems, rows.index)
     missing = cells["text"].isin(spec.missing).to_numpy()
     values, ok = parse_numbers(cells["text"], spec.read.decimal, spec.read.thousands)
-    bad = ~missing & ~ok
-    if bad.any():
-        first_bad = cells[bad].drop_duplicates("row_index").set_index("row_index")
-        problems.add(pd.Series(rows.index.isin(first_bad.index), index=rows.index),
-                     "bad-number", first_bad["column"].astype(object),
-                     first_bad["text"].astype(object),
-                     "value is not a number (check read.thousands and read.decimal, "
-                     "or list the marker in 'missing')")
+    convention = f"decimal {spec.read.decimal!r}, thousands {spec.read.thousands or 'none'!r}"
+    _cell_problem(cells, ~missing & ~ok, problems, rows.index, "bad-number",
+                  f"not a number in this file's convention ({convention}; ASCII digits, "
+                  "thousands in groups of three): check read.decimal and read.thousands, "
+                  "or list the marker in 'missing'")
+    signed = [m.id for m in spec.measures if m.allow_negative]
+    _cell_problem(cells, ok & (values < 0) & ~cells["measure"].isin(signed).to_numpy(),
+                  problems, rows.index, "negative-value",
+                  "a negative value for a measure that cannot be below zero (set "
+                  "allow_negative = true on the measure if it can)")
     cells["value"] = values
     quarantined = problems.any.to_numpy()
     keep = ~missing & ok & ~quarantined[cells["pos"].to_numpy()]
@@ -189,6 +202,42 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist) -> Harmonise
     obs = obs.drop(columns="row_index").reset_index(drop=True)
     return Harmonised(spec=spec, sha256=raw.sha256, encoding=raw.encoding, observations=obs,
                       quarantine=quarantine, account=account, findings=findings)
+
+
+def default_years() -> tuple[int, int]:
+    """1900 to next year: the periods a source may plausibly hold."""
+    return 1900, datetime.now(UTC).year + 1
+
+
+def _cell_problem(cells: pd.DataFrame, bad: np.ndarray, problems: _Problems, index: pd.Index,
+                  reason: str, message: str, value: str = "text",
+                  column: str | None = None) -> None:
+    """Record ``reason`` on each input row holding a ``bad`` cell, with its first such cell.
+
+    The value shown is the cell's ``value`` column; the column named is ``column``, or the
+    file column the cell came from.
+    """
+    if not bad.any():
+        return
+    first = cells[bad].drop_duplicates("row_index").set_index("row_index")
+    problems.add(pd.Series(index.isin(first.index), index=index), reason,
+                 column or first["column"].astype(object), first[value].astype(object),
+                 message)
+
+
+def _period_range(cells: pd.DataFrame, spec: SourceSpec, years: tuple[int, int] | None,
+                  problems: _Problems, index: pd.Index) -> None:
+    """Quarantine cells whose period lies outside the plausible years."""
+    first, last = years or default_years()
+    periods = cells["TIME_PERIOD"].array
+    year = pd.to_numeric(pd.Series(periods.categories.astype(str)).str[:4], errors="coerce")
+    outside = np.flatnonzero(~year.between(first, last).to_numpy())
+    wide = spec.layout.kind == "wide" and spec.layout.names_to == "period"
+    _cell_problem(cells, np.isin(periods.codes, outside), problems, index,
+                  "period-out-of-range",
+                  f"the period is outside the plausible years {first}-{last} (set "
+                  "first_year and last_year in [workspace] if it is real)",
+                  value="TIME_PERIOD", column=None if wide else spec.period.column)
 
 
 def _blank(df: pd.DataFrame, stripped: pd.DataFrame, data_cols: list[str]) -> pd.Series:

@@ -117,13 +117,15 @@ class MeasureSpec:
     """One measure: its id (what indicators ask for), value column and pint unit.
 
     ``count_rows`` measures count input rows (one record = one event) instead of reading
-    a value column.
+    a value column. Negative values are quarantined unless ``allow_negative`` (a balance,
+    a change): a count, an amount collected or a population is never below zero.
     """
 
     id: str
     unit: str
     column: str | None = None
     count_rows: bool = False
+    allow_negative: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,13 +390,16 @@ def _measures(items: list[Any], f: Path) -> tuple[MeasureSpec, ...]:
     out = []
     for i, t in enumerate(items, 1):
         section = f"measures.{i}"
-        check_keys(t, ["id", "unit", "column", "count_rows"], file=f, section=section)
+        check_keys(t, ["id", "unit", "column", "count_rows", "allow_negative"], file=f,
+                   section=section)
         unit = get(t, "unit", str, file=f, section=section)
         parse_unit(unit, where=f"{f} [{section}].unit")
         out.append(MeasureSpec(id=get(t, "id", str, file=f, section=section), unit=unit,
                                column=get(t, "column", str, None, file=f, section=section),
                                count_rows=get(t, "count_rows", bool, False, file=f,
-                                              section=section)))
+                                              section=section),
+                               allow_negative=get(t, "allow_negative", bool, False, file=f,
+                                                  section=section)))
     return tuple(out)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -19,39 +20,62 @@ MONTHS_ES = {
 
 def parse_numbers(cells: pd.Series, decimal: str = ".", thousands: str | None = ","
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Parse text cells as floats.
+    """Parse text cells as floats, strictly in the file's convention.
 
-    Spaces and NBSP are always thousands separators (CONAPO's ``" 948 990"``); ``thousands``
-    adds one more (``,`` or ``.``); ``decimal`` may be a comma.
+    A cell is a number when it is written with ASCII digits as ``[+-]digits[D digits]``
+    (``D`` the ``decimal`` character, with an optional exponent), or with its thousands
+    grouped in threes by ``thousands`` or by spaces (NBSP too: CONAPO's ``" 948 990"``).
+    Anything else is not a number rather than a guess: ``26,96`` in a ``thousands = ","``
+    file, ``16,549.7`` in a decimal-comma file, ``4.642,0`` in a decimal-point file,
+    fullwidth digits, ``inf``/``NaN`` text, and values beyond a double's range (``1e309``).
 
     Returns
     -------
     values, ok
-        Float array (NaN where unparseable) and a boolean mask of cells that parsed.
+        Float array (NaN where not a number) and a boolean mask of cells that parsed.
     """
     # Parse each distinct cell once: a million cells hold a few thousand distinct values.
     codes, uniques = pd.factorize(cells, use_na_sentinel=False)
     parsed = _parse(pd.Series(np.asarray(uniques, dtype=object), dtype=object), decimal,
                     thousands)
     values = parsed[codes]
-    return values, ~np.isnan(values)
+    return values, np.isfinite(values)
+
+
+_SPACES = "[ \u00a0\u202f]"
+
+
+@functools.lru_cache(maxsize=16)
+def _grammar(decimal: str, thousands: str | None) -> re.Pattern[str]:
+    """The number grammar of one convention; every quantifier is unambiguous (linear time)."""
+    d = re.escape(decimal)
+    frac = f"(?:{d}[0-9]+)?"
+    forms = [f"(?:[0-9]+{frac}|{d}[0-9]+)(?:[eE][+-]?[0-9]{{1,3}})?",
+             f"[0-9]{{1,3}}(?:{_SPACES}[0-9]{{3}})+{frac}"]
+    if thousands:
+        forms.append(f"[0-9]{{1,3}}(?:{re.escape(thousands)}[0-9]{{3}})+{frac}")
+    return re.compile(f"[+-]?(?:{'|'.join(forms)})")
 
 
 def _parse(cells: pd.Series, decimal: str, thousands: str | None) -> np.ndarray:
-    text = cells.astype(str).str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    text = cells.astype(str).str.strip()
+    valid = text.str.fullmatch(_grammar(decimal, thousands)).fillna(False).to_numpy(dtype=bool)
+    plain = text.str.replace(_SPACES, "", regex=True)
     if thousands:
-        text = text.str.replace(thousands, "", regex=False)
+        plain = plain.str.replace(thousands, "", regex=False)
     if decimal != ".":
-        text = text.str.replace(decimal, ".", regex=False)
-    # pandas accepts 'inf' and 'nan' as numbers; crowdsourced cells never mean those.
-    text = text.where(~text.str.contains(r"[A-DF-Za-df-z]", regex=True), "x")
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+        plain = plain.str.replace(decimal, ".", regex=False)
+    values = pd.to_numeric(plain.where(valid, "nan"), errors="coerce").to_numpy(
+        dtype="float64", copy=True)
+    # 1e309 is a valid spelling of a number no double holds: it must not become inf.
+    values[~np.isfinite(values)] = np.nan
+    return values
 
 
-_YEAR = re.compile(r"^(\d{4})(?:\.0+)?$")
-_YM = re.compile(r"^(\d{4})[-/](\d{1,2})$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_YEAR = re.compile(r"^([0-9]{4})(?:\.0+)?$")
+_YM = re.compile(r"^([0-9]{4})[-/]([0-9]{1,2})$")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 
 
 def parse_periods(cells: pd.Series, fmt: str) -> pd.Series:

@@ -1,0 +1,114 @@
+"""The hostile-input battery: one small workspace per case, run through library and CLI.
+
+``make_workspace`` writes a workspace whose only source is a CSV (or any bytes) with a
+spec built from keyword tables, so a case states only what it breaks. ``cli`` runs the
+real command line and returns exit code, stdout and stderr.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sdmx_tools.cli import main
+from sdmx_tools.ingest.harmonise import Harmonised, harmonise
+from sdmx_tools.ingest.readers import read_table
+from sdmx_tools.ingest.spec import load_spec
+
+WORKSPACE = """\
+[workspace]
+agency = "MX_TEST"
+dataflow = "DF_SDG_MX"
+languages = ["es", "en"]
+title = { es = "Prueba", en = "Test" }
+output = "out"
+"""
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f'"{k}" = {toml_value(v)}' for k, v in value.items()) + " }"
+    return str(value)
+
+
+def toml_table(name: str, table: dict[str, Any]) -> str:
+    return f"[{name}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in table.items())
+
+
+@dataclass(frozen=True)
+class Case:
+    root: Path
+    spec: Path
+    data: Path
+
+    def harmonise(self, areas: Any) -> Harmonised:
+        s = load_spec(self.spec, self.root)
+        return harmonise(read_table(s.path, s.read), s, areas)
+
+
+def make_workspace(tmp_path: Path, data: str | bytes, *, name: str = "src",
+                   file: str = "data.csv", workspace: str = "", tolerance: int = 1000,
+                   read: dict[str, Any] | None = None,
+                   area: dict[str, Any] | None = None,
+                   period: dict[str, Any] | None = None,
+                   measures: list[dict[str, Any]] | None = None,
+                   extra: str = "") -> Case:
+    """A workspace with one source ``name`` reading ``file`` (default: code/year/value)."""
+    root = tmp_path / "ws"
+    (root / "sources").mkdir(parents=True, exist_ok=True)
+    (root / "data").mkdir(exist_ok=True)
+    (root / "sdmx-tools.toml").write_text(WORKSPACE + workspace, encoding="utf-8")
+    path = root / "data" / file
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    parts = [f'id = "{name}"\ntolerance = {tolerance}\n',
+             toml_table("location", {"path": f"data/{file}"}),
+             toml_table("read", read or {}),
+             toml_table("area", area or {"code_column": "cve"}),
+             toml_table("period", period or {"column": "anio"})]
+    for m in measures or [{"id": "population", "column": "valor", "unit": "person"}]:
+        parts.append(toml_table("[measures]", m))
+    spec = root / "sources" / f"{name}.toml"
+    spec.write_text("".join(parts) + extra, encoding="utf-8")
+    return Case(root, spec, path)
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def assert_one_line_error(result: Result, code: int = 1, *needles: str) -> str:
+    """Exit ``code``, one ``Error:`` line naming each needle, no traceback anywhere."""
+    assert result.exit_code == code, (result.exit_code, result.output, result.stderr)
+    assert "Traceback" not in result.output + result.stderr
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr[:2000]
+    for needle in needles:
+        assert needle in errors[0], errors[0][:2000]
+    assert len(errors[0]) < 1000
+    return errors[0]
+
+
+@pytest.fixture(autouse=True)
+def no_hang() -> Iterator[None]:
+    """A case that loops or blocks fails after 30 s instead of stalling the suite."""
+    def alarm(signum: int, frame: object) -> None:
+        raise TimeoutError("hostile input made sdmx-tools hang (30 s)")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
