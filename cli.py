@@ -24,6 +24,7 @@ from sdmx_tools.errors import (
     StructureError,
     ToolkitError,
     WorkspaceError,
+    clip,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,6 +42,16 @@ def _fail_cleanly(func: F) -> F:
             if click.get_current_context().find_root().obj.get("debug"):
                 raise
             raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            # A bug, or an input no check foresaw: still one line, never a traceback.
+            if click.get_current_context().find_root().obj.get("debug"):
+                raise
+            raise click.ClickException(
+                f"internal error ({type(exc).__name__}: {clip(str(exc))}). Hint: rerun with "
+                "--debug for the traceback, and report it with the input that caused it"
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -141,9 +141,12 @@ def test_cube_layout_and_units(areas, defs, population, homicides) -> None:  # t
         assert cube[var].dims == ("REF_AREA", "TIME_PERIOD")
     assert cube["numerator"].attrs["units"] == "victim"
     assert cube["denominator"].attrs["units"] == "person"
-    # The published value carries its pint unit: 16.1.1 per 100,000 converts to percent.
+    # The published value carries its pint unit: 16.1.1 per 100,000 population converts to
+    # percent of the population, and to nothing that is not per person.
     q = cube["OBS_VALUE"].sel(REF_AREA="00").pint.quantify(unit_registry=registry())
-    assert np.allclose(q.pint.to("percent").pint.magnitude, cube["OBS_VALUE"].sel(
+    with pytest.raises(Exception, match="Cannot convert"):
+        q.pint.to("percent")
+    assert np.allclose(q.pint.to("percent / person").pint.magnitude, cube["OBS_VALUE"].sel(
         REF_AREA="00").values / 1000)
 
 

@@ -97,7 +97,12 @@ def test_a_national_indicator_is_one_more_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"multiplier": 1, "unit": "PT"}, UnitError, "needs multiplier 100"),
+    ({"multiplier": 1}, UnitError, "needs multiplier 100000"),
+    # deaths per person are per population, not a share: the kinds differ
+    ({"multiplier": 100, "unit": "PT"}, UnitError, "cannot be expressed as UNIT_MEASURE PT"),
+    ({"num_unit": "deaht"}, UnitError, "did you mean 'death'"),
+    ({"num_unit": ""}, UnitError, "a unit is required"),
+    ({"num_unit": "1/0"}, UnitError, "unknown unit"),
     ({"num_unit": "t"}, UnitError, r"cannot be expressed as UNIT_MEASURE PER_100000_POP"),
     ({"num_unit": "habitantez"}, UnitError, "unknown unit"),
     ({"unit": "FURLONG"}, IndicatorError, "unit_measure is not a code of CL_UNIT_MEASURE"),

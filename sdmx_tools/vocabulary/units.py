@@ -1,36 +1,50 @@
 """Units: one pint registry for every measure, with unit checks and conversions.
 
-Every measure carries a pint unit string. Counts of people, deaths or seats are
-dimensionless ``count``; a rate per 100,000 is ``count / count`` scaled by the indicator's
-multiplier, and its definition names the SDMX UNIT_MEASURE (``PER_100000_POP``). Money in
-Mexican pesos uses
-the ``MXN`` currency dimension, so ``thousand_MXN`` converts but never mixes with tonnes.
+Every measure carries a pint unit string. What a source counts has its own dimension:
+``person``, ``victim``, ``death``, ``birth``, ``seat``, ``household``, ``dwelling``,
+``event``, ``vehicle``, ``establishment`` (plus pint's plain ``count``), so deaths never
+pass for a population, nor a percentage or a length for a count. A rate per 100,000 is
+``death / person`` scaled by the indicator's multiplier, and its definition names the SDMX
+UNIT_MEASURE (``PER_100000_POP``). Money in Mexican pesos uses the ``MXN`` currency
+dimension, so ``thousand_MXN`` converts but never mixes with tonnes.
 
 :data:`UNIT_MEASURES` maps SDMX UNIT_MEASURE codes to the pint unit a published value is in
-(PT: ``percent``, PER_100000_POP: ``per_100000``); an indicator's declared ``multiplier``
-and ``unit_mult`` must agree with the pint conversion of its result (:func:`check_result_unit`).
+(PT: ``percent``, PER_100000_POP: ``per_100000 / person``). Checking a result against it,
+the kind counted in the numerator drops out (deaths per person is "per population"), the
+kind in the denominator does not (deaths per dwelling is not); an indicator's declared
+``multiplier`` and ``unit_mult`` must agree with the conversion (:func:`check_result_unit`).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 from functools import lru_cache
+from typing import Any
 
 import pint
 
 from sdmx_tools.errors import UnitError
 
-__all__ = ["UNIT_MEASURES", "check_result_unit", "conversion_factor", "parse_unit", "registry"]
+__all__ = ["COUNTED", "UNIT_MEASURES", "check_result_unit", "conversion_factor", "parse_unit",
+           "registry"]
 
-# Domain units on top of pint's defaults. Why aliases of count: a person, a victim and a
-# seat are all things counted; the indicator definition says what is counted.
-_DEFINITIONS = """
-person = count = persons = people
-victim = count = victims
-death = count = deaths
-seat = count = seats
-household = count = households
-dwelling = count = dwellings
+# Things counted, each its own base dimension, with plural and Spanish aliases.
+COUNTED: dict[str, tuple[str, ...]] = {
+    "person": ("persons", "people", "habitante", "habitantes", "persona", "personas"),
+    "victim": ("victims", "victima", "victimas"),
+    "death": ("deaths", "defuncion", "defunciones"),
+    "birth": ("births", "nacimiento", "nacimientos"),
+    "seat": ("seats", "escano", "escanos"),
+    "household": ("households", "hogar", "hogares"),
+    "dwelling": ("dwellings", "vivienda", "viviendas"),
+    "event": ("events", "incident", "incidents", "evento", "eventos"),
+    "vehicle": ("vehicles", "vehiculo", "vehiculos"),
+    "establishment": ("establishments", "establecimiento", "establecimientos"),
+}
+_DEFINITIONS = "\n".join(
+    f"{name} = [{name}] = " + " = ".join(aliases) for name, aliases in COUNTED.items()
+) + """
 MXN = [currency] = peso = pesos
 thousand_MXN = 1000 * MXN = miles_de_pesos
 million_MXN = 1000000 * MXN = millones_de_pesos
@@ -40,6 +54,9 @@ per_10000 = 1e-4
 per_100000 = 1e-5
 per_1000000 = 1e-6
 """
+# Shown first when a unit is misspelt (pint knows thousands of names).
+_COMMON = (*COUNTED, "count", "percent", "t", "kg", "g", "ha", "km", "m", "km**2", "MXN",
+           "thousand_MXN", "million_MXN", "day", "year", "L", "m**3")
 
 # UNIT_MEASURE code -> pint unit of the published value (UNIT_MULT 0). The per_N units
 # are defined above, so "per 100,000 population" is a unit pint can convert to.
@@ -48,11 +65,11 @@ UNIT_MEASURES: dict[str, str] = {
     "PT": "percent",
     "RO": "dimensionless",
     "IX": "dimensionless",
-    "PER_100_POP": "per_100",
-    "PER_1000_POP": "per_1000",
-    "PER_10000_POP": "per_10000",
-    "PER_100000_POP": "per_100000",
-    "PER_1000000_POP": "per_1000000",
+    "PER_100_POP": "per_100 / person",
+    "PER_1000_POP": "per_1000 / person",
+    "PER_10000_POP": "per_10000 / person",
+    "PER_100000_POP": "per_100000 / person",
+    "PER_1000000_POP": "per_1000000 / person",
     "T": "t",
     "KG": "kg",
     "HA": "ha",
@@ -73,17 +90,20 @@ def registry() -> pint.UnitRegistry:
 
 
 def parse_unit(text: str, *, where: str | None = None) -> pint.Unit:
-    """Parse a unit string, raising :class:`UnitError` with a hint when pint does not know it."""
+    """Parse a unit string, raising :class:`UnitError` with a hint when pint does not know it.
+
+    An empty unit is refused: a measure says what it counts or measures.
+    """
+    hint = "use a pint unit such as 'person', 'death', 'dwelling', 't', 'kg', 'ha', " \
+           "'km**2', 'percent', 'MXN'"
+    if not isinstance(text, str) or not text.strip():
+        raise UnitError("a unit is required", file=where, value=text, hint=hint)
     try:
         return registry().Unit(text)
-    except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError,
-            ValueError, AssertionError) as exc:  # pint raises several kinds for bad text
-        raise UnitError(
-            "unknown unit",
-            file=where,
-            value=text,
-            hint="use a pint unit such as 'count', 't', 'kg', 'ha', 'km**2', 'percent', 'MXN'",
-        ) from exc
+    except Exception as exc:  # pint raises a dozen kinds (ZeroDivisionError for "1/0")
+        near = difflib.get_close_matches(text.strip(), _COMMON, n=1, cutoff=0.6)
+        raise UnitError("unknown unit", file=where, value=text,
+                        hint=f"did you mean {near[0]!r}?" if near else hint) from exc
 
 
 def conversion_factor(from_unit: str, to_unit: str, *, where: str | None = None) -> float:
@@ -139,7 +159,7 @@ def check_result_unit(result: pint.Unit, unit_measure: str, multiplier: float,
                         hint=f"known: {', '.join(UNIT_MEASURES)} (sdmx_tools.vocabulary.units)")
     target = UNIT_MEASURES[unit_measure]
     try:
-        factor = float(registry().Quantity(1.0, result).to(target).magnitude)
+        factor = float(_per_kind(result).to(target).magnitude)
     except pint.DimensionalityError as exc:
         raise UnitError(
             f"the result unit {result!s} ({result.dimensionality}) cannot be expressed as "
@@ -152,3 +172,13 @@ def check_result_unit(result: pint.Unit, unit_measure: str, multiplier: float,
             f"UNIT_MULT {unit_mult}: a result in {result!s} needs multiplier {want:.10g}",
             file=where, value=multiplier, hint=f"set multiplier = {want:.10g}")
     return target
+
+
+def _per_kind(unit: pint.Unit) -> Any:
+    """One ``unit`` with the kinds counted in its numerator dropped: death/person -> 1/person."""
+    quantity = registry().Quantity(1.0, unit).to_base_units()
+    for name in COUNTED:
+        power = float(quantity.dimensionality.get(f"[{name}]", 0))  # type: ignore[arg-type]
+        if power > 0:
+            quantity = quantity / registry().Unit(name) ** power
+    return quantity

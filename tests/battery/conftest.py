@@ -49,27 +49,39 @@ def toml_table(name: str, table: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Case:
+    """A workspace folder with its source specs; ``spec``/``data`` are the first source's."""
+
     root: Path
     spec: Path
     data: Path
 
-    def harmonise(self, areas: Any) -> Harmonised:
-        s = load_spec(self.spec, self.root)
+    def add_source(self, name: str, data: str | bytes, **kwargs: Any) -> Case:
+        """Another source in the same workspace (same keywords as :func:`make_workspace`)."""
+        return _write_source(self.root, name, data, **kwargs)
+
+    def harmonise(self, areas: Any, spec: Path | None = None) -> Harmonised:
+        s = load_spec(spec or self.spec, self.root)
         return harmonise(read_table(s.path, s.read), s, areas)
+
+    def convert(self, *args: str) -> Result:
+        return cli("convert", "-w", str(self.root), *args)
 
 
 def make_workspace(tmp_path: Path, data: str | bytes, *, name: str = "src",
-                   file: str = "data.csv", workspace: str = "", tolerance: int = 1000,
-                   read: dict[str, Any] | None = None,
-                   area: dict[str, Any] | None = None,
-                   period: dict[str, Any] | None = None,
-                   measures: list[dict[str, Any]] | None = None,
-                   extra: str = "") -> Case:
-    """A workspace with one source ``name`` reading ``file`` (default: code/year/value)."""
+                   workspace: str = "", **kwargs: Any) -> Case:
+    """A workspace with one source ``name`` (default columns: cve, anio, valor)."""
     root = tmp_path / "ws"
     (root / "sources").mkdir(parents=True, exist_ok=True)
     (root / "data").mkdir(exist_ok=True)
     (root / "sdmx-tools.toml").write_text(WORKSPACE + workspace, encoding="utf-8")
+    return _write_source(root, name, data, **kwargs)
+
+
+def _write_source(root: Path, name: str, data: str | bytes, *, file: str | None = None,
+                  tolerance: int = 1000, read: dict[str, Any] | None = None,
+                  area: dict[str, Any] | None = None, period: dict[str, Any] | None = None,
+                  measures: list[dict[str, Any]] | None = None, extra: str = "") -> Case:
+    file = file or f"{name}.csv"
     path = root / "data" / file
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     parts = [f'id = "{name}"\ntolerance = {tolerance}\n',
@@ -82,6 +94,18 @@ def make_workspace(tmp_path: Path, data: str | bytes, *, name: str = "src",
     spec = root / "sources" / f"{name}.toml"
     spec.write_text("".join(parts) + extra, encoding="utf-8")
     return Case(root, spec, path)
+
+
+def homicide_workspace(tmp_path: Path, *, population_unit: str = "person",
+                       victims: str = "cve,anio,valor\n01001,2020,10\n01002,2020,3\n",
+                       **kwargs: Any) -> Case:
+    """Population and homicide victims for two municipalities: 16.1.1 computes."""
+    case = make_workspace(tmp_path, "cve,anio,valor\n01001,2020,948990\n01002,2020,51536\n",
+                          name="poblacion", measures=[
+                              {"id": "population", "column": "valor", "unit": population_unit}])
+    case.add_source("homicidios", victims, measures=[
+        {"id": "homicide_victims", "column": "valor", "unit": "victim"}], **kwargs)
+    return case
 
 
 def cli(*args: str) -> Result:
