@@ -9,6 +9,7 @@ written only when the run has no errors; the report and quarantine always are, c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,20 +17,37 @@ from pathlib import Path
 import pandas as pd
 
 from sdmx_tools import __version__
-from sdmx_tools.compute.cube import Computed, compute_indicator, cube_to_frame
-from sdmx_tools.compute.definitions import load_indicators
-from sdmx_tools.compute.provenance import source_detail
-from sdmx_tools.compute.reduce import KEY, TOTAL, as_engine, inventory
-from sdmx_tools.errors import IndicatorError, ToolkitError
-from sdmx_tools.exchange.sdmxcsv import write_data_csv
-from sdmx_tools.exchange.sdmxml import write_data_xml
-from sdmx_tools.exchange.structures import build_structures, write_structures
-from sdmx_tools.exchange.validate import check_codes
+from sdmx_tools.compute import (
+    KEY,
+    TOTAL,
+    Computed,
+    IndicatorDef,
+    as_engine,
+    compute_indicator,
+    cube_to_frame,
+    inventory,
+    load_indicators,
+    source_detail,
+)
+from sdmx_tools.errors import IndicatorError, SpecError, ToolkitError
+from sdmx_tools.exchange import (
+    build_structures,
+    check_codes,
+    write_data_csv,
+    write_data_xml,
+    write_structures,
+)
 from sdmx_tools.fsutil import atomic_dir, atomic_write
-from sdmx_tools.ingest.fetch import Origin, fetch_source
-from sdmx_tools.ingest.harmonise import QUARANTINE_COLUMNS, Harmonised, harmonise
-from sdmx_tools.ingest.readers import read_table
-from sdmx_tools.ingest.spec import load_spec
+from sdmx_tools.ingest import (
+    QUARANTINE_COLUMNS,
+    Harmonised,
+    Origin,
+    SourceSpec,
+    fetch_source,
+    harmonise,
+    load_spec,
+    read_table,
+)
 from sdmx_tools.report import Finding, Report, Severity, write_report_html
 from sdmx_tools.territory import AreaCodelist, load_areas
 from sdmx_tools.vocabulary.codelists import load_codelists
@@ -134,8 +152,10 @@ def convert(ws: Workspace) -> ConvertResult:
         specs.append(spec)
         if origin is not None:
             origins[spec.id] = origin
+    _check_distinct_ids(specs)
     harmonised = [harmonise(read_table(s.path, s.read), s, areas, years=ws.years)
                   for s in specs]
+    _check_distinct_files(harmonised)
     report = Report()
     report.findings.extend(
         Finding(code="source-offline", severity=Severity.WARNING, message=o.note,
@@ -160,6 +180,10 @@ def convert(ws: Workspace) -> ConvertResult:
         chosen = [definitions[i] for i in ws.indicators]
     else:
         chosen = [d for d in definitions.values() if set(d.measures()) <= available]
+    if not chosen:
+        report.add(Finding(code="no-indicator", severity=Severity.ERROR, file=str(ws.config),
+                           message="no indicator can be computed from these sources",
+                           hint=_missing_measures(definitions.values(), available)))
     computed = [compute_indicator(d, obs, areas, inv=inv) for d in chosen]
     for c in computed:
         report.findings.extend(c.findings)
@@ -169,6 +193,12 @@ def convert(ws: Workspace) -> ConvertResult:
               for c in computed}
     frame = sdmx_frame(computed, frames)
     report.findings.extend(check_codes(frame, codelists))
+    if computed and frame["OBS_VALUE"].notna().sum() == 0:
+        report.add(Finding(
+            code="no-observations", severity=Severity.ERROR,
+            message=f"{', '.join(c.definition.id for c in computed)}: no observation has a "
+                    "value", hint="every input row was quarantined or excluded: see "
+                    "quarantine.csv"))
     _write_diagnostics(paths, harmonised, report)
     result = ConvertResult(harmonised, computed, report, observations=len(frame),
                            origins=origins)
@@ -192,6 +222,39 @@ def convert(ws: Workspace) -> ConvertResult:
     result.files = [paths.structure, paths.data_xml, paths.data_csv, paths.indicators_csv,
                     paths.manifest, paths.report_json, paths.report_html, paths.quarantine]
     return result
+
+
+def _check_distinct_ids(specs: list[SourceSpec]) -> None:
+    """Two spec files with one id (a copied spec) would merge as one source."""
+    seen: dict[str, Path] = {}
+    for s in specs:
+        if s.id in seen:
+            raise SpecError(f"two source specs have the id {s.id!r}", file=s.spec_file,
+                            value=s.id, hint=f"{seen[s.id].name} has it too: give each source "
+                            "its own id, or remove the copy")
+        seen[s.id] = s.spec_file
+
+
+def _check_distinct_files(harmonised: list[Harmonised]) -> None:
+    """The same file (by sha256) read twice for one measure would count every row twice."""
+    seen: dict[tuple[str, str], Harmonised] = {}
+    for h in harmonised:
+        for m in h.spec.measures:
+            first = seen.setdefault((h.sha256, m.id), h)
+            if first is not h:
+                raise SpecError(
+                    f"sources {first.spec.id!r} and {h.spec.id!r} read the same file "
+                    f"(sha256 {h.sha256[:12]}) for measure {m.id!r}: it would be counted twice",
+                    file=h.spec.spec_file, value=m.id,
+                    hint=f"keep one of {first.spec.spec_file.name} and {h.spec.spec_file.name}")
+
+
+def _missing_measures(definitions: Iterable[IndicatorDef], available: set[str]) -> str:
+    """What each indicator lacks, for the hint of an empty convert (the first few)."""
+    lines = [f"{d.id} needs {', '.join(repr(m) for m in sorted(set(d.measures()) - available))}"
+             for d in definitions]
+    have = ", ".join(repr(m) for m in sorted(available)) or "none"
+    return f"{'; '.join(lines[:6])}{'; ...' if len(lines) > 6 else ''} (measures given: {have})"
 
 
 def _with_provenance(frame: pd.DataFrame, c: Computed, obs: pd.DataFrame, areas: AreaCodelist,

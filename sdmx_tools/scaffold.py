@@ -31,7 +31,7 @@ database = "out/registry.sqlite"
 """
 
 _EXAMPLE_SPEC = """\
-# One file per source. Every key is documented in the README ('Source specs').
+# One file per source. Every key is documented in the README ('Sources').
 id = "example"
 title = "Describe the source"
 tolerance = 0                 # quarantined rows allowed before convert fails
@@ -63,6 +63,33 @@ unit = "person"
 
 _EXAMPLE_DATA = "CVEGEO,year,population\n01001,2020,948990\n01002,2020,51536\n"
 
+# A second source, so that the new workspace computes an indicator (16.1.1) at once.
+_VICTIMS_SPEC = """\
+id = "example_victims"
+title = "Homicide victims (example)"
+tolerance = 0
+
+[provenance]
+publisher = "Who published it"
+licence = "CC BY 4.0"
+
+[location]
+path = "data/example_victims.csv"
+
+[area]
+code_column = "CVEGEO"
+
+[period]
+column = "year"
+
+[[measures]]
+id = "homicide_victims"
+column = "victims"
+unit = "victim"
+"""
+
+_VICTIMS_DATA = "CVEGEO,year,victims\n01001,2020,42\n01002,2020,3\n"
+
 
 def init_workspace(directory: Path, *, agency: str = "MY_AGENCY") -> list[Path]:
     """Create a workspace: settings, an example source spec and its data file.
@@ -80,6 +107,8 @@ def init_workspace(directory: Path, *, agency: str = "MY_AGENCY") -> list[Path]:
         directory / CONFIG_NAME: _CONFIG.format(agency=agency),
         directory / "sources" / "example.toml": _EXAMPLE_SPEC,
         directory / "data" / "example.csv": _EXAMPLE_DATA,
+        directory / "sources" / "example_victims.toml": _VICTIMS_SPEC,
+        directory / "data" / "example_victims.csv": _VICTIMS_DATA,
     }
     for path, text in files.items():
         with atomic_write(path) as fh:

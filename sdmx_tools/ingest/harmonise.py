@@ -252,6 +252,14 @@ def _blank(df: pd.DataFrame, stripped: pd.DataFrame, data_cols: list[str]) -> pd
 def _check_columns(spec: SourceSpec, df: pd.DataFrame, raw: RawTable) -> None:
     have = [c for c in df.columns if c != ROW]
     for col in spec.required_columns():
+        if col in raw.duplicates:
+            at = raw.duplicates[col]
+            raise SpecError(
+                f"the header names {len(at)} columns {col!r} (positions "
+                f"{', '.join(map(str, at))}): the spec cannot tell which one is meant",
+                file=raw.path, row=spec.read.header_row, column=col,
+                hint="rename the duplicates in the file, or point the spec at the one meant "
+                     f"as {col + '.2'!r}, {col + '.3'!r}... (the later ones, in order)")
         if col not in have:
             near = difflib.get_close_matches(col, have, n=1)
             raise SpecError(

@@ -265,7 +265,8 @@ def test_mixed_types_are_bad_numbers_with_raw_value(tmp_path: Path, areas: AreaC
     assert (a.read, a.used, a.quarantined, a.excluded) == (11, 5, 6, 0)
 
     result = convert_cli(ws)
-    assert_clean_cli_failure(ws, result, "7 data error(s)")  # 6 rows + over tolerance
+    # 6 rows, over tolerance, and a population alone feeds no indicator
+    assert_clean_cli_failure(ws, result, "8 data error(s)")
     report = ws.root / "out" / "reports"
     q = (report / "quarantine.csv").read_text(encoding="utf-8")
     for _, v, p in MIXED:
@@ -297,5 +298,6 @@ def test_ten_megabyte_field_is_quarantined(tmp_path: Path, areas: AreaCodelist) 
 def test_ten_megabyte_field_cli_message_stays_short(tmp_path: Path) -> None:
     ws = big_field_workspace(tmp_path)
     result = convert_cli(ws)
-    line = assert_clean_cli_failure(ws, result, "2 data error(s)")  # 1 row + over tolerance
+    # 1 row, over tolerance, no indicator
+    line = assert_clean_cli_failure(ws, result, "3 data error(s)")
     assert len(line) < 2000, f"{len(line)} characters"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,7 +14,7 @@ import pandas as pd
 
 from sdmx_tools.ingest.spec import ReadOptions
 
-__all__ = ["ROW", "RawTable", "Reader", "clean_header", "first_line", "table"]
+__all__ = ["ROW", "RawTable", "Reader", "clean_header", "first_line", "header_duplicates", "table"]
 
 ROW = "__row__"
 
@@ -33,6 +33,10 @@ class RawTable:
     short_rows
         Lines that had fewer fields than the header (padded with blanks): a footer, or a
         row cut short. Harmonisation quarantines those no exclusion rule explains.
+    duplicates
+        Header names written more than once (after cleaning: ``valor`` and ``valor\u00a0``
+        are one name), with their 1-based positions; the later ones are read as
+        ``valor.2``... A spec naming such a column is refused: which one is meant?
     """
 
     frame: pd.DataFrame
@@ -41,6 +45,7 @@ class RawTable:
     encoding: str
     delimiter: str | None
     short_rows: frozenset[int] = frozenset()
+    duplicates: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class Reader:
@@ -59,11 +64,15 @@ class Reader:
         raise NotImplementedError
 
 
-def clean_header(header: list[str]) -> list[str]:
+def _clean(raw: str, i: int) -> str:
+    return re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip() or f"column_{i}"
+
+
+def clean_header(header: Sequence[str]) -> list[str]:
     """Header names without NBSP or stray spaces; blanks named ``column_N``; dups suffixed."""
     names: list[str] = []
     for i, raw in enumerate(header, 1):
-        name = re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip() or f"column_{i}"
+        name = _clean(raw, i)
         base, n = name, 1
         while name in names:
             n += 1
@@ -72,18 +81,28 @@ def clean_header(header: list[str]) -> list[str]:
     return names
 
 
+def header_duplicates(header: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """Cleaned names that occur more than once, with their 1-based positions."""
+    positions: dict[str, list[int]] = {}
+    for i, raw in enumerate(header, 1):
+        positions.setdefault(_clean(raw, i), []).append(i)
+    return {name: tuple(at) for name, at in positions.items() if len(at) > 1}
+
+
 def table(frame: pd.DataFrame, rows: Sequence[int] | np.ndarray, path: Path, data: bytes,
           encoding: str, delimiter: str | None, short_rows: frozenset[int] = frozenset(),
-          sha256: str | None = None) -> RawTable:
+          sha256: str | None = None, header: Sequence[str] = ()) -> RawTable:
     """A :class:`RawTable` from text cells (missing cells become ``""``) and row numbers.
 
-    ``sha256`` is the hash of ``data`` when the reader computed it already.
+    ``sha256`` is the hash of ``data`` when the reader computed it already; ``header`` is
+    the header as written, before :func:`clean_header`.
     """
     if not all(dtype == "str" for dtype in frame.dtypes) or frame.isna().any().any():
         frame = frame.fillna("").astype(str)
     frame[ROW] = np.asarray(rows, dtype=np.int64)
     return RawTable(frame=frame, path=path, sha256=sha256 or hashlib.sha256(data).hexdigest(),
-                    encoding=encoding, delimiter=delimiter, short_rows=short_rows)
+                    encoding=encoding, delimiter=delimiter, short_rows=short_rows,
+                    duplicates=header_duplicates(header))
 
 
 def first_line(exc: BaseException) -> str:

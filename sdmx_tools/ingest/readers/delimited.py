@@ -52,13 +52,13 @@ class DelimitedReader(Reader):
         with ThreadPoolExecutor(1) as pool:
             sha = pool.submit(lambda: hashlib.sha256(data).hexdigest())
             encoding = detect_encoding(data) if options.encoding == "auto" else options.encoding
-            frame, rows, delimiter, short = _read(data, encoding, options, path)
+            frame, rows, delimiter, short, header = _read(data, encoding, options, path)
             return table(frame, rows, path, data, encoding, delimiter, short,
-                         sha256=sha.result())
+                         sha256=sha.result(), header=header)
 
 
 def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
-          ) -> tuple[pd.DataFrame, np.ndarray, str, frozenset[int]]:
+          ) -> tuple[pd.DataFrame, np.ndarray, str, frozenset[int], list[str]]:
     """Parse with pyarrow (which also transcodes, in parallel); pandas when it cannot."""
     bom = data.startswith(b"\xef\xbb\xbf")
     head = _decode_head(data[3:] if bom else data, encoding, path).splitlines()
@@ -67,7 +67,8 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
         raise SourceReadError(f"the file has {len(head)} lines, fewer than "
                               f"read.header_row = {options.header_row}", file=path)
     delimiter = options.delimiter or sniff_delimiter(head[options.header_row - 1:])
-    names = clean_header(next(csv.reader([head[options.header_row - 1]], delimiter=delimiter)))
+    header = next(csv.reader([head[options.header_row - 1]], delimiter=delimiter))
+    names = clean_header(header)
     _check_end(data, encoding, delimiter, path)
     body = data[3:] if bom else data
     try:
@@ -76,7 +77,7 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         text = decode(data, encoding, path)  # a located error when a byte does not decode
         frame, rows, short = _read_pandas(text, names, delimiter, options.header_row, path)
-    return frame, rows, delimiter, short
+    return frame, rows, delimiter, short, header
 
 
 def _arrow_encoding(encoding: str) -> str:

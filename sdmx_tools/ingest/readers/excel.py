@@ -32,10 +32,11 @@ class ExcelReader(Reader):
         if len(grid) < options.header_row:
             raise SourceReadError(f"the sheet has {len(grid)} rows, fewer than "
                                   f"read.header_row = {options.header_row}", file=path)
-        names = clean_header([str(v) for v in grid.iloc[options.header_row - 1]])
+        header = [str(v) for v in grid.iloc[options.header_row - 1]]
+        names = clean_header(header)
         frame = grid.iloc[options.header_row:].reset_index(drop=True)
         frame.columns = pd.Index(names[: frame.shape[1]])
         # Excel types numbers: an integer cell reads as '1001.0' in some workbooks; the
         # area and number parsers accept that form.
         rows = range(options.header_row + 1, options.header_row + 1 + len(frame))
-        return table(frame, rows, path, data, "xlsx", None)
+        return table(frame, rows, path, data, "xlsx", None, header=header[: frame.shape[1]])

@@ -43,10 +43,11 @@ class JsonReader(Reader):
                 raise SourceReadError("record is not a JSON object", file=path, row=n,
                                       value=str(rec)[:80])
         keys = list(dict.fromkeys(k for rec in records for k in rec))
-        names = clean_header([str(k) for k in keys])
+        header = [str(k) for k in keys]
+        names = clean_header(header)
         frame = pd.DataFrame([[_text(rec.get(k)) for k in keys] for rec in records],
                              columns=names, dtype=object)
-        return table(frame, rows, path, data, encoding, None)
+        return table(frame, rows, path, data, encoding, None, header=header)
 
 
 def _load(text: str, path: Path, row: int) -> Any:
