@@ -247,9 +247,13 @@ def test_numerator_filter_on_a_dimension(areas, defs) -> None:  # type: ignore[n
                           "value": [4.0, 6.0, 9.0, 3.0], "unit": "seat"})
     defn = dataclasses.replace(
         defs["5.5.1"], numerator=Term("council_seats", "seat", filter={"SEX": ("F",)}),
-        denominator=Term("council_seats", "seat"))
+        denominator=Term("council_seats", "seat", filter={"SEX": ("F", "M")}))
     frame = cube_to_frame(compute_indicator(defn, seats, areas)).set_index("REF_AREA")
     assert frame.loc["01001", "OBS_VALUE"] == 40.0 and frame.loc["01002", "OBS_VALUE"] == 75.0
+    # The denominator adds up the sexes only because its filter lists them.
+    undeclared = dataclasses.replace(defn, denominator=Term("council_seats", "seat"))
+    with pytest.raises(IndicatorError, match=r"SEX \('F', 'M'\).*summing would add them up"):
+        compute_indicator(undeclared, seats, areas)
 
 
 def test_registered_formula_runs_on_summed_terms(areas, defs) -> None:  # type: ignore[no-untyped-def]
@@ -301,7 +305,7 @@ def test_state_rows_only_is_a_located_error(areas, defs) -> None:  # type: ignor
                           "unit": "seat"})
     defn = dataclasses.replace(
         defs["5.5.1"], numerator=Term("council_seats", "seat", filter={"SEX": ("F",)}),
-        denominator=Term("council_seats", "seat"))
+        denominator=Term("council_seats", "seat", filter={"SEX": ("F", "M")}))
     with pytest.raises(IndicatorError, match="no municipal values") as info:
         compute_indicator(defn, seats, areas)
     assert info.value.value == "cabildos_estatal" and info.value.hint

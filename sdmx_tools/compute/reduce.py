@@ -106,10 +106,43 @@ def select_term(observations: Any, term: Term, dims: list[str],
 
 def term_frame(observations: Any, term: Term, dims: list[str], inv: pd.DataFrame
                ) -> pd.DataFrame:
-    """:func:`select_term` summed by area, source period and ``dims``, in pandas, sorted."""
+    """:func:`select_term` summed by area, source period and ``dims``, in pandas, sorted.
+
+    Raises
+    ------
+    IndicatorError
+        When the sum would add up the values of a dimension nobody declared: one the
+        indicator does not disaggregate or filter by, which a source gives with values
+        other than the total (homicide subtypes, or women only, published as all).
+    """
+    check_declared_sums(observations, term, dims)
     sel = select_term(observations, term, dims, inv)
     summed = _compute(sel.groupby([*KEY, *dims])["value"].sum())
     return summed.reset_index().sort_values([*KEY, *dims], ignore_index=True)
+
+
+def check_declared_sums(observations: Any, term: Term, dims: list[str]) -> None:
+    """Refuse to sum a term over a dimension it neither keeps nor filters (see term_frame)."""
+    rest = [d for d in dimension_columns(observations) if d not in dims and d not in term.filter]
+    if not rest:
+        return
+    sel = observations[observations["measure"] == term.measure]
+    for dim, codes in term.filter.items():
+        if dim in observations.columns:
+            sel = sel[sel[dim].fillna(TOTAL).isin(list(codes))]
+    for dim in rest:
+        found = _compute(sel[["source", dim]].dropna().drop_duplicates())
+        found = found[found[dim].astype(str) != TOTAL]
+        if found.empty:
+            continue
+        values = sorted(found[dim].astype(str).unique())
+        shown = ", ".join(repr(v) for v in values[:6]) + (" ..." if len(values) > 6 else "")
+        raise IndicatorError(
+            f"measure {term.measure!r} of source {found['source'].iloc[0]!r} is given by "
+            f"{dim} ({shown}), which the indicator neither disaggregates nor filters: "
+            "summing would add them up", column=dim, value=values[0],
+            hint=f"filter the term by {dim} in the indicator definition, or declare "
+                 f"sum_over = [{dim!r}] in the source spec if adding them up is right")
 
 
 def indicator_period(periods: pd.Series, frequency: str) -> pd.Series:

@@ -178,6 +178,8 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
     keep = ~missing & ok & ~quarantined[cells["pos"].to_numpy()]
     obs = _observations(cells[keep], df[ROW], area, spec)
     obs = _duplicates(obs, spec, problems, rows.index)
+    # Declared sums: the values of these dimensions add up (as the total) downstream.
+    obs = obs.drop(columns=list(spec.sum_over))
     obs = _zero_fill(obs, spec, areas)
     quarantined_s = problems.any
 

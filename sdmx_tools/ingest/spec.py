@@ -187,6 +187,7 @@ class SourceSpec:
     missing: tuple[str, ...]
     exclude: tuple[ExcludeRule, ...]
     tolerance: int
+    sum_over: tuple[str, ...] = ()
 
     def required_columns(self) -> list[str]:
         """Every column the spec names, to check against the file's header."""
@@ -217,7 +218,8 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
     f = Path(spec_file)
     data = load_toml(f)
     check_keys(data, ["id", "title", "provenance", "location", "read", "layout", "area",
-                      "period", "measures", "dimensions", "missing", "exclude", "tolerance"],
+                      "period", "measures", "dimensions", "missing", "exclude", "tolerance",
+                      "sum_over"],
                file=f)
     sid = get(data, "id", str, f.stem, file=f)
     if not re.fullmatch(r"[A-Za-z0-9_-]+", sid):
@@ -246,7 +248,19 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
         missing=tuple(str(m) for m in get(data, "missing", list, list(DEFAULT_MISSING), file=f)),
         exclude=_exclude(get(data, "exclude", list, [], file=f), f),
         tolerance=get(data, "tolerance", int, 0, file=f),
+        sum_over=_sum_over(get(data, "sum_over", list, [], file=f), f,
+                           get(data, "dimensions", dict, {}, file=f)),
     )
+
+
+def _sum_over(names: list[Any], f: Path, dimensions: dict[str, Any]) -> tuple[str, ...]:
+    """Dimensions whose values the indicators may add up (declared, never assumed)."""
+    for name in names:
+        if name not in dimensions:
+            raise SpecError("sum_over names a dimension the spec does not define", file=f,
+                            value=str(name), hint="dimensions: " + (", ".join(dimensions)
+                                                                    or "none"))
+    return tuple(str(n) for n in names)
 
 
 def _location(t: dict[str, Any], f: Path, sid: str, root: Path

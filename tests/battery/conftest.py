@@ -80,11 +80,12 @@ def make_workspace(tmp_path: Path, data: str | bytes, *, name: str = "src",
 def _write_source(root: Path, name: str, data: str | bytes, *, file: str | None = None,
                   tolerance: int = 1000, read: dict[str, Any] | None = None,
                   area: dict[str, Any] | None = None, period: dict[str, Any] | None = None,
-                  measures: list[dict[str, Any]] | None = None, extra: str = "") -> Case:
+                  measures: list[dict[str, Any]] | None = None, extra: str = "",
+                  top: str = "") -> Case:
     file = file or f"{name}.csv"
     path = root / "data" / file
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    parts = [f'id = "{name}"\ntolerance = {tolerance}\n',
+    parts = [f'id = "{name}"\ntolerance = {tolerance}\n{top}',
              toml_table("location", {"path": f"data/{file}"}),
              toml_table("read", read or {}),
              toml_table("area", area or {"code_column": "cve"}),

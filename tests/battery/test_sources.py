@@ -85,3 +85,34 @@ def test_all_rows_quarantined_within_tolerance_publishes_nothing(tmp_path: Path)
     report = (case.root / "out" / "reports" / "report.json").read_text(encoding="utf-8")
     assert '"code": "no-indicator"' in report  # the quarantined measure feeds nothing
     assert not (case.root / "out" / "sdmx").exists()
+
+
+SUBTYPES = ("cve,anio,subtipo,valor\n01001,2020,Doloso,10\n01001,2020,Culposo,7\n"
+            "01002,2020,Doloso,3\n")
+
+
+def test_an_undeclared_sum_over_a_dimension_is_refused(tmp_path: Path) -> None:
+    case = homicide_workspace(tmp_path, victims=SUBTYPES,
+                              extra='[dimensions.SUBTYPE]\ncolumn = "subtipo"\n')
+    assert_one_line_error(case.convert(), 1, "SUBTYPE", "'Culposo'", "'Doloso'",
+                          "'homicidios'", "sum_over")
+    assert not (case.root / "out" / "sdmx").exists()
+
+
+def test_a_declared_sum_adds_the_values_up(tmp_path: Path) -> None:
+    case = homicide_workspace(tmp_path, victims=SUBTYPES, top='sum_over = ["SUBTYPE"]\n',
+                              extra='[dimensions.SUBTYPE]\ncolumn = "subtipo"\n')
+    result = case.convert()
+    assert result.exit_code == 0, result.stderr
+    table = (case.root / "out" / "tables" / "indicators.csv").read_text()
+    assert ",01001,2020," in table
+    import pandas as pd
+
+    t = pd.read_csv(case.root / "out" / "tables" / "indicators.csv", dtype={"REF_AREA": str})
+    assert t.set_index("REF_AREA").loc["01001", "numerator"] == 17
+
+
+def test_one_sex_is_never_published_as_all(tmp_path: Path) -> None:
+    case = homicide_workspace(tmp_path, victims="cve,anio,sexo,valor\n01001,2020,F,4\n",
+                              extra='[dimensions.SEX]\ncolumn = "sexo"\n')
+    assert_one_line_error(case.convert(), 1, "SEX", "'F'")
