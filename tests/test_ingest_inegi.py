@@ -50,11 +50,14 @@ def test_inegi_sample_converts_exactly(shared_data: Path, tmp_path: Path,
     h = harmonise(raw, spec, load_areas())
     obs = h.observations
     values = dict(zip(obs["REF_AREA"], obs["value"], strict=True))
-    assert {c: v for c, v in values.items() if len(c) == 5} == census_population
-    assert len(census_population) == 2469 and sum(len(c) == 2 for c in values) == 32
+    assert values == census_population and len(census_population) == 2469
+    # The 32 state subtotal lines (=CONCATENAR(0,01)) are excluded, not used, and each one
+    # equals the sum of its municipalities: INEGI's totals reconcile.
     a = h.account
-    assert (a.read, a.used, a.quarantined, a.excluded) == (2504, 2501, 0, 3)
-    assert a.excluded_by_rule == {"national-total": 1, "footer": 1, "blank": 1}
+    assert (a.read, a.used, a.quarantined, a.excluded) == (2504, 2469, 0, 35)
+    assert a.excluded_by_rule == {"state-total": 32, "national-total": 1, "footer": 1,
+                                  "blank": 1}
+    assert [f for f in h.findings if f.code == "total-mismatch"] == []
 
 
 def test_spec_errors_are_located(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ excluded on purpose.
 """
 
 from sdmx_tools.ingest.fetch import Origin, fetch_source
-from sdmx_tools.ingest.harmonise import QUARANTINE_COLUMNS, Harmonised, harmonise
+from sdmx_tools.ingest.harmonise import Harmonised, harmonise
+from sdmx_tools.ingest.quarantine import QUARANTINE_COLUMNS
 from sdmx_tools.ingest.readers import RawTable, read_table
 from sdmx_tools.ingest.spec import SourceSpec, load_spec
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sdmx_tools.ingest.spec import AreaSpec
-from sdmx_tools.territory import AreaCodelist, AreaMatch, normalise_parts
+from sdmx_tools.territory import AreaCodelist, AreaMatch, normalise_code, normalise_parts
 
 __all__ = ["resolve_areas"]
 
@@ -19,16 +19,19 @@ _COLUMNS = ["REF_AREA", "reason", "column", "value", "message", "candidates"]
 
 
 def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
-                  ) -> tuple[pd.Categorical, pd.DataFrame]:
+                  ) -> tuple[pd.Categorical, pd.DataFrame, pd.Categorical | None]:
     """Resolve the area of every row, matching each distinct written form once.
 
     Returns
     -------
     codes
-        The INEGI code of every row (missing when unresolved), aligned with ``rows``.
+        The INEGI code of every row (missing when unresolved), aligned with ``rows``: the
+        municipality of a locality.
     failed
         The unresolved rows only, by row label: ``reason``, ``column``, ``value``,
         ``message`` and ``candidates``.
+    localities
+        With ``level = "locality"``, the 9-digit locality code of every row; else None.
     """
     if spec.code_column:
         column, keys = spec.code_column, [rows[spec.code_column]]
@@ -48,8 +51,10 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
     else:
         positions, pairs = pd.factorize(pd.MultiIndex.from_arrays(keys), use_na_sentinel=False)
         parts = [list(pairs.get_level_values(i)) for i in range(len(keys))]
+    localities: list[str | None] = [None] * len(parts[0])
     if spec.code_column:
         matches = areas.match_codes(parts[0])
+        localities = [nc.locality if (nc := normalise_code(v)) else None for v in parts[0]]
     elif spec.municipality_column and spec.state_column:
         matches = _match_parts(parts[0], parts[1], areas)
     elif spec.name_column:
@@ -64,11 +69,20 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
         "candidates": ["; ".join(f"{c} {n} ({s:.0f})" for c, n, s in m.candidates)
                        for m in matches],
     }, dtype=object)
-    if spec.level != "any":
-        wrong = table["REF_AREA"].map(lambda c: c is not None and areas.level(c) != spec.level)
-        table.loc[wrong, "reason"] = "wrong-level"
-        table.loc[wrong, "message"] = f"area is not a {spec.level} (area.level in the spec)"
-        table.loc[wrong, "REF_AREA"] = None
+    is_locality = pd.Series([loc is not None for loc in localities], index=table.index)
+    resolved = table["REF_AREA"].notna()
+    if spec.level == "locality":
+        wrong = resolved & ~is_locality
+        _refuse(table, wrong, "wrong-level", "not a 9-digit locality code (area.level = "
+                "'locality' in the spec)")
+    else:
+        _refuse(table, resolved & is_locality, "locality-code",
+                "a 9-digit locality code: set area.level = 'locality' in the spec to sum "
+                "localities to their municipality")
+        if spec.level != "any":
+            wrong = table["REF_AREA"].map(lambda c: c is not None and areas.level(c) != spec.level)
+            _refuse(table, wrong, "wrong-level",
+                    f"area is not a {spec.level} (area.level in the spec)")
     codes = pd.Categorical(table["REF_AREA"].to_numpy(dtype=object))
     bad = table["reason"].notna().to_numpy()[positions]
     failed = table.iloc[positions[bad]].set_axis(rows.index[bad])
@@ -76,8 +90,20 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
     value = keys[0][bad].astype(object)
     failed["value"] = (value + "|" + keys[1][bad].astype(object)) \
         if len(keys) > 1 and not spec.name_column else value
+    loc = None
+    if spec.level == "locality":
+        loc_cat = pd.Categorical(localities)
+        loc = pd.Categorical.from_codes(loc_cat.codes[positions], loc_cat.categories)
     return pd.Categorical.from_codes(codes.codes[positions], codes.categories), \
-        failed[_COLUMNS[1:]]
+        failed[_COLUMNS[1:]], loc
+
+
+def _refuse(table: pd.DataFrame, mask: pd.Series, reason: str, message: str) -> None:
+    """Unresolve the distinct values of ``mask``: ``reason`` and ``message`` say why."""
+    mask = mask & table["reason"].isna()
+    table.loc[mask, "reason"] = reason
+    table.loc[mask, "message"] = message
+    table.loc[mask, "REF_AREA"] = None
 
 
 def _message(m: AreaMatch) -> str:

@@ -21,18 +21,18 @@ from pandas.api.types import union_categoricals
 
 from sdmx_tools.errors import SpecError
 from sdmx_tools.ingest.areas import resolve_areas
+from sdmx_tools.ingest.quarantine import Problems, quarantine_frame
+from sdmx_tools.ingest.quarantine import findings as quarantine_findings
 from sdmx_tools.ingest.readers import ROW, RawTable
 from sdmx_tools.ingest.spec import SourceSpec
+from sdmx_tools.ingest.totals import reconcile, split_totals
 from sdmx_tools.ingest.values import MONTHS_ES, parse_numbers, parse_periods
 from sdmx_tools.report import Finding, RowAccount, Severity
-from sdmx_tools.territory import AreaCodelist
+from sdmx_tools.territory import NATION, AreaCodelist
 
-__all__ = ["OBS_COLUMNS", "QUARANTINE_COLUMNS", "Harmonised", "default_years", "harmonise"]
+__all__ = ["OBS_COLUMNS", "Harmonised", "default_years", "harmonise"]
 
-_FINDINGS_PER_REASON = 1000
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
-QUARANTINE_COLUMNS = ["source", "file", "row", "reason", "column", "value", "message",
-                      "candidates", "raw"]
 
 
 @dataclass(slots=True)
@@ -60,48 +60,6 @@ class Harmonised:
     quarantine: pd.DataFrame
     account: RowAccount
     findings: list[Finding] = field(default_factory=list)
-
-
-class _Problems:
-    """Per-row first problem, filled stage by stage (first problem wins).
-
-    Only the rows with a problem are stored: most rows of a big file have none.
-    """
-
-    _FIELDS = ("reason", "column", "value", "message", "candidates")
-
-    def __init__(self, index: pd.Index) -> None:
-        self.index = index
-        self.taken = np.zeros(len(index), dtype=bool)
-        self.parts: list[pd.DataFrame] = []
-
-    def add(self, mask: pd.Series, reason: pd.Series | str, column: pd.Series | str | None,
-            value: pd.Series | str, message: pd.Series | str,
-            candidates: pd.Series | str = "") -> None:
-        """Record a problem on the rows of ``mask`` that have none yet.
-
-        Series arguments are looked up by row label: aligned with the rows, or holding only
-        the rows with the problem.
-        """
-        new = mask.to_numpy(dtype=bool) & ~self.taken
-        if not new.any():
-            return
-        self.taken |= new
-        idx = self.index[new]
-        self.parts.append(pd.DataFrame({
-            name: src.reindex(idx).to_numpy(dtype=object) if isinstance(src, pd.Series) else src
-            for name, src in zip(self._FIELDS, (reason, column, value, message, candidates),
-                                 strict=True)}, index=idx))
-
-    @property
-    def any(self) -> pd.Series:
-        return pd.Series(self.taken, index=self.index)
-
-    def frame(self) -> pd.DataFrame:
-        """One row per row with a problem, by row label, in row order."""
-        if not self.parts:
-            return pd.DataFrame(columns=list(self._FIELDS), dtype=object)
-        return pd.concat(self.parts).sort_index()
 
 
 def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
@@ -144,7 +102,7 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
 
     active = excluded.isna()
     rows = stripped[active]
-    problems = _Problems(rows.index)
+    problems = Problems(rows.index)
 
     if raw.short_rows:
         short = pd.Series(df.loc[rows.index, ROW].isin(raw.short_rows).to_numpy(),
@@ -152,7 +110,7 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
         problems.add(short, "short-row", None, "",
                      "the line has fewer fields than the header: cut short, or a note "
                      "(exclude it with an [[exclude]] rule if it is a footer)")
-    area, failed = resolve_areas(rows, spec.area, areas)
+    area, failed, localities = resolve_areas(rows, spec.area, areas)
     problems.add(pd.Series(rows.index.isin(failed.index), index=rows.index), failed["reason"],
                  failed["column"], failed["value"], failed["message"], failed["candidates"])
 
@@ -177,9 +135,23 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
     quarantined = problems.any.to_numpy()
     keep = ~missing & ok & ~quarantined[cells["pos"].to_numpy()]
     obs = _observations(cells[keep], df[ROW], area, spec)
+    if localities is not None:
+        obs["LOCALITY"] = pd.Categorical.from_codes(
+            localities.codes[cells.loc[keep, "pos"].to_numpy()], localities.categories)
     obs = _duplicates(obs, spec, problems, rows.index)
-    # Declared sums: the values of these dimensions add up (as the total) downstream.
-    obs = obs.drop(columns=list(spec.sum_over))
+    findings: list[Finding] = []
+    if spec.area.level == "any":
+        obs, totals = split_totals(obs, areas)
+        excluded[totals["row_index"].to_numpy()] = totals["REF_AREA"].map(
+            lambda c: "national-total" if c == NATION else "state-total").to_numpy()
+        findings += reconcile(totals, obs, spec, areas)
+    if localities is not None:
+        findings.append(Finding(
+            code="localities-summed", severity=Severity.INFO, source=spec.id,
+            file=str(spec.path), message=f"{obs['LOCALITY'].nunique()} localities summed to "
+            f"{obs['REF_AREA'].nunique()} municipalities"))
+    # Declared sums (and localities): these dimensions add up downstream, as the total.
+    obs = obs.drop(columns=[*spec.sum_over, *(["LOCALITY"] if localities is not None else [])])
     obs = _zero_fill(obs, spec, areas)
     quarantined_s = problems.any
 
@@ -188,7 +160,7 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
     labels = obs["row_index"].to_numpy()
     gave[labels[labels >= 0]] = True
     has_obs = pd.Series(gave[rows.index.to_numpy()], index=rows.index)
-    no_data = ~quarantined_s & ~has_obs
+    no_data = ~quarantined_s & ~has_obs & excluded[rows.index].isna()
     excluded[no_data[no_data].index] = "no-data"
 
     account.quarantined = int(quarantined_s.sum())
@@ -199,8 +171,8 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
     account.quarantined_by_reason = {
         str(k): int(v) for k, v in found["reason"].value_counts().items()}
 
-    quarantine = _quarantine_frame(df, data_cols, found, raw, spec)
-    findings = _findings(quarantine, spec, account)
+    quarantine = quarantine_frame(df, data_cols, found, raw, spec)
+    findings = quarantine_findings(quarantine, spec, account) + findings
     obs = obs.drop(columns="row_index").reset_index(drop=True)
     return Harmonised(spec=spec, sha256=raw.sha256, encoding=raw.encoding, observations=obs,
                       quarantine=quarantine, account=account, findings=findings)
@@ -211,7 +183,7 @@ def default_years() -> tuple[int, int]:
     return 1900, datetime.now(UTC).year + 1
 
 
-def _cell_problem(cells: pd.DataFrame, bad: np.ndarray, problems: _Problems, index: pd.Index,
+def _cell_problem(cells: pd.DataFrame, bad: np.ndarray, problems: Problems, index: pd.Index,
                   reason: str, message: str, value: str = "text",
                   column: str | None = None) -> None:
     """Record ``reason`` on each input row holding a ``bad`` cell, with its first such cell.
@@ -228,7 +200,7 @@ def _cell_problem(cells: pd.DataFrame, bad: np.ndarray, problems: _Problems, ind
 
 
 def _period_range(cells: pd.DataFrame, spec: SourceSpec, years: tuple[int, int] | None,
-                  problems: _Problems, index: pd.Index) -> None:
+                  problems: Problems, index: pd.Index) -> None:
     """Quarantine cells whose period lies outside the plausible years."""
     first, last = years or default_years()
     periods = cells["TIME_PERIOD"].array
@@ -272,7 +244,7 @@ def _check_columns(spec: SourceSpec, df: pd.DataFrame, raw: RawTable) -> None:
             )
 
 
-def _periods(rows: pd.DataFrame, spec: SourceSpec, problems: _Problems) -> pd.Categorical:
+def _periods(rows: pd.DataFrame, spec: SourceSpec, problems: Problems) -> pd.Categorical:
     """The period of every row, as a categorical (a file holds few distinct periods)."""
     p = spec.period
     if p.column is None:
@@ -307,7 +279,7 @@ def _factor_map(cells: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Ca
     return pd.Categorical.from_codes(mapped.codes[codes], mapped.categories)
 
 
-def _dimensions(rows: pd.DataFrame, spec: SourceSpec, problems: _Problems
+def _dimensions(rows: pd.DataFrame, spec: SourceSpec, problems: Problems
                 ) -> dict[str, pd.Categorical]:
     out = {}
     for d in spec.dimensions:
@@ -396,7 +368,7 @@ def _observations(cells: pd.DataFrame, lines: pd.Series, area: pd.Categorical,
     return obs[["row_index", *OBS_COLUMNS[:5], *dims, "value", "unit"]]
 
 
-def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: _Problems, index: pd.Index
+def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: Problems, index: pd.Index
                 ) -> pd.DataFrame:
     """Counted records sum; any other repeated key is quarantined (later rows)."""
     summed = {m.id for m in spec.measures if m.count_rows}
@@ -445,47 +417,3 @@ def _zero_fill(obs: pd.DataFrame, spec: SourceSpec, areas: AreaCodelist) -> pd.D
     zeros = zeros.assign(row_index=-1, source=spec.id, row=0, value=0.0,
                          unit=zeros["measure"].map(units))
     return pd.concat([obs, zeros[obs.columns]], ignore_index=True)
-
-
-def _quarantine_frame(df: pd.DataFrame, data_cols: list[str], found: pd.DataFrame,
-                      raw: RawTable, spec: SourceSpec) -> pd.DataFrame:
-    if found.empty:
-        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    idx = found.index
-    raw_cells = df.loc[idx, data_cols]
-    # pandas' JSON writer, one line per row: json.dumps per row is slow on big quarantines.
-    raw_json = raw_cells.to_json(orient="records", lines=True, force_ascii=False) \
-        if len(raw_cells) else ""
-    return pd.DataFrame({
-        "source": spec.id,
-        "file": raw.path.name,
-        "row": df.loc[idx, ROW].to_numpy(dtype=np.int64),
-        "reason": found["reason"].to_numpy(),
-        "column": found["column"].fillna("").to_numpy(),
-        "value": found["value"].fillna("").astype(str).to_numpy(),
-        "message": found["message"].fillna("").to_numpy(),
-        "candidates": found["candidates"].fillna("").to_numpy(),
-        # split("\n"), not splitlines(): U+2028 or NEL inside a cell is not a line break.
-        "raw": raw_json.rstrip("\n").split("\n"),
-    }, columns=QUARANTINE_COLUMNS)
-
-
-def _findings(quarantine: pd.DataFrame, spec: SourceSpec, account: RowAccount) -> list[Finding]:
-    """A finding for the first rows of each reason (the quarantine file has every row)."""
-    over = account.quarantined > spec.tolerance
-    severity = Severity.ERROR if over else Severity.WARNING
-    quarantine = quarantine.groupby("reason", sort=False).head(_FINDINGS_PER_REASON)
-    findings = [
-        Finding(code=str(q.reason), severity=severity, message=str(q.message),
-                source=spec.id, file=str(spec.path), row=int(q.row), column=str(q.column) or None,
-                value=str(q.value), hint=(f"candidates: {q.candidates}" if q.candidates else None))
-        for q in quarantine.itertuples()
-    ]
-    if over:
-        findings.append(Finding(
-            code="quarantine-over-tolerance", severity=Severity.ERROR, source=spec.id,
-            file=str(spec.path),
-            message=f"{account.quarantined} rows quarantined, tolerance is {spec.tolerance}",
-            hint="fix the rows listed in the quarantine file, or raise 'tolerance' in "
-                 f"{spec.spec_file.name} if they may be dropped"))
-    return findings

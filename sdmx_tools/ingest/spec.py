@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sdmx_tools.errors import SpecError
 from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
-from sdmx_tools.vocabulary.units import parse_unit
+from sdmx_tools.vocabulary.units import is_additive, parse_unit
 
 __all__ = [
     "DEFAULT_MISSING",
@@ -83,6 +83,9 @@ class AreaSpec:
     ``state`` is a constant state (code or name) for files of one state that give names
     only (Mexico City's alcaldías). ``covers`` lists state codes the source is exhaustive
     for: a municipality there with no record of a counted measure had zero events.
+    ``level`` says which areas the rows are: ``any`` (municipalities, with any state or
+    national total rows excluded and reconciled against them), ``municipality``,
+    ``state``, or ``locality`` (9-digit INEGI locality codes, summed to their municipality).
     """
 
     code_column: str | None = None
@@ -90,7 +93,7 @@ class AreaSpec:
     municipality_column: str | None = None
     name_column: str | None = None
     state: str | None = None
-    level: Literal["any", "municipality", "state"] = "any"
+    level: Literal["any", "municipality", "state", "locality"] = "any"
     covers: tuple[str, ...] = ()
 
     def columns(self) -> list[str]:
@@ -230,7 +233,7 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
     layout = _layout(get(data, "layout", dict, {}, file=f), f)
     path, remote = _location(get(data, "location", dict, file=f), f, sid, workspace_root)
 
-    return SourceSpec(
+    spec = SourceSpec(
         id=sid,
         spec_file=f,
         path=path,
@@ -251,6 +254,15 @@ def load_spec(spec_file: Path, workspace_root: Path) -> SourceSpec:
         sum_over=_sum_over(get(data, "sum_over", list, [], file=f), f,
                            get(data, "dimensions", dict, {}, file=f)),
     )
+    if spec.area.level == "locality":
+        for m in spec.measures:
+            if not is_additive(m.unit):
+                raise SpecError(f"localities are summed to their municipality, and measure "
+                                f"{m.id!r} in {m.unit!r} does not add up (a rate, share or "
+                                "average)", file=f, value=m.unit,
+                                hint="give counts or amounts at locality level, or compute "
+                                "the rate from them in an indicator")
+    return spec
 
 
 def _sum_over(names: list[Any], f: Path, dimensions: dict[str, Any]) -> tuple[str, ...]:
@@ -368,8 +380,12 @@ def _area(t: dict[str, Any], f: Path) -> AreaSpec:
             or area.state_column):
         raise SpecError("[area] needs code_column, state_column + municipality_column, or "
                         "name_column (with state_column when names repeat across states)", file=f)
-    if area.level not in ("any", "municipality", "state"):
-        raise SpecError("area.level must be any, municipality or state", file=f, value=area.level)
+    if area.level not in ("any", "municipality", "state", "locality"):
+        raise SpecError("area.level must be any, municipality, state or locality", file=f,
+                        value=area.level)
+    if area.level == "locality" and not area.code_column:
+        raise SpecError("area.level = 'locality' reads 9-digit codes from area.code_column",
+                        file=f, hint="name the column of locality codes (CVEGEO)")
     return area
 
 

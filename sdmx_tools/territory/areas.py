@@ -7,6 +7,7 @@ which codes exist, and resolves written codes and names to them (names through i
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -117,7 +118,7 @@ class AreaCodelist:
             return result
         known = result.code in self._level
         note = result.note if known else f"{result.code} is not in {self.codelist.id}"
-        return NormalisedCode(result.raw, result.code, result.level, result.state, note, known)
+        return dataclasses.replace(result, note=note, known=known)
 
     def match_codes(self, raws: Sequence[object]) -> list[AreaMatch]:
         """Resolve a column of written codes, once per distinct value.

@@ -55,6 +55,9 @@ class NormalisedCode:
     known
         Whether ``code`` is in the area codelist; None when not checked (module-level
         :func:`normalise_code` checks form only).
+    locality
+        The 9-digit locality code when the value was one (``code`` is then its
+        municipality); None otherwise.
     """
 
     raw: str
@@ -63,6 +66,7 @@ class NormalisedCode:
     state: str | None = None
     note: str | None = None
     known: bool | None = None
+    locality: str | None = None
 
 
 def is_missing(value: object) -> bool:
@@ -141,7 +145,7 @@ def normalise_code(raw: object) -> NormalisedCode | None:
             groups = re.split(r"[\s\-/_]+", text)
             if len(groups) == 3:  # state, municipality, locality
                 result = normalise_parts(groups[0], groups[1], raw=shown)
-                return result and _with_note(result, "locality code cut to its municipality")
+                return result and _as_locality(result, groups)
             if len(groups) == 2:
                 result = normalise_parts(groups[0], groups[1], raw=shown)
                 return result and _with_note(result, note)
@@ -158,6 +162,16 @@ def _with_note(result: NormalisedCode, note: str | None) -> NormalisedCode:
     return dataclasses.replace(result, note=note)
 
 
+def _as_locality(result: NormalisedCode, parts: list[str]) -> NormalisedCode:
+    """A municipality code read from a locality code: it keeps the locality."""
+    result = _with_note(result, "locality code cut to its municipality")
+    if result.level != "municipality" or not all(p.isdigit() for p in parts) or \
+            len(parts[2]) > 4:
+        return result
+    locality = f"{int(parts[0]):02d}{int(parts[1]):03d}{int(parts[2]):04d}"
+    return dataclasses.replace(result, locality=locality)
+
+
 def _from_digits(digits: str, raw: str) -> NormalisedCode:
     if set(digits) == {"0"} and len(digits) <= 5:
         return NormalisedCode(raw, NATION, "nation")
@@ -172,7 +186,7 @@ def _from_digits(digits: str, raw: str) -> NormalisedCode:
     if len(digits) in (8, 9):
         padded = digits.zfill(9)
         result = _combine(int(padded[:2]), int(padded[2:5]), raw)
-        return _with_note(result, "locality code cut to its municipality")
+        return _as_locality(result, [padded[:2], padded[2:5], padded[5:]])
     return NormalisedCode(raw, None, None, note=f"{len(digits)} digits is no INEGI code length")
 
 

@@ -26,8 +26,8 @@ import pint
 
 from sdmx_tools.errors import UnitError
 
-__all__ = ["COUNTED", "UNIT_MEASURES", "check_result_unit", "conversion_factor", "parse_unit",
-           "registry"]
+__all__ = ["COUNTED", "UNIT_MEASURES", "check_result_unit", "conversion_factor", "is_additive",
+           "parse_unit", "registry"]
 
 # Things counted, each its own base dimension, with plural and Spanish aliases.
 COUNTED: dict[str, tuple[str, ...]] = {
@@ -182,3 +182,18 @@ def _per_kind(unit: pint.Unit) -> Any:
         if power > 0:
             quantity = quantity / registry().Unit(name) ** power
     return quantity
+
+
+def is_additive(text: str) -> bool:
+    """Whether values in this unit add up across areas: counts and amounts, not rates.
+
+    A share (``percent``), a ratio or anything per a counted kind or per area
+    (``1 / person``, ``kg / km**2``) does not; a count, a mass, money, or a flow per unit of
+    time (``t/day``) does.
+    """
+    unit = parse_unit(text)
+    dims = registry().Quantity(1.0, unit).dimensionality
+    if not dims:
+        return bool(unit == registry().count)
+    return all(float(power) > 0 or name == "[time]"  # type: ignore[arg-type]
+               for name, power in dims.items())
