@@ -146,7 +146,7 @@ def describe_file(path: Path, areas: AreaCodelist | None = None) -> Description:
     delimiter = sniff_delimiter(lines)
     rows = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
     header_at = _header_index(rows, path)
-    names = clean_header(rows[header_at])
+    names = clean_header(rows[header_at], path)
     reader = csv.reader(lines[header_at + 1:], delimiter=delimiter)
     body: list[tuple[int | None, list[str]]] = [(header_at + 1 + reader.line_num, cells)
                                                 for cells in reader]

@@ -97,7 +97,9 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
         cells = stripped[rule.column]
         hit = cells.isin(rule.equals)
         if rule.matches:
-            hit |= cells.str.match(rule.pattern())
+            pattern = rule.pattern()
+            # Once per distinct cell (a categorical): the pattern never sees a row twice.
+            hit |= cells.map(lambda v, p=pattern: p.match(v) is not None).astype(bool)
         excluded[hit & excluded.isna()] = rule.reason
 
     active = excluded.isna()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import re2
+
 from sdmx_tools.errors import SpecError
 from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
@@ -164,9 +166,18 @@ class ExcludeRule:
     equals: tuple[str, ...] = ()
     matches: str | None = None
 
-    def pattern(self) -> re.Pattern[str] | None:
-        """The compiled ``matches`` regex, if any."""
-        return re.compile(self.matches) if self.matches else None
+    def pattern(self) -> Any:
+        """The compiled ``matches`` regex, if any, in RE2 (linear time on any input).
+
+        A spec's pattern is user input run on crowdsourced cells: a backtracking engine
+        would hang on ``(a+)+$``. RE2 has no backreferences or lookarounds; a pattern using
+        them is refused when the spec loads.
+        """
+        if not self.matches:
+            return None
+        options = re2.Options()
+        options.log_errors = False
+        return re2.compile(self.matches, options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,8 +484,9 @@ def _exclude(items: list[Any], f: Path) -> tuple[ExcludeRule, ...]:
             raise SpecError(f"[{section}] needs 'equals' or 'matches'", file=f)
         try:
             rule.pattern()
-        except re.error as exc:
-            raise SpecError(f"[{section}].matches is not a valid regular expression: {exc}",
-                            file=f, value=rule.matches) from exc
+        except re2.error as exc:
+            raise SpecError(f"[{section}].matches is not a regular expression RE2 accepts: "
+                            f"{exc}", file=f, value=rule.matches,
+                            hint="backreferences and lookarounds are not supported") from exc
         out.append(rule)
     return tuple(out)

@@ -12,11 +12,14 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from sdmx_tools.errors import SourceReadError
 from sdmx_tools.ingest.spec import ReadOptions
 
-__all__ = ["ROW", "RawTable", "Reader", "clean_header", "first_line", "header_duplicates", "table"]
+__all__ = ["MAX_COLUMNS", "ROW", "RawTable", "Reader", "clean_header", "first_line",
+           "header_duplicates", "table"]
 
 ROW = "__row__"
+MAX_COLUMNS = 16_384
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +71,29 @@ def _clean(raw: str, i: int) -> str:
     return re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip() or f"column_{i}"
 
 
-def clean_header(header: Sequence[str]) -> list[str]:
-    """Header names without NBSP or stray spaces; blanks named ``column_N``; dups suffixed."""
+def clean_header(header: Sequence[str], path: Path | None = None) -> list[str]:
+    """Header names without NBSP or stray spaces; blanks named ``column_N``; dups suffixed.
+
+    Raises
+    ------
+    SourceReadError
+        More than :data:`MAX_COLUMNS` columns (Excel's limit): no real source has them, and
+        a file that seems to is read with the wrong delimiter, or is hostile.
+    """
+    if len(header) > MAX_COLUMNS:
+        raise SourceReadError(f"the header has {len(header):,} columns, more than "
+                              f"{MAX_COLUMNS:,}", file=path,
+                              hint="check read.delimiter and read.header_row")
     names: list[str] = []
+    seen: set[str] = set()
     for i, raw in enumerate(header, 1):
         name = _clean(raw, i)
         base, n = name, 1
-        while name in names:
+        while name in seen:
             n += 1
             name = f"{base}.{n}"
         names.append(name)
+        seen.add(name)
     return names
 
 

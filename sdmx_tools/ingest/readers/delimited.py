@@ -14,6 +14,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,6 +40,7 @@ _DELIMITERS = ",;\t|"
 # file can be longer, and the file size is bounded by read.max_bytes anyway.
 csv.field_size_limit(2**31 - 1)
 _SAMPLE = 2_000_000
+_SEP_LINE = re.compile(r"sep=(.)\s*")
 
 
 class DelimitedReader(Reader):
@@ -66,17 +68,24 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
     if len(head) < options.header_row:
         raise SourceReadError(f"the file has {len(head)} lines, fewer than "
                               f"read.header_row = {options.header_row}", file=path)
-    delimiter = options.delimiter or sniff_delimiter(head[options.header_row - 1:])
-    header = next(csv.reader([head[options.header_row - 1]], delimiter=delimiter))
-    names = clean_header(header)
+    header_row, declared = options.header_row, options.delimiter
+    hint = _SEP_LINE.fullmatch(head[0]) if head else None
+    if hint and header_row == 1:
+        # Excel's "sep=;" first line names the delimiter; the header is the line below.
+        header_row, declared = 2, declared or hint.group(1)
+        if len(head) < header_row:
+            raise SourceReadError("the file has only its 'sep=' line", file=path)
+    delimiter = declared or sniff_delimiter(head[header_row - 1:])
+    header = next(csv.reader([head[header_row - 1]], delimiter=delimiter))
+    names = clean_header(header, path)
     _check_end(data, encoding, delimiter, path)
     body = data[3:] if bom else data
     try:
-        frame, rows, short = _read_arrow(body, names, delimiter, options.header_row,
+        frame, rows, short = _read_arrow(body, names, delimiter, header_row,
                                          _arrow_encoding(encoding), path)
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         text = decode(data, encoding, path)  # a located error when a byte does not decode
-        frame, rows, short = _read_pandas(text, names, delimiter, options.header_row, path)
+        frame, rows, short = _read_pandas(text, names, delimiter, header_row, path)
     return frame, rows, delimiter, short, header
 
 
@@ -168,15 +177,16 @@ def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int,
     again on one thread.
     """
     ragged: list[tuple[int, str, int]] = []
+    wide: list[pacsv.InvalidRow] = []
 
     def keep(row: pacsv.InvalidRow) -> str:
+        # Never raise here: pyarrow cannot pass an exception out of this callback (it
+        # prints "Exception ignored" and goes on). Too wide a row is refused after the parse.
         if row.actual_columns > row.expected_columns:
-            raise SourceReadError(
-                f"line has {row.actual_columns} fields, the header has {row.expected_columns}",
-                file=path, row=row.number, value=row.text[:80],
-                hint="check read.delimiter and read.header_row, or quote the field")
-        ragged.append((-1 if row.number is None else int(row.number), row.text,
-                       row.actual_columns))
+            wide.append(row)
+        else:
+            ragged.append((-1 if row.number is None else int(row.number), row.text,
+                           row.actual_columns))
         return "skip"
 
     body = pacsv.read_csv(
@@ -190,8 +200,15 @@ def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int,
             column_types={n: pa.string() for n in names}, null_values=[],
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
-    if ragged and threads:
+    if (ragged or wide) and threads:  # only a serial parse knows each row's line
         return _read_arrow(raw, names, delimiter, header_row, encoding, path, threads=False)
+    if wide:
+        row = wide[0]
+        raise SourceReadError(
+            f"line has {row.actual_columns} fields, the header has {row.expected_columns}"
+            + (f" ({len(wide)} such lines)" if len(wide) > 1 else ""),
+            file=path, row=None if row.number is None else int(row.number),
+            value=row.text, hint="check read.delimiter and read.header_row, or quote the field")
     frame = body.to_pandas()
     # Short means fewer fields than most rows have: a header with a trailing empty name
     # (INEGI's exports) makes every row one field short of it, and none is cut.

@@ -33,7 +33,7 @@ class ExcelReader(Reader):
             raise SourceReadError(f"the sheet has {len(grid)} rows, fewer than "
                                   f"read.header_row = {options.header_row}", file=path)
         header = [str(v) for v in grid.iloc[options.header_row - 1]]
-        names = clean_header(header)
+        names = clean_header(header, path)
         frame = grid.iloc[options.header_row:].reset_index(drop=True)
         frame.columns = pd.Index(names[: frame.shape[1]])
         # Excel types numbers: an integer cell reads as '1001.0' in some workbooks; the

@@ -44,7 +44,7 @@ class JsonReader(Reader):
                                       value=str(rec)[:80])
         keys = list(dict.fromkeys(k for rec in records for k in rec))
         header = [str(k) for k in keys]
-        names = clean_header(header)
+        names = clean_header(header, path)
         frame = pd.DataFrame([[_text(rec.get(k)) for k in keys] for rec in records],
                              columns=names, dtype=object)
         return table(frame, rows, path, data, encoding, None, header=header)

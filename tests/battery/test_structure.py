@@ -1,0 +1,77 @@
+"""File structure: ragged, mis-headed, oversized or pathological files fail fast, located."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.battery.conftest import assert_one_line_error, cli, make_workspace
+
+
+def _convert_fails(case: object, *needles: str) -> str:
+    result = case.convert()  # type: ignore[attr-defined]
+    line = assert_one_line_error(result, 1, *needles)
+    assert "Exception ignored" not in result.stderr
+    return line
+
+
+def test_a_row_with_too_many_fields_is_located(tmp_path: Path) -> None:
+    case = make_workspace(tmp_path, "cve,anio,valor\n01001,2020,10\n01002,2020,10,9\n")
+    _convert_fails(case, "data/src.csv:3", "4 fields", "header has 3")
+
+
+def test_many_wide_rows_are_counted_in_one_line(tmp_path: Path) -> None:
+    rows = "".join(f"0100{i},2020,1,2\n" for i in range(1, 6))
+    case = make_workspace(tmp_path, "cve,anio,valor\n" + rows)
+    _convert_fails(case, ":2", "(5 such lines)")
+
+
+def test_excel_sep_line_names_the_delimiter(tmp_path: Path, areas: object) -> None:
+    case = make_workspace(tmp_path, "sep=;\ncve;anio;valor\n01001;2020;10\n")
+    h = case.harmonise(areas)
+    assert h.observations["value"].tolist() == [10.0]
+    assert h.observations["row"].tolist() == [3]
+
+
+def test_a_wrong_header_row_is_located(tmp_path: Path) -> None:
+    case = make_workspace(tmp_path, "Título del cuadro\ncve,anio,valor\n01001,2020,10\n",
+                          read={"header_row": 1})
+    _convert_fails(case, "src.csv")
+
+
+@pytest.mark.parametrize("size", [50 * 1024 * 1024])
+def test_one_enormous_line_is_refused_quickly(size: int, tmp_path: Path) -> None:
+    case = make_workspace(tmp_path, b"cve,anio,valor\n01001,2020," + b"9" * size + b"\n")
+    start = time.monotonic()
+    _convert_fails(case)
+    assert time.monotonic() - start < 20
+
+
+def test_a_hundred_thousand_columns_are_refused_quickly(tmp_path: Path) -> None:
+    header = ",".join(f"c{i}" for i in range(100_000))
+    case = make_workspace(tmp_path, "cve,anio,valor," + header + "\n01001,2020,1\n")
+    start = time.monotonic()
+    _convert_fails(case, "columns")
+    assert time.monotonic() - start < 20
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(a|aa)+$", "(a*)*b", "^(\\w+\\s?)*$"])
+def test_catastrophic_exclude_patterns_cannot_hang(pattern: str, tmp_path: Path) -> None:
+    case = make_workspace(tmp_path, "cve,anio,valor\n" + "a" * 40 + "!,2020,1\n01001,2020,2\n",
+                          extra=f"[[exclude]]\ncolumn = \"cve\"\nmatches = '{pattern}'\n"
+                                "reason = \"x\"\n")
+    start = time.monotonic()
+    case.convert()
+    assert time.monotonic() - start < 20
+
+
+def test_codelists_match_on_a_huge_name_is_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text("municipio\n" + "Aguascalientes " * 70_000 + "\n", encoding="utf-8")
+    start = time.monotonic()
+    result = cli("codelists", "match", str(path), "--name-column", "municipio",
+                 "--out", str(tmp_path / "out.csv"))
+    assert time.monotonic() - start < 20
+    assert "Traceback" not in result.output + result.stderr
