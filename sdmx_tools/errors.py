@@ -32,6 +32,9 @@ __all__ = [
 ]
 
 
+_MESSAGE_LIMIT = 600
+
+
 def format_location(file: str | None, row: int | None, column: str | None,
                     key: str | None) -> str:
     """``file:row, column 'c', key k`` with the parts that are known ("" when none is)."""
@@ -49,8 +52,9 @@ def format_location(file: str | None, row: int | None, column: str | None,
 
 
 def clip(text: str, limit: int = 120) -> str:
-    """``text``, or its first 100 characters and its length when longer than ``limit``."""
-    return text if len(text) <= limit else f"{text[:100]}… ({len(text):,} characters)"
+    """``text``, or its start and its length when longer than ``limit`` characters."""
+    keep = 100 if limit <= 140 else limit - 40
+    return text if len(text) <= limit else f"{text[:keep]}… ({len(text):,} characters)"
 
 
 def redact_url(url: str) -> str:
@@ -124,14 +128,15 @@ class ToolkitError(Exception):
         return format_location(self.file, self.row, self.column, self.key)
 
     def __str__(self) -> str:
-        text = self.message
+        # A message may quote a library's text, which may quote the input: bound it too.
+        text = clip(self.message, _MESSAGE_LIMIT)
         if self.value is not None:
             shown = repr(self.value) if isinstance(self.value, str) else str(self.value)
             text = f"{text} (value {clip(shown)})"
         if self.location:
             text = f"{self.location}: {text}"
         if self.hint:
-            text = f"{text}. Hint: {self.hint}"
+            text = f"{text}. Hint: {clip(self.hint, _MESSAGE_LIMIT)}"
         return text
 
 

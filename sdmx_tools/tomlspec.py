@@ -15,15 +15,35 @@ __all__ = ["check_keys", "get", "inside", "load_toml"]
 T = TypeVar("T")
 
 
+_MAX_TOML_BYTES = 4 << 20  # a spec or definition is a few kilobytes
+
+
 def load_toml(path: Path, error: type[ToolkitError] = SpecError) -> dict[str, Any]:
-    """Read a TOML file; a syntax error becomes a located ``error`` (line and column)."""
+    """Read a TOML file; a syntax error becomes a located ``error`` (line and column).
+
+    TOML is UTF-8: a file saved in latin-1 is refused with the line of its first bad byte.
+    """
     try:
         with Path(path).open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"invalid TOML: {exc}", file=path, hint="check quotes and brackets") from exc
+            data = fh.read(_MAX_TOML_BYTES + 1)
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror}", file=path) from exc
+    if len(data) > _MAX_TOML_BYTES:
+        raise error(f"file is larger than {_MAX_TOML_BYTES >> 20} MiB: not a settings file",
+                    file=path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error("the file is not UTF-8 (TOML must be)", file=path, row=line,
+                    value=data[exc.start: exc.start + 1].hex(" "),
+                    hint="save it as UTF-8 (it looks like latin-1 or cp1252)") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"invalid TOML: {exc}", file=path, hint="check quotes and brackets") from exc
+    except RecursionError as exc:  # deeply nested arrays
+        raise error("invalid TOML: nested too deeply", file=path) from exc
 
 
 def check_keys(table: object, allowed: Iterable[str], *, file: Path | str,

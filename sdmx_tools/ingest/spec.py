@@ -36,6 +36,10 @@ __all__ = [
 
 PeriodFormat = Literal["year", "YYYY-MM", "date"]
 _PERIOD_FORMATS = ("year", "YYYY-MM", "date")
+# Bytes read into memory from a file or a zip member: a zip bomb stops here. Larger
+# national files raise it in their spec; beyond 64 GiB is no file this tool reads whole.
+DEFAULT_MAX_BYTES = 256 << 20
+_MAX_MAX_BYTES = 64 << 30
 DEFAULT_MISSING = ("", "NA", "N/A", "ND", "N/D", "—", "–", "-", "..", "S/D", "s/d")
 
 
@@ -58,7 +62,7 @@ class ReadOptions:
     sheet: str | int | None = None
     member: str | None = None
     records: str | None = None
-    max_bytes: int = 1 << 30
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,9 +329,10 @@ def _read(t: dict[str, Any], f: Path) -> ReadOptions:
     if header_row < 1:
         raise SpecError("read.header_row is 1-based", file=f, value=header_row)
     skip_rows = get(t, "skip_rows", int, 0, file=f, section="read")
-    max_bytes = get(t, "max_bytes", int, 1 << 30, file=f, section="read")
-    if skip_rows < 0 or max_bytes < 1:
-        raise SpecError("read.skip_rows and read.max_bytes must be positive", file=f)
+    max_bytes = get(t, "max_bytes", int, DEFAULT_MAX_BYTES, file=f, section="read")
+    if skip_rows < 0 or not 1 <= max_bytes <= _MAX_MAX_BYTES:
+        raise SpecError("read.skip_rows must be positive and read.max_bytes between 1 and "
+                        f"{_MAX_MAX_BYTES:,}", file=f, value=max_bytes)
     delimiter = get(t, "delimiter", str, None, file=f, section="read")
     if delimiter is not None and len(delimiter) != 1:
         raise SpecError("read.delimiter must be one character", file=f, value=delimiter,
