@@ -27,6 +27,7 @@ __all__ = [
     "UnitError",
     "WorkspaceError",
     "clip",
+    "first_line",
     "format_location",
     "redact_url",
 ]
@@ -55,6 +56,12 @@ def clip(text: str, limit: int = 120) -> str:
     """``text``, or its start and its length when longer than ``limit`` characters."""
     keep = 100 if limit <= 140 else limit - 40
     return text if len(text) <= limit else f"{text[:keep]}… ({len(text):,} characters)"
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (library messages can be long)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def redact_url(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import shutil
 import tempfile
@@ -12,7 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_dir", "atomic_write", "bundled"]
+from sdmx_tools.errors import ToolkitError
+
+__all__ = ["MARKER", "atomic_dir", "atomic_write", "bundled", "file_sha256"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -50,19 +53,35 @@ def atomic_write(path: Path, mode: str = "w", encoding: str = "utf-8") -> Iterat
         raise
 
 
+MARKER = ".sdmx-tools"
+
+
 @contextlib.contextmanager
 def atomic_dir(path: Path) -> Iterator[Path]:
     """Build a directory in a temporary sibling; swap it in for ``path`` only on success.
 
     The previous content of ``path`` (if any) is replaced as a whole, so a reader never
-    sees a mix of two runs.
+    sees a mix of two runs. Only a folder this function wrote (it leaves a :data:`MARKER`
+    file in it) or an empty one is replaced: never a folder of someone else's files.
+
+    Raises
+    ------
+    ToolkitError
+        When ``path`` is a file, or a non-empty folder sdmx-tools did not write.
     """
     path = Path(path)
+    if path.exists() and not (path.is_dir() and (
+            (path / MARKER).is_file() or not any(path.iterdir()))):
+        raise ToolkitError("refusing to replace a folder sdmx-tools did not write"
+                           if path.is_dir() else "the output folder is a file", file=path,
+                           hint="choose a new or empty folder (its files would be deleted)")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     tmp.chmod(0o777 & ~_umask())
     try:
         yield tmp
+        (tmp / MARKER).write_text("written by sdmx-tools: replaced whole on the next run\n",
+                                  encoding="utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -86,3 +105,12 @@ def bundled(name: str) -> Path:
         return packaged
     root = _PACKAGE.parent
     return root / "examples" / "demo" if name == "demo" else root / name
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks (outputs can be large)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -37,7 +37,7 @@ from sdmx_tools.exchange import (
     write_data_xml,
     write_structures,
 )
-from sdmx_tools.fsutil import atomic_dir, atomic_write
+from sdmx_tools.fsutil import atomic_dir, atomic_write, file_sha256
 from sdmx_tools.ingest import (
     QUARANTINE_COLUMNS,
     Harmonised,
@@ -114,6 +114,11 @@ class OutputPaths:
     @property
     def site(self) -> Path:
         return self.root / "site"
+
+    @property
+    def checked(self) -> list[Path]:
+        """The outputs push and release read, with a sha256 in the manifest."""
+        return [self.structure, self.data_xml, self.data_csv, self.indicators_csv]
 
 
 @dataclass(slots=True)
@@ -344,5 +349,9 @@ def _write_manifest(paths: OutputPaths, ws: Workspace, harmonised: list[Harmonis
                           "key": f.key} for f in c.findings],
         } for c in computed],
     }
+    # Push and release check these before they use a file: a truncated or edited output is
+    # never published.
+    manifest["outputs"] = {str(f.relative_to(paths.root)): file_sha256(f)
+                           for f in paths.checked}
     with atomic_write(paths.manifest) as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=2)

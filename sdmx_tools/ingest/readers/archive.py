@@ -14,8 +14,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from sdmx_tools.errors import SourceReadError
-from sdmx_tools.ingest.readers.base import RawTable, Reader, first_line
+from sdmx_tools.errors import SourceReadError, first_line
+from sdmx_tools.ingest.readers.base import RawTable, Reader
 from sdmx_tools.ingest.spec import ReadOptions
 
 __all__ = ["ZIP_SUFFIXES", "read_zip"]

@@ -15,7 +15,7 @@ import pandas as pd
 from sdmx_tools.errors import SourceReadError
 from sdmx_tools.ingest.spec import ReadOptions
 
-__all__ = ["MAX_COLUMNS", "ROW", "RawTable", "Reader", "clean_header", "first_line",
+__all__ = ["MAX_COLUMNS", "ROW", "RawTable", "Reader", "clean_header",
            "header_duplicates", "table"]
 
 ROW = "__row__"
@@ -119,9 +119,3 @@ def table(frame: pd.DataFrame, rows: Sequence[int] | np.ndarray, path: Path, dat
     return RawTable(frame=frame, path=path, sha256=sha256 or hashlib.sha256(data).hexdigest(),
                     encoding=encoding, delimiter=delimiter, short_rows=short_rows,
                     duplicates=header_duplicates(header))
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (library messages can be long)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from sdmx_tools.errors import SourceReadError
-from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, first_line, table
+from sdmx_tools.errors import SourceReadError, first_line
+from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, table
 from sdmx_tools.ingest.spec import ReadOptions
 
 __all__ = ["DelimitedReader", "detect_encoding", "sniff_delimiter"]

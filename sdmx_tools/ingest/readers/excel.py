@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sdmx_tools.errors import SourceReadError
-from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, first_line, table
+from sdmx_tools.errors import SourceReadError, first_line
+from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, table
 from sdmx_tools.ingest.spec import ReadOptions
 
 __all__ = ["ExcelReader"]
