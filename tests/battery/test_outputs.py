@@ -114,5 +114,6 @@ def test_a_latin1_spec_is_a_located_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["99999999999999999999", "0", "-1", "9223372036854775808"])
 def test_max_bytes_out_of_range_is_refused(value: str, tmp_path: Path) -> None:
     case = homicide_workspace(tmp_path)
-    case.spec.write_text(case.spec.read_text().replace("[read]\n", f"[read]\nmax_bytes = {value}\n"))
+    text = case.spec.read_text()
+    case.spec.write_text(text.replace("[read]\n", f"[read]\nmax_bytes = {value}\n"))
     assert_one_line_error(case.convert(), 1, "max_bytes")
