@@ -24,12 +24,13 @@ import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
 from sdmx_tools.compute.checks import completeness, expected_municipalities, outliers, value_checks
-from sdmx_tools.compute.definitions import IndicatorDef, Term, require_measures
+from sdmx_tools.compute.definitions import FREQUENCIES, IndicatorDef, Term, require_measures
 from sdmx_tools.compute.formulas import get_formula
 from sdmx_tools.compute.reduce import (
     KEY,
     Engine,
     as_engine,
+    coarser_periods,
     duplicate_findings,
     indicator_period,
     inventory,
@@ -96,8 +97,8 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
     dims = list(defn.disaggregations)
     sources = sorted(inv.loc[inv["measure"].isin(defn.measures()), "source"].unique())
     findings = duplicate_findings(obs, defn, inv)
-    num = _annual(term_frame(obs, defn.numerator, dims, inv), defn, dims)
-    den = (_annual(term_frame(obs, defn.denominator, [], inv), defn, [])
+    num = _to_frequency(term_frame(obs, defn.numerator, dims, inv), defn, dims, defn.numerator)
+    den = (_to_frequency(term_frame(obs, defn.denominator, [], inv), defn, [], defn.denominator)
            if defn.denominator is not None else None)
     level = num["REF_AREA"].map(areas.level)
     municipal = num[level == "municipality"].copy()
@@ -122,6 +123,7 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
     table["NATURE"] = "C"
     cube = table.drop(columns=["complete"]).set_index(KEY + dims).to_xarray()
     cube["OBS_VALUE"] = _value(cube, defn)
+    _missing_is_never_available(cube)
     frame = cube_frame(cube)
     findings += value_checks(frame, defn)
     findings += completeness(municipal, defn, areas)
@@ -152,17 +154,48 @@ def _value(cube: xr.Dataset, defn: IndicatorDef) -> xr.DataArray:
     return value
 
 
-def _annual(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str]) -> pd.DataFrame:
-    """Source periods to the indicator's: months add up to the year; count the months."""
+def _missing_is_never_available(cube: xr.Dataset) -> None:
+    """An observation without a value is missing (``O``) with a reason, never ``A``.
+
+    The rules above give every such case its own note; this is the net under them, so that
+    no rule added later can publish an empty value as a normal one.
+    """
+    empty = cube["OBS_VALUE"].isnull() & (cube["OBS_STATUS"] == "A")
+    if bool(empty.any()):
+        cube["COMMENT_OBS"] = cube["COMMENT_OBS"].where(
+            ~empty | (cube["COMMENT_OBS"].fillna("") != ""), "no value: numerator or "
+            "denominator missing")
+        cube["OBS_STATUS"] = cube["OBS_STATUS"].where(~empty, "O")
+
+
+def _to_frequency(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str], term: Term
+                  ) -> pd.DataFrame:
+    """Source periods to the indicator's: months add up to the year or quarter.
+
+    A period with monthly inputs is complete when every month of it has data (12 for a
+    year, 3 for a quarter, the month itself for a monthly indicator). A numerator given
+    only by the year cannot make a monthly or quarterly indicator.
+    """
     sel = frame.copy()
-    # Sub-annual inputs add up to the year; a year with missing months is incomplete.
+    coarse = coarser_periods(sel["TIME_PERIOD"], defn.frequency)
+    if coarse and term is defn.numerator:
+        raise IndicatorError(
+            f"indicator {defn.id} is {'monthly' if defn.frequency == 'M' else 'quarterly'}, "
+            f"and measure {term.measure!r} has values for whole years ({', '.join(coarse[:3])})",
+            file=defn.file, value=coarse[0],
+            hint="give monthly values (period format YYYY-MM), or set frequency = 'A'")
     monthly = sel["TIME_PERIOD"].str.len().eq(7)
     sel["month"] = sel["TIME_PERIOD"].where(monthly)
-    sel["TIME_PERIOD"] = indicator_period(sel["TIME_PERIOD"], defn.frequency)
+    if term is not defn.numerator:
+        # A denominator (a population) keeps its own periods: looked up by year below.
+        sel["TIME_PERIOD"] = indicator_period(sel["TIME_PERIOD"], "A") \
+            if not monthly.all() else indicator_period(sel["TIME_PERIOD"], defn.frequency)
+    else:
+        sel["TIME_PERIOD"] = indicator_period(sel["TIME_PERIOD"], defn.frequency)
     out = sel.groupby(KEY + dims, sort=True).agg(
         value=("value", "sum"), months=("month", "nunique"), monthly=("month", "count"),
     ).reset_index()
-    out["complete"] = out["monthly"].eq(0) | out["months"].ge(12)
+    out["complete"] = out["monthly"].eq(0) | out["months"].ge(FREQUENCIES[defn.frequency])
     return out.drop(columns=["months", "monthly"])
 
 
@@ -183,9 +216,12 @@ def _with_denominator(frame: pd.DataFrame, den: pd.DataFrame | None, term: Term 
     if den is None or term is None:
         return pd.Series(np.nan, index=frame.index)
     if term.period == "same":
+        periods = frame["TIME_PERIOD"]
+        if not den.empty and den["TIME_PERIOD"].str.len().max() == 4:
+            periods = periods.str[:4]  # a yearly stock serves every month of its year
         lookup = den.set_index(KEY)["value"]
-        return pd.Series(frame.set_index(KEY).index.map(lookup), index=frame.index,
-                         dtype="float64")
+        index = pd.MultiIndex.from_arrays([frame["REF_AREA"], periods])
+        return pd.Series(index.map(lookup), index=frame.index, dtype="float64")
     # astype(str) on both sides: pandas 3 refuses to match object and string keys.
     left = frame[KEY].assign(_y=frame["TIME_PERIOD"].str[:4].astype(int), _i=frame.index,
                               REF_AREA=frame["REF_AREA"].astype(str))
@@ -250,18 +286,26 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
     agg = agg.merge(expected, on=["group", "TIME_PERIOD"], how="left")
     agg["expected"] = agg["expected"].fillna(0).astype(int)
     complete = agg["reported"] >= agg["expected"]
-    partial = ~complete & (defn.incomplete == "flag")
+    # Flagged partial coverage needs covered municipalities with a denominator: without
+    # one there is no ratio to flag, only a missing value.
+    no_ratio = agg["denominator_covered"].isna() & (defn.denominator is not None)
+    partial = ~complete & (defn.incomplete == "flag") & ~no_ratio
     note = (agg["reported"].astype(str) + " of " + agg["expected"].astype(str)
             + " municipalities reported")
     out = agg[["group", "TIME_PERIOD", *dims, "reported", "expected"]].rename(
         columns={"group": "REF_AREA"})
     # Flagged partial coverage: the covered municipalities' own ratio; otherwise (complete,
-    # or withheld) every municipality's numerator over the whole group's denominator.
+    # or withheld) every municipality's numerator over the whole group's denominator. The
+    # numerator shown is never a 0 that stands for "not computed".
     out["numerator"] = agg["numerator_covered"].where(partial, agg["numerator"])
     out["denominator"] = agg["denominator_covered"].where(partial, agg["denominator_all"])
     out["OBS_STATUS"] = np.where(complete | partial, "A", "O")
-    out["COMMENT_OBS"] = np.select([complete, partial], ["", "partial coverage: " + note],
-                                   "withheld: incomplete coverage (" + note + ")")
+    out["COMMENT_OBS"] = np.select(
+        [complete, partial, ~complete & no_ratio & (defn.incomplete == "flag")],
+        ["", "partial coverage: " + note,
+         "not computed: no reporting municipality has a denominator for this period ("
+         + note + ")"],
+        "withheld: incomplete coverage (" + note + ")")
     out["level"] = "state" if by_state else "nation"
     out["complete"] = complete.to_numpy()
     return out

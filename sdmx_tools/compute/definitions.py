@@ -39,6 +39,8 @@ _KEYS = ["id", "series", "goal", "target", "name", "frequency", "numerator", "de
          "incomplete", "formula", "metadata"]
 # Dimensions an indicator cannot be disaggregated by: they key every observation already.
 _FIXED = {"FREQ", "REPORTING_TYPE", "SERIES", "REF_AREA"}
+# Indicator frequency -> the months one of its periods holds.
+FREQUENCIES = {"A": 12, "Q": 3, "M": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,7 @@ def load_indicator(path: Path, codelists: Mapping[str, Codelist] | None = None
         goal=get(t, "goal", int, file=path),
         target=get(t, "target", str, file=path),
         names={str(k): str(v) for k, v in get(t, "name", dict, file=path).items()},
-        frequency=get(t, "frequency", str, "A", file=path),
+        frequency=_frequency(get(t, "frequency", str, "A", file=path), path),
         numerator=_term(get(t, "numerator", dict, file=path), path, "numerator"),
         denominator=_term(den, path, "denominator") if den is not None else None,
         multiplier=float(get(t, "multiplier", (int, float), 1, file=path)),
@@ -214,6 +216,13 @@ def _term(t: dict[str, object], path: Path, section: str) -> Term:
         filters[str(dim)] = tuple(values)
     return Term(measure=get(t, "measure", str, file=path, section=section), unit=unit,
                 period=period, filter=filters)
+
+
+def _frequency(value: str, path: Path) -> str:
+    if value not in FREQUENCIES:
+        raise SpecError("frequency must be A (annual), Q (quarterly) or M (monthly)",
+                        file=path, value=value)
+    return value
 
 
 def require_measures(definition: IndicatorDef, available: set[str]) -> None:

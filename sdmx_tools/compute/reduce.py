@@ -19,7 +19,8 @@ from sdmx_tools.ingest.harmonise import OBS_COLUMNS
 from sdmx_tools.report import Finding, Severity
 from sdmx_tools.vocabulary.units import conversion_factor
 
-__all__ = ["KEY", "TOTAL", "Engine", "as_engine", "duplicate_findings", "indicator_period",
+__all__ = ["KEY", "TOTAL", "Engine", "as_engine", "coarser_periods", "duplicate_findings",
+           "indicator_period",
            "inventory", "select_term", "term_frame"]
 
 Engine = Literal["auto", "pandas", "dask"]
@@ -146,8 +147,25 @@ def check_declared_sums(observations: Any, term: Term, dims: list[str]) -> None:
 
 
 def indicator_period(periods: pd.Series, frequency: str) -> pd.Series:
-    """Source periods as the indicator's: an annual indicator keeps the year."""
-    return periods.str[:4] if frequency == "A" else periods
+    """Source periods as the indicator's: the year (A), ``YYYY-Qn`` (Q) or ``YYYY-MM`` (M).
+
+    A period coarser than the indicator's (a year for a monthly indicator) stays as it is;
+    :func:`coarser_periods` finds those.
+    """
+    if frequency == "A":
+        return periods.str[:4]
+    monthly = periods.str.len() >= 7
+    if frequency == "M":
+        return periods.where(~monthly, periods.str[:7])
+    quarter = (pd.to_numeric(periods.str[5:7], errors="coerce") - 1) // 3 + 1
+    return periods.where(~monthly, periods.str[:4] + "-Q" + quarter.astype("Int64").astype(str))
+
+
+def coarser_periods(periods: pd.Series, frequency: str) -> list[str]:
+    """Source periods too coarse for the indicator (years, for a quarterly or monthly one)."""
+    if frequency == "A":
+        return []
+    return sorted(set(periods[periods.str.len() < 7]))
 
 
 def duplicate_findings(observations: Any, defn: IndicatorDef, inv: pd.DataFrame
