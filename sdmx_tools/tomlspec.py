@@ -85,13 +85,21 @@ _PATH_OF = {"location.path": "sources", "workspace.output": "the output folder",
             "registry.database": "the registry database"}
 
 
-def inside(base: Path, relative: str, *, file: Path | str, key: str) -> Path:
-    """Resolve ``relative`` under ``base``; refuse anything that escapes it (``../../etc``)."""
+def inside(base: Path, relative: str, *, file: Path | str, key: str,
+           error: type[ToolkitError] = SpecError) -> Path:
+    """Resolve ``relative`` under ``base``; refuse anything that escapes it (``../../etc``).
+
+    Symbolic links are resolved first, so a link inside ``base`` to a file outside it is
+    refused too.
+    """
     base = base.resolve()
-    target = (base / relative).resolve()
+    try:
+        target = (base / relative).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a link loop, a NUL byte
+        raise error(f"path in {key!r} cannot be resolved", file=file, value=relative) from exc
     if not target.is_relative_to(base):
         what = _PATH_OF.get(key, f"the path of {key!r}")
-        raise SpecError(
+        raise error(
             f"path in {key!r} points outside the workspace",
             file=file,
             value=relative,

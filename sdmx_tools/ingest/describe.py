@@ -9,6 +9,7 @@ that :func:`~sdmx_tools.ingest.spec.load_spec` refuses or that converts verbatim
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -27,6 +28,7 @@ from sdmx_tools.vocabulary.codelists import fold
 __all__ = ["HEAD_BYTES", "TAIL_BYTES", "ColumnGuess", "Description", "SpecialRow",
            "describe_file"]
 
+_WIDE_MAX = 64 << 20
 HEAD_BYTES = 2_000_000
 TAIL_BYTES = 256_000
 Role = Literal["area-code", "area-name", "state", "municipality", "period", "value",
@@ -135,8 +137,16 @@ def describe_file(path: Path, areas: AreaCodelist | None = None) -> Description:
     path = Path(path)
     head, tail, size = _read_bounded(path)
     encoding = detect_encoding(head + tail)
-    # The tail only serves to spot footers: convert reports any bad byte there, located.
-    text, tail_text = decode(head, encoding, path), tail.decode(encoding, errors="replace")
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        # Two or four bytes a character: read it whole (bounded) rather than cut it.
+        if size > _WIDE_MAX:
+            raise SourceReadError(f"a {encoding} file over {_WIDE_MAX >> 20} MiB", file=path,
+                                  hint="save it as UTF-8 to describe it")
+        head, tail = decode(path.read_bytes(), encoding, path).encode("utf-8"), b""
+        text, tail_text = head.decode("utf-8"), ""
+    else:
+        # The tail only serves to spot footers: convert reports any bad byte there, located.
+        text, tail_text = decode(head, encoding, path), tail.decode(encoding, errors="replace")
     controls = len(re.findall(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]", text[:100_000]))
     if controls > 0.02 * min(len(text), 100_000):
         raise SourceReadError(f"not a text file in any encoding tried ({encoding} gives "
@@ -176,9 +186,8 @@ def _read_bounded(path: Path) -> tuple[bytes, bytes, int]:
     if not head.strip():
         raise SourceReadError("file is empty", file=path, value=f"{size} bytes",
                               hint="the download may have failed: fetch it again")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SourceReadError("UTF-16 text is not read", file=path,
-                              hint="save the file as CSV UTF-8 (or latin-1)")
+    if detect_encoding(head[:4096]).startswith(("utf-16", "utf-32")):
+        return head, tail, size
     if b"\x00" in head[:65536] or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise SourceReadError("not a delimited text file (binary content)", file=path,
                               hint="describe reads CSV, TSV or TXT; save a workbook as CSV")

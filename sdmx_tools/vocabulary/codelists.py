@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from sdmx_tools.errors import CodelistError
 from sdmx_tools.fsutil import bundled
-from sdmx_tools.tomlspec import check_keys, get, load_toml
+from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
 
 __all__ = [
     "CATALOGUE",
@@ -309,7 +309,9 @@ def load_catalogue(folder: Path) -> dict[str, Codelist]:
         text = {k: str(get(entry, k, (str, int, float) if k == "version" else str, "",
                            file=catalogue, section=section, error=CodelistError))
                 for k in ("id", "version", "file", "source", "licence")}
-        path = folder / text["file"]
+        # A workspace's catalogue is user input: its files stay inside its folder.
+        path = inside(folder, text["file"], file=catalogue, key=f"{section}.file",
+                      error=CodelistError)
         result[text["id"]] = Codelist(
             id=text["id"],
             version=text["version"],

@@ -116,3 +116,16 @@ def test_one_sex_is_never_published_as_all(tmp_path: Path) -> None:
     case = homicide_workspace(tmp_path, victims="cve,anio,sexo,valor\n01001,2020,F,4\n",
                               extra='[dimensions.SEX]\ncolumn = "sexo"\n')
     assert_one_line_error(case.convert(), 1, "SEX", "'F'")
+
+
+@pytest.mark.parametrize("file", ["/etc/passwd", "../../../etc/passwd", "sub/../../x.csv"])
+def test_a_codelist_catalogue_cannot_read_outside_the_workspace(file: str,
+                                                                 tmp_path: Path) -> None:
+    case = homicide_workspace(tmp_path)
+    folder = case.root / "codelists"
+    folder.mkdir()
+    (folder / "catalogue.toml").write_text(
+        f'[[codelist]]\nid = "CL_SEX"\nversion = "1.0"\nfile = "{file}"\n'
+        'names = { es = "Sexo", en = "Sex" }\n', encoding="utf-8")
+    line = assert_one_line_error(case.convert(), 1, "catalogue.toml", "outside")
+    assert "root:" not in line  # nothing of the target file is echoed

@@ -54,7 +54,9 @@ class DelimitedReader(Reader):
         with ThreadPoolExecutor(1) as pool:
             sha = pool.submit(lambda: hashlib.sha256(data).hexdigest())
             encoding = detect_encoding(data) if options.encoding == "auto" else options.encoding
-            frame, rows, delimiter, short, header = _read(data, encoding, options, path)
+            text = _as_utf8(data, encoding, path)
+            frame, rows, delimiter, short, header = _read(
+                text, "utf-8" if text is not data else encoding, options, path)
             return table(frame, rows, path, data, encoding, delimiter, short,
                          sha256=sha.result(), header=header)
 
@@ -89,6 +91,18 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
     return frame, rows, delimiter, short, header
 
 
+def _as_utf8(data: bytes, encoding: str, path: Path) -> bytes:
+    """UTF-16 and UTF-32 files transcoded to UTF-8 (the parser reads 8-bit encodings only).
+
+    Lines keep their numbers; the file's sha256 is of its bytes as published.
+    """
+    try:
+        wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    except LookupError as exc:
+        raise SourceReadError("unknown encoding", file=path, value=encoding) from exc
+    return decode(data, encoding, path).encode("utf-8") if wide else data
+
+
 def _arrow_encoding(encoding: str) -> str:
     return "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
 
@@ -105,10 +119,20 @@ def _decode_head(data: bytes, encoding: str, path: Path) -> str:
         raise SourceReadError("unknown encoding", file=path, value=encoding) from exc
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+         (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
 def detect_encoding(data: bytes) -> str:
-    """Best guess of a file's encoding: BOM, strict UTF-8, then charset-normalizer."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+    """Best guess of a file's encoding: BOM, UTF-16 without one, strict UTF-8, then
+    charset-normalizer among UTF-8, cp1252 and latin-1."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    head = data[:4096]
+    if len(head) >= 4 and head.count(0) > len(head) // 4:
+        # ASCII text in UTF-16 has a NUL in every other byte (Excel's "Unicode text").
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
     try:
         data.decode("utf-8")
         return "utf-8"
