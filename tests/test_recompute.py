@@ -310,23 +310,19 @@ def _denominator_lookup(defn: Mapping[str, Any], measures: Mapping[str, pd.DataF
     assert (raw["period"].str.len() == 4).all(), "the demo's denominators are yearly"
     den = pd.DataFrame({"area": raw["area"], "year": raw["period"].astype(int),
                         "value": _in_unit(raw, term["unit"])})
-    den = den.groupby(["area", "year"])["value"].sum()
+    den = den.groupby(["area", "year"], as_index=False)["value"].sum()
     latest = term.get("period", "same") == "latest"
-    by_area: dict[str, pd.Series] = {a: s.droplevel(0) for a, s in den.groupby(level=0)}
 
     def lookup(area: pd.Series, period: pd.Series) -> pd.Series:
-        values = []
-        for a, p in zip(area, period, strict=True):
-            series = by_area.get(a)
-            year = int(p[:4])
-            if series is None:
-                values.append(np.nan)
-            elif latest:
-                older = series[series.index <= year]
-                values.append(older.iloc[-1] if len(older) else np.nan)
-            else:
-                values.append(series.get(year, np.nan))
-        return pd.Series(values, index=area.index, dtype="float64")
+        want = pd.DataFrame({"area": area.to_numpy(),
+                             "want": period.str[:4].astype(int).to_numpy(),
+                             "i": np.arange(len(area))})
+        pairs = want.merge(den, on="area")
+        pairs = pairs[pairs["year"] <= pairs["want"]] if latest else \
+            pairs[pairs["year"] == pairs["want"]]
+        best = pairs.sort_values("year").groupby("i")["value"].last()
+        values = best.reindex(np.arange(len(area))).to_numpy(dtype="float64")
+        return pd.Series(values, index=area.index)
 
     return lookup
 
@@ -373,17 +369,21 @@ def recompute_indicator(defn: Mapping[str, Any], measures: Mapping[str, pd.DataF
             group=areas.municipalities["state"] if level == "state" else "00")
         for (group, period), members in muni.groupby([group_of, muni["period"]]):
             expected = areas.expected(int(period[:4]))
-            expected = expected[(expected["state"] == group) if level == "state"
-                                else expected["state"].notna()]
+            if level == "state":
+                expected = expected[expected["state"] == group]
             done = set(members.loc[members["complete"], "area"])
             complete = set(expected["id"]) <= done
             if complete:
+                # Full coverage: every municipality's numerator over the whole group's
+                # denominator (a post-census municipality's events count; its territory's
+                # 2020 population is in the municipality it split from).
                 num = members["numerator"].sum()
                 all_munis = everyone[everyone["group"] == group]["id"]
                 den = lookup(all_munis, pd.Series(period, index=all_munis.index)
                              ).sum(min_count=1)
                 partial = False
             else:
+                # Partial: withheld, or (flag) the covered municipalities' own ratio.
                 covered = members[members["complete"] & members["denominator"].notna()]
                 num = covered["numerator"].sum()
                 den = covered["denominator"].sum(min_count=1)

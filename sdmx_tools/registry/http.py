@@ -97,10 +97,11 @@ class Request:
 
     def body(self) -> bytes:
         """The request body (refused above :data:`MAX_BODY`)."""
-        try:
-            length = int(self.header("Content-Length") or 0)
-        except ValueError:
-            raise HTTPFailure(400, "Content-Length is not a number") from None
+        text = self.header("Content-Length").strip() or "0"
+        # int() takes "-1", "+5", "1_000" and Unicode digits: a length is ASCII digits only.
+        if not (text.isascii() and text.isdigit()) or len(text) > 19:
+            raise HTTPFailure(400, "Content-Length is not a length in bytes")
+        length = int(text)
         if length > MAX_BODY:
             raise HTTPFailure(413, f"Request body larger than {MAX_BODY} bytes")
         return bytes(self.environ["wsgi.input"].read(length)) if length else b""
