@@ -8,6 +8,7 @@ written only when the run has no errors; the report and quarantine always are, c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -190,12 +191,13 @@ def convert(ws: Workspace) -> ConvertResult:
                            message="no indicator can be computed from these sources",
                            hint=_missing_measures(definitions.values(), available)))
     computed = [compute_indicator(d, obs, areas, inv=inv) for d in chosen]
-    for c in computed:
-        report.findings.extend(c.findings)
-
     sha = {h.spec.id: h.sha256 for h in harmonised}
     frames = {c.definition.id: _with_provenance(cube_to_frame(c), c, tidy, areas, sha)
               for c in computed}
+    files = {h.spec.id: str(h.spec.path) for h in harmonised}
+    for c in computed:
+        c.findings = _located(c, frames[c.definition.id], files)
+        report.findings.extend(c.findings)
     frame = sdmx_frame(computed, frames)
     report.findings.extend(check_codes(frame, codelists))
     if computed and frame["OBS_VALUE"].notna().sum() == 0:
@@ -260,6 +262,26 @@ def _missing_measures(definitions: Iterable[IndicatorDef], available: set[str]) 
              for d in definitions]
     have = ", ".join(repr(m) for m in sorted(available)) or "none"
     return f"{'; '.join(lines[:6])}{'; ...' if len(lines) > 6 else ''} (measures given: {have})"
+
+
+# Checks of a value that its numerator's input rows explain: they name the file and rows.
+_FROM_NUMERATOR = {"value-out-of-range", "negative-count", "outlier"}
+
+
+def _located(c: Computed, frame: pd.DataFrame, files: dict[str, str]) -> list[Finding]:
+    """The indicator's value findings with the input file and rows of their observation."""
+    dims = list(c.definition.disaggregations)
+    keys = frame[["REF_AREA", "TIME_PERIOD", *dims]].astype(str).agg(".".join, axis=1)
+    detail = dict(zip(c.definition.series + "." + keys, frame["SOURCE_DETAIL"], strict=True))
+    out = []
+    for f in c.findings:
+        text = detail.get(f.key or "") if f.code in _FROM_NUMERATOR and f.file is None else None
+        if text:
+            source = text.split(" ", 1)[0]
+            f = dataclasses.replace(f, source=source, file=files.get(source),
+                                    message=f"{f.message} (numerator from {text})")
+        out.append(f)
+    return out
 
 
 def _with_provenance(frame: pd.DataFrame, c: Computed, obs: pd.DataFrame, areas: AreaCodelist,

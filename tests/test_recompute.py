@@ -69,7 +69,7 @@ MEASURE_COLUMNS = ["area", "period", "value", "unit"]
 class Areas:
     """The area codelist read with pandas: municipalities, their states, census vintage."""
 
-    municipalities: pd.DataFrame  # columns: id, state, census2020 (bool)
+    municipalities: pd.DataFrame  # columns: id, state, name, census2020 (bool)
 
     @classmethod
     def load(cls, path: Path = AREA_CODELIST) -> Areas:

@@ -129,3 +129,19 @@ def test_a_codelist_catalogue_cannot_read_outside_the_workspace(file: str,
         'names = { es = "Sexo", en = "Sex" }\n', encoding="utf-8")
     line = assert_one_line_error(case.convert(), 1, "catalogue.toml", "outside")
     assert "root:" not in line  # nothing of the target file is echoed
+
+
+def test_a_value_check_names_the_input_file_and_rows(tmp_path: Path) -> None:
+    case = make_workspace(tmp_path, "cve,anio,valor\n01001,2020,1000\n01002,2020,51536\n",
+                          name="poblacion")
+    case.add_source("homicidios", "cve,anio,valor\n01002,2020,3\n01001,2020,50\n", measures=[
+        {"id": "homicide_victims", "column": "valor", "unit": "victim"}])
+    result = case.convert()
+    assert result.exit_code == 1
+    import json
+
+    report = json.loads((case.root / "out" / "reports" / "report.json").read_text())
+    (finding,) = [f for f in report["findings"] if f["code"] == "value-out-of-range"
+                  and f["key"] == "VC_IHR_PSRC.01001.2020"]
+    assert finding["file"].endswith("homicidios.csv")
+    assert "homicidios sha256:" in finding["message"] and "row 3" in finding["message"]
