@@ -32,6 +32,8 @@ from sdmx_tools.vocabulary.codelists import Codelist, fold
 __all__ = ["HONORIFICS", "AreaMatch", "NameIndex", "normalise_name", "strip_honorific"]
 
 Method = Literal["code", "exact", "alias", "fuzzy"]
+# The longest official area name has 76 characters (an alias 62): room for typos.
+MAX_NAME = 200
 Status = Literal["matched", "review", "unmatched"]
 
 # Abbreviations written with or without their dot; single letters only with it.
@@ -202,7 +204,7 @@ class NameIndex:
         return result
 
     def _resolve_state(self, value: object) -> str | None:
-        if is_missing(value):
+        if is_missing(value) or len(str(value)) > MAX_NAME:
             return None
         if code_digits(value) is not None or (isinstance(value, str) and "=" in value):
             code = normalise_code(value)
@@ -303,6 +305,10 @@ class NameIndex:
         return self._match_cache[cache_key]
 
     def _match(self, name: str, state: str | None) -> AreaMatch:
+        if len(name) > MAX_NAME:
+            # Fuzzy scores cost length x length: a cell this long is no place name anyway.
+            return AreaMatch(None, None, 0.0, "unmatched",
+                             note=f"{len(name):,} characters: too long for a place name")
         key = normalise_name(name)
         if not key:
             return AreaMatch(None, None, 0.0, "unmatched", note="empty name")
