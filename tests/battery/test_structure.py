@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -58,13 +59,25 @@ def test_a_hundred_thousand_columns_are_refused_quickly(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("pattern", ["(a+)+$", "(a|aa)+$", "(a*)*b", "^(\\w+\\s?)*$"])
-def test_catastrophic_exclude_patterns_cannot_hang(pattern: str, tmp_path: Path) -> None:
+def test_catastrophic_exclude_patterns_cannot_hang(pattern: str, tmp_path: Path,
+                                                   areas: object) -> None:
     case = make_workspace(tmp_path, "cve,anio,valor\n" + "a" * 40 + "!,2020,1\n01001,2020,2\n",
                           extra=f"[[exclude]]\ncolumn = \"cve\"\nmatches = '{pattern}'\n"
                                 "reason = \"x\"\n")
     start = time.monotonic()
-    case.convert()
-    assert time.monotonic() - start < 20
+    h = case.harmonise(areas)
+    assert time.monotonic() - start < 5
+    # The pattern does not match the hostile cell: it is an unknown area, not excluded.
+    assert h.quarantine["reason"].tolist() == ["unknown-area"]
+    kept = re.match(pattern, "01001") is None  # Python's re is safe on this short cell
+    assert h.observations["value"].tolist() == ([2.0] if kept else [])
+
+
+def test_a_pattern_re2_cannot_run_is_a_spec_error(tmp_path: Path) -> None:
+    case = make_workspace(tmp_path, "cve,anio,valor\n01001,2020,2\n",
+                          extra="[[exclude]]\ncolumn = \"cve\"\nmatches = '0(?=1)'\n"
+                                "reason = \"x\"\n")
+    assert_one_line_error(case.convert(), 1, "RE2", "backreferences")
 
 
 def test_codelists_match_on_a_huge_name_is_bounded(tmp_path: Path) -> None:
@@ -76,3 +89,20 @@ def test_codelists_match_on_a_huge_name_is_bounded(tmp_path: Path) -> None:
     assert time.monotonic() - start < 10
     assert_one_line_error(result, 1, "need review")
     assert out.read_text(encoding="utf-8").splitlines()[1].endswith(",0.0,unmatched,")
+
+
+def test_a_zip_inflating_past_the_default_bound_is_refused_unread(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("datos.csv", "w", force_zip64=True) as fh:
+            fh.write(b"cve,anio,valor\n")
+            block = b"0" * (1 << 20)
+            for _ in range(300):  # 300 MiB: over the 256 MiB default of read.max_bytes
+                fh.write(block)
+    case = make_workspace(tmp_path, buffer.getvalue(), file="datos.zip")
+    start = time.monotonic()
+    line = _convert_fails(case, "datos.zip", "inflates to more than read.max_bytes")
+    assert time.monotonic() - start < 10 and len(line) < 600
