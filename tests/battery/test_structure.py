@@ -96,12 +96,12 @@ def test_a_zip_inflating_past_the_default_bound_is_refused_unread(tmp_path: Path
     import zipfile
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("datos.csv", "w", force_zip64=True) as fh:
-            fh.write(b"cve,anio,valor\n")
-            block = b"0" * (1 << 20)
-            for _ in range(300):  # 300 MiB: over the 256 MiB default of read.max_bytes
-                fh.write(block)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf, \
+            zf.open("datos.csv", "w", force_zip64=True) as fh:
+        fh.write(b"cve,anio,valor\n")
+        block = b"0" * (1 << 20)
+        for _ in range(300):  # 300 MiB: over the 256 MiB default of read.max_bytes
+            fh.write(block)
     case = make_workspace(tmp_path, buffer.getvalue(), file="datos.zip")
     start = time.monotonic()
     line = _convert_fails(case, "datos.zip", "inflates to more than read.max_bytes")
