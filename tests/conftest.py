@@ -133,3 +133,18 @@ def serve_dir() -> Iterator[object]:
 def chromium_launch() -> dict[str, object]:
     """Keyword arguments for Playwright's ``chromium.launch`` with Debian's Chromium."""
     return {"executable_path": chromium_path(), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """A hostile case that loops or blocks fails after 60 s instead of stalling the suite."""
+    import signal
+
+    def alarm(signum: int, frame: object) -> None:
+        raise TimeoutError("hostile input made sdmx-tools hang (60 s)")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)

@@ -7,8 +7,6 @@ real command line and returns exit code, stdout and stderr.
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,13 +125,5 @@ def assert_one_line_error(result: Result, code: int = 1, *needles: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def no_hang() -> Iterator[None]:
-    """A case that loops or blocks fails after 30 s instead of stalling the suite."""
-    def alarm(signum: int, frame: object) -> None:
-        raise TimeoutError("hostile input made sdmx-tools hang (30 s)")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+def _bounded(no_hang: None) -> None:
+    """Every battery case runs under the suite's hang guard (``no_hang``, 60 s)."""

@@ -10,8 +10,7 @@ no traceback, and no SDMX output folder.
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,17 +55,7 @@ GOOD = 'cve_mun,municipio,anio,poblacion\r\n1001,Aguascalientes,2020,"948,990"\r
        '2004,Tijuana,2020,"1,922,523"\r\n'
 
 
-@pytest.fixture(autouse=True)
-def no_hang() -> Iterator[None]:
-    """A case that loops or blocks fails after 60 s instead of stalling the suite."""
-    def alarm(signum: int, frame: object) -> None:
-        raise TimeoutError("hostile input made the reader hang (60 s)")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("no_hang")
 
 
 @dataclass(frozen=True)
