@@ -97,9 +97,10 @@ def compute_indicator(defn: IndicatorDef, observations: Any, areas: AreaCodelist
     dims = list(defn.disaggregations)
     sources = sorted(inv.loc[inv["measure"].isin(defn.measures()), "source"].unique())
     findings = duplicate_findings(obs, defn, inv)
-    num = _to_frequency(term_frame(obs, defn.numerator, dims, inv), defn, dims, defn.numerator)
-    den = (_to_frequency(term_frame(obs, defn.denominator, [], inv), defn, [], defn.denominator)
-           if defn.denominator is not None else None)
+    num = _to_frequency(term_frame(obs, defn.numerator, dims, inv), defn, dims, defn.numerator,
+                        numerator=True)
+    den = (_to_frequency(term_frame(obs, defn.denominator, [], inv), defn, [], defn.denominator,
+                         numerator=False) if defn.denominator is not None else None)
     level = num["REF_AREA"].map(areas.level)
     municipal = num[level == "municipality"].copy()
     if municipal.empty:
@@ -168,8 +169,8 @@ def _missing_is_never_available(cube: xr.Dataset) -> None:
         cube["OBS_STATUS"] = cube["OBS_STATUS"].where(~empty, "O")
 
 
-def _to_frequency(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str], term: Term
-                  ) -> pd.DataFrame:
+def _to_frequency(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str], term: Term, *,
+                  numerator: bool) -> pd.DataFrame:
     """Source periods to the indicator's: months add up to the year or quarter.
 
     A period with monthly inputs is complete when every month of it has data (12 for a
@@ -178,7 +179,7 @@ def _to_frequency(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str], term
     """
     sel = frame.copy()
     coarse = coarser_periods(sel["TIME_PERIOD"], defn.frequency)
-    if coarse and term is defn.numerator:
+    if coarse and numerator:
         raise IndicatorError(
             f"indicator {defn.id} is {'monthly' if defn.frequency == 'M' else 'quarterly'}, "
             f"and measure {term.measure!r} has values for whole years ({', '.join(coarse[:3])})",
@@ -186,12 +187,9 @@ def _to_frequency(frame: pd.DataFrame, defn: IndicatorDef, dims: list[str], term
             hint="give monthly values (period format YYYY-MM), or set frequency = 'A'")
     monthly = sel["TIME_PERIOD"].str.len().eq(7)
     sel["month"] = sel["TIME_PERIOD"].where(monthly)
-    if term is not defn.numerator:
-        # A denominator (a population) keeps its own periods: looked up by year below.
-        sel["TIME_PERIOD"] = indicator_period(sel["TIME_PERIOD"], "A") \
-            if not monthly.all() else indicator_period(sel["TIME_PERIOD"], defn.frequency)
-    else:
-        sel["TIME_PERIOD"] = indicator_period(sel["TIME_PERIOD"], defn.frequency)
+    # A yearly denominator (a population) stays yearly: it serves each month of its year.
+    yearly = not numerator and not monthly.all()
+    sel["TIME_PERIOD"] = indicator_period(sel["TIME_PERIOD"], "A" if yearly else defn.frequency)
     out = sel.groupby(KEY + dims, sort=True).agg(
         value=("value", "sum"), months=("month", "nunique"), monthly=("month", "count"),
     ).reset_index()
