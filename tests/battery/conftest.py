@@ -111,6 +111,12 @@ def cli(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
+def assert_no_leftovers(root: Path) -> None:
+    """No temporary file or folder of an atomic write is left anywhere under ``root``."""
+    left = [p for p in root.rglob("*") if p.name.endswith(".tmp") or p.name.endswith(".old")]
+    assert left == [], left
+
+
 def assert_one_line_error(result: Result, code: int = 1, *needles: str) -> str:
     """Exit ``code``, one ``Error:`` line naming each needle, no traceback anywhere."""
     assert result.exit_code == code, (result.exit_code, result.output, result.stderr)

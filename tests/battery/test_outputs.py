@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.battery.conftest import Case, assert_one_line_error, cli, homicide_workspace
+from tests.battery.conftest import (
+    Case,
+    assert_no_leftovers,
+    assert_one_line_error,
+    cli,
+    homicide_workspace,
+)
 
 
 @pytest.fixture
@@ -43,6 +49,7 @@ def test_a_damaged_manifest_is_refused(damage: object, command: str, converted: 
                         encoding="utf-8")
     assert_one_line_error(cli(command, *_ws(converted)), 1, "manifest.json")
     assert not (_out(converted) / "site").exists()
+    assert_no_leftovers(converted.root)
 
 
 @pytest.mark.parametrize("name", ["sdmx/data.csv", "sdmx/structure.xml", "tables/indicators.csv",

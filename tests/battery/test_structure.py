@@ -8,13 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.battery.conftest import assert_one_line_error, cli, make_workspace
+from tests.battery.conftest import (
+    Case,
+    assert_no_leftovers,
+    assert_one_line_error,
+    cli,
+    make_workspace,
+)
 
 
-def _convert_fails(case: object, *needles: str) -> str:
-    result = case.convert()  # type: ignore[attr-defined]
+def _convert_fails(case: Case, *needles: str) -> str:
+    result = case.convert()
     line = assert_one_line_error(result, 1, *needles)
     assert "Exception ignored" not in result.stderr
+    assert_no_leftovers(case.root)
+    assert not (case.root / "out" / "sdmx").exists()
     return line
 
 
@@ -106,3 +114,18 @@ def test_a_zip_inflating_past_the_default_bound_is_refused_unread(tmp_path: Path
     start = time.monotonic()
     line = _convert_fails(case, "datos.zip", "inflates to more than read.max_bytes")
     assert time.monotonic() - start < 10 and len(line) < 600
+
+
+@pytest.mark.parametrize("body", [
+    b"cve,anio,valor\n01001,2020," + b"9" * 50_000_000 + b"\n",        # one 50 MB line
+    ("cve,anio,valor," + ",".join(f"c{i}" for i in range(100_000)) + "\n").encode(),
+])
+def test_describe_is_bounded_on_pathological_files(body: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "raro.csv"
+    path.write_bytes(body)
+    start = time.monotonic()
+    result = cli("describe", str(path))
+    assert time.monotonic() - start < 10
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output + result.stderr
+    if result.exit_code == 1:
+        assert_one_line_error(result, 1, "raro.csv")
