@@ -1,0 +1,144 @@
+"""Vectorised SDMX-ML 2.1 structure-specific data writer (time series, TIME_PERIOD at Obs).
+
+The format the UN SDG API and most national services exchange: every component is an
+XML attribute named by its id (``<Series FREQ="A" REF_AREA="01001" ...>`` holding
+``<Obs TIME_PERIOD="2020" OBS_VALUE="12.5" OBS_STATUS="A"/>``), typed by a schema derived
+from the DSD (``xsi:type="ns1:DataSetType"``, ``ns1`` the dataflow's URN namespace).
+
+No Python object is built per observation: the element text of every observation and
+series start is assembled column by column with numpy string operations on object
+arrays, escaping each distinct attribute value once, and written in blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import pandas as pd
+
+from sdmx_tools.exchange.numbers import format_numbers
+from sdmx_tools.fsutil import atomic_write
+from sdmx_tools.vocabulary.dsd import DIMENSIONS, OBS_ATTRIBUTES, SERIES_ATTRIBUTES
+
+__all__ = ["dataflow_namespace", "write_structure_specific"]
+
+MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
+COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
+SS = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_BLOCK = 100_000
+# Characters XML 1.0 cannot carry at all; crowdsourced notes may hold them.
+_INVALID = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+
+
+def dataflow_namespace(agency: str, dataflow_id: str, version: str) -> str:
+    """The structure-specific namespace of a dataflow's time-series data sets."""
+    return (f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={agency}:{dataflow_id}"
+            f"({version}):ObsLevelDim:TIME_PERIOD")
+
+
+def write_structure_specific(frame: pd.DataFrame, path: Path, *, agency: str,
+                             dataflow_id: str, version: str = "1.0",
+                             synthetic: bool = False) -> int:
+    """Write observations as an SDMX-ML 2.1 structure-specific data message.
+
+    Parameters
+    ----------
+    frame
+        One row per observation with every DSD dimension, ``TIME_PERIOD``, ``OBS_VALUE``
+        (NaN written as ``NaN``) and any attribute columns of the DSD (empty or missing
+        cells are left out).
+    path
+        Output file, written atomically.
+    agency, dataflow_id, version
+        The dataflow the data belong to.
+    synthetic
+        Say in the header that the data are synthetic.
+
+    Returns
+    -------
+    int
+        Number of observations written.
+    """
+    series_attrs = [a for a in SERIES_ATTRIBUTES if a in frame.columns]
+    obs_attrs = [a for a in OBS_ATTRIBUTES if a in frame.columns]
+    frame = frame.sort_values([*DIMENSIONS, "TIME_PERIOD"], kind="stable", ignore_index=True)
+    n = len(frame)
+    starts = _series_starts(frame)
+    obs = _attributes(frame, ["TIME_PERIOD"], obs_attrs, value=True)
+    opening = _attributes(frame.loc[starts], DIMENSIONS, series_attrs)
+    head = np.full(n, "", dtype=object)
+    first = np.flatnonzero(starts)
+    head[first] = np.where(first > 0, "</Series>\n", "") + "<Series" + opening + ">\n"
+    lines = head + "<Obs" + obs + "/>\n"
+    with atomic_write(Path(path), "w") as fh:
+        fh.write(_header(agency, dataflow_id, version, synthetic))
+        for at in range(0, n, _BLOCK):
+            fh.write("".join(lines[at: at + _BLOCK].tolist()))
+        fh.write(("</Series>\n" if n else "") + "</mes:DataSet>\n</mes:StructureSpecificData>\n")
+    return n
+
+
+def _series_starts(frame: pd.DataFrame) -> np.ndarray:
+    """True where a row opens a new series (its key differs from the row above)."""
+    starts = np.zeros(len(frame), dtype=bool)
+    if len(frame):
+        starts[0] = True
+        for column in DIMENSIONS:
+            values = frame[column].astype(str).to_numpy(dtype=object)
+            starts[1:] |= values[1:] != values[:-1]
+    return starts
+
+
+def _attributes(frame: pd.DataFrame, required: Sequence[str], optional: Sequence[str], *,
+                value: bool = False) -> np.ndarray:
+    """`` id="value"`` text for each row: required components always, optional ones when set."""
+    out = np.full(len(frame), "", dtype=object)
+    for column in required:
+        out = out + f" {column}=" + _quoted(frame[column])
+    if value:
+        out = out + ' OBS_VALUE="' + format_numbers(frame["OBS_VALUE"]) + '"'
+    for column in optional:
+        cells = frame[column]
+        text = (_quoted(cells) if not pd.api.types.is_float_dtype(cells)
+                else '"' + format_numbers(cells) + '"')
+        present = ~cells.isna().to_numpy() & (cells.astype(str).to_numpy(dtype=object) != "")
+        out = out + np.where(present, f" {column}=" + text, "")
+    return out
+
+
+def _quoted(cells: pd.Series) -> np.ndarray:
+    """Each cell as a quoted, escaped XML attribute value (once per distinct value)."""
+    codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""),
+                                  use_na_sentinel=False)
+    cleaned = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.replace(
+        _INVALID, "\ufffd", regex=True)
+    quoted = np.array([quoteattr(v, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+                       for v in cleaned], dtype=object)
+    return quoted[codes] if len(codes) else np.array([], dtype=object)
+
+
+def _header(agency: str, dataflow_id: str, version: str, synthetic: bool) -> str:
+    now = datetime.now(UTC).replace(microsecond=0)
+    namespace = dataflow_namespace(agency, dataflow_id, version)
+    source = ('<mes:Source xml:lang="en">SYNTHETIC demonstration data generated by '
+              "sdmx-tools: not official statistics</mes:Source>") if synthetic else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<mes:StructureSpecificData xmlns:mes="{MES}" xmlns:com="{COM}" xmlns:ss="{SS}" '
+        f'xmlns:xsi="{XSI}" xmlns:ns1={quoteattr(namespace)}>\n'
+        f"<mes:Header><mes:ID>DATA{now:%Y%m%dT%H%M%S}</mes:ID><mes:Test>false</mes:Test>"
+        f"<mes:Prepared>{now:%Y-%m-%dT%H:%M:%S}</mes:Prepared>"
+        f"<mes:Sender id={quoteattr(agency)}/>"
+        f'<mes:Structure structureID="STR1" namespace={quoteattr(namespace)} '
+        'dimensionAtObservation="TIME_PERIOD"><com:StructureUsage>'
+        f"<Ref agencyID={quoteattr(agency)} id={quoteattr(dataflow_id)} "
+        f'version={quoteattr(version)} class="Dataflow"/></com:StructureUsage>'
+        f"</mes:Structure>{source}</mes:Header>\n"
+        '<mes:DataSet ss:structureRef="STR1" xsi:type="ns1:DataSetType" '
+        'ss:dataScope="Dataflow" action="Replace">\n'
+    )
