@@ -132,3 +132,53 @@ def test_pysdmx_strips_leading_zeros_from_sdmx_csv(published: tuple[pd.DataFrame
     assert "01001" in path.read_text(encoding="utf-8")
     areas = set(read_sdmx(path).data[0].data["REF_AREA"].astype(str))
     assert "1001" in areas and "01001" not in areas
+
+
+# ------------------------------------------------------------ the DSD-specific schema
+
+
+@pytest.fixture(scope="module")
+def codelists() -> dict[str, object]:
+    from sdmx_tools.vocabulary.codelists import load_codelists
+
+    return load_codelists()  # type: ignore[return-value]
+
+
+def _validate(path: Path, codelists: dict[str, object]) -> list[str]:
+    from sdmx_tools.exchange.dsdschema import validate_structure_specific
+
+    return validate_structure_specific(path, dataflow_namespace("MX_DEMO", "DF_SDG_MX", "1.0"),
+                                       codelists)  # type: ignore[arg-type]
+
+
+def test_what_we_write_is_valid_against_its_dsd_schema(written: Path,
+                                                       codelists: dict[str, object]) -> None:
+    assert _validate(written, codelists) == []
+
+
+@pytest.mark.parametrize(("edit", "needle"), [
+    (('REF_AREA="01002"', 'REF_AREA="99999"'), "REF_AREA"),          # not in CL_AREA_MX
+    ((' OBS_STATUS="A"', ""), "OBS_STATUS"),                           # mandatory attribute
+    (('TIME_PERIOD="2022"', 'TIME_PERIOD="2022-13"'), "TIME_PERIOD"),  # no such period
+    (('OBS_VALUE="68.8"', 'OBS_VALUE="68,8"'), "OBS_VALUE"),           # not a double
+    ((' SEX="_T"', ""), "SEX"),                                        # a dimension missing
+    (('UNIT_MULT="0"', 'UNIT_MULT="0" COLOUR="red"'), "COLOUR"),      # not a component
+])
+def test_the_schema_catches_what_the_structure_forbids(edit: tuple[str, str], needle: str,
+                                                       written: Path, tmp_path: Path,
+                                                       codelists: dict[str, object]) -> None:
+    text = written.read_text(encoding="utf-8")
+    assert edit[0] in text
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    errors = _validate(broken, codelists)
+    assert errors and needle in errors[0] and errors[0].startswith("line ")
+    assert all(len(e) < 400 for e in errors)
+
+
+def test_a_doctype_is_refused_before_validation(tmp_path: Path,
+                                                codelists: dict[str, object]) -> None:
+    path = tmp_path / "x.xml"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                    "<x>&e;</x>", encoding="utf-8")
+    assert _validate(path, codelists) == ["line 1: a DOCTYPE is not allowed in SDMX-ML"]

@@ -69,16 +69,18 @@ def write_structure_specific(frame: pd.DataFrame, path: Path, *, agency: str,
     frame = frame.sort_values([*DIMENSIONS, "TIME_PERIOD"], kind="stable", ignore_index=True)
     n = len(frame)
     starts = _series_starts(frame)
-    obs = _attributes(frame, ["TIME_PERIOD"], obs_attrs, value=True)
-    opening = _attributes(frame.loc[starts], DIMENSIONS, series_attrs)
-    head = np.full(n, "", dtype=object)
-    first = np.flatnonzero(starts)
-    head[first] = np.where(first > 0, "</Series>\n", "") + "<Series" + opening + ">\n"
-    lines = head + "<Obs" + obs + "/>\n"
     with atomic_write(Path(path), "w") as fh:
         fh.write(_header(agency, dataflow_id, version, synthetic))
+        # Block by block: the text of one block at a time is held in memory.
         for at in range(0, n, _BLOCK):
-            fh.write("".join(lines[at: at + _BLOCK].tolist()))
+            block, opens = frame.iloc[at: at + _BLOCK], starts[at: at + _BLOCK]
+            head = np.full(len(block), "", dtype=object)
+            first = np.flatnonzero(opens)
+            opening = _attributes(block.iloc[first], DIMENSIONS, series_attrs)
+            head[first] = np.where(first + at > 0, "</Series>\n", "") + "<Series" + opening \
+                + ">\n"
+            obs = _attributes(block, ["TIME_PERIOD"], obs_attrs, value=True)
+            fh.write("".join((head + "<Obs" + obs + "/>\n").tolist()))
         fh.write(("</Series>\n" if n else "") + "</mes:DataSet>\n</mes:StructureSpecificData>\n")
     return n
 
@@ -140,5 +142,5 @@ def _header(agency: str, dataflow_id: str, version: str, synthetic: bool) -> str
         f'version={quoteattr(version)} class="Dataflow"/></com:StructureUsage>'
         f"</mes:Structure>{source}</mes:Header>\n"
         '<mes:DataSet ss:structureRef="STR1" xsi:type="ns1:DataSetType" '
-        'ss:dataScope="Dataflow" action="Replace">\n'
+        'ss:dataScope="Dataflow" ss:action="Replace">\n'
     )
