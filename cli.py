@@ -136,18 +136,28 @@ def convert(workspace: Path | None, fmt: str) -> None:
 @workspace_option
 @_fail_cleanly
 def validate(files: tuple[Path, ...], workspace: Path | None) -> None:
-    """Validate SDMX-ML FILES against the official SDMX 2.1 XSDs (default: the outputs)."""
+    """Validate SDMX-ML FILES against the official SDMX 2.1 XSDs (default: the outputs).
+
+    Structure-specific data are validated against their DSD-specific schema too (codes,
+    mandatory attributes, periods), built from the workspace's codelists.
+    """
     from sdmx_tools.exchange.validate import validate_xml_file
     from sdmx_tools.pipeline import OutputPaths
+    from sdmx_tools.vocabulary.codelists import load_codelists
 
+    ws = None
     if not files:
-        paths = OutputPaths(_load(workspace).output)
-        files = (paths.structure, paths.data_xml)
+        ws = _load(workspace)
+        paths = OutputPaths(ws.output)
+        files = (paths.structure, paths.data_xml, paths.data_ss)
+    elif workspace is not None:
+        ws = _load(workspace)
+    codelists = load_codelists(ws.overrides("codelists") if ws is not None else [])
     problems = 0
     for path in files:
         if not path.is_file():
             raise ToolkitError("file not found", file=path, hint="run 'sdmx-tools convert'")
-        findings = validate_xml_file(path)
+        findings = validate_xml_file(path, codelists)
         problems += len(findings)
         click.echo(f"{path}: {'valid' if not findings else 'INVALID'}")
         for f in findings:

@@ -34,8 +34,11 @@ from sdmx_tools.errors import IndicatorError, SpecError, ToolkitError
 from sdmx_tools.exchange import (
     build_structures,
     check_codes,
+    dataflow_namespace,
     write_data_csv,
     write_data_xml,
+    write_dsd_schema,
+    write_structure_specific,
     write_structures,
 )
 from sdmx_tools.fsutil import atomic_dir, atomic_write, file_sha256
@@ -85,6 +88,20 @@ class OutputPaths:
         return self.sdmx / "data.csv"
 
     @property
+    def data_ss(self) -> Path:
+        """Structure-specific SDMX-ML 2.1 (typed by ``data-ss.xsd`` beside it)."""
+        return self.sdmx / "data-ss.xml"
+
+    @property
+    def data_ss_schema(self) -> Path:
+        return self.sdmx / "data-ss.xsd"
+
+    @property
+    def data_csv2(self) -> Path:
+        """SDMX-CSV 2.0."""
+        return self.sdmx / "data-v2.csv"
+
+    @property
     def reports(self) -> Path:
         return self.root / "reports"
 
@@ -119,7 +136,8 @@ class OutputPaths:
     @property
     def checked(self) -> list[Path]:
         """The outputs push and release read, with a sha256 in the manifest."""
-        return [self.structure, self.data_xml, self.data_csv, self.indicators_csv]
+        return [self.structure, self.data_xml, self.data_csv, self.data_ss, self.data_ss_schema,
+                self.data_csv2, self.indicators_csv]
 
 
 @dataclass(slots=True)
@@ -224,10 +242,19 @@ def convert(ws: Workspace) -> ConvertResult:
                        dataflow_id=ws.dataflow, version=structures.version,
                        synthetic=ws.synthetic)
         write_data_csv(frame, tmp / paths.data_csv.name, dataflow_ref=structures.dataflow_ref)
+        write_data_csv(frame, tmp / paths.data_csv2.name, dataflow_ref=structures.dataflow_ref,
+                       version="2.0")
+        write_structure_specific(frame, tmp / paths.data_ss.name, agency=ws.agency,
+                                 dataflow_id=ws.dataflow, version=structures.version,
+                                 synthetic=ws.synthetic)
+        write_dsd_schema(tmp / paths.data_ss_schema.name,
+                         dataflow_namespace(ws.agency, ws.dataflow, structures.version),
+                         codelists)
     _write_tables(paths, computed, frames, areas)
     _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref, origins)
-    result.files = [paths.structure, paths.data_xml, paths.data_csv, paths.indicators_csv,
-                    paths.manifest, paths.report_json, paths.report_html, paths.quarantine]
+    result.files = [paths.structure, paths.data_xml, paths.data_ss, paths.data_csv,
+                    paths.data_csv2, paths.indicators_csv, paths.manifest, paths.report_json,
+                    paths.report_html, paths.quarantine]
     return result
 
 

@@ -184,7 +184,8 @@ def test_validate_command(demo_run, tmp_path: Path) -> None:  # type: ignore[no-
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert [Path(line.rsplit(": ", 1)[0]).name for line in lines] == ["structure.xml",
-                                                                       "data.xml"]
+                                                                       "data.xml",
+                                                                       "data-ss.xml"]
     assert all(line.endswith(": valid") for line in lines)
 
     broken = tmp_path / "broken.xml"
@@ -196,6 +197,12 @@ def test_validate_command(demo_run, tmp_path: Path) -> None:  # type: ignore[no-
     assert result.stdout.splitlines()[0] == f"{broken}: INVALID"
     assert re.search(rf"\[xsd-invalid\] {re.escape(str(broken))}:\d+: ", result.stdout)
     assert "schema error" in result.stderr
+
+    # Structure-specific data are checked against the structure: a code not in CL_AREA_MX.
+    ss = (demo_run.workspace / "out" / "sdmx" / "data-ss.xml").read_text(encoding="utf-8")
+    broken.write_text(ss.replace('REF_AREA="01001"', 'REF_AREA="01999"', 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(broken)])
+    assert result.exit_code == 1 and "REF_AREA" in result.stdout and "01999" in result.stdout
 
 
 def test_codelists_match_sends_doubtful_names_to_review(tmp_path: Path) -> None:

@@ -34,7 +34,8 @@ _TEXT_TYPES = {"String": "xs:string", "Double": "xs:double",
                "ObservationalTimePeriod": "common:ObservationalTimePeriodType"}
 
 
-def dsd_schema(namespace: str, codelists: Mapping[str, Codelist]) -> str:
+def dsd_schema(namespace: str, codelists: Mapping[str, Codelist], *,
+               official: str | None = None) -> str:
     """The XSD text for time-series data sets (TIME_PERIOD at the observation) of the DSD.
 
     Parameters
@@ -44,7 +45,13 @@ def dsd_schema(namespace: str, codelists: Mapping[str, Codelist]) -> str:
         :func:`~sdmx_tools.exchange.structurespecific.dataflow_namespace` gives it.
     codelists
         The codelists the DSD's coded components use, by id.
+    official
+        Where the official SDMX 2.1 schemas are, as a URI prefix; None names them bare
+        (``SDMXCommon.xsd``): a published schema expects them beside it.
     """
+    def location(name: str) -> str:
+        return f"{official}/{name}" if official else name
+
     series = [c for c in COMPONENTS if c.role == "dimension"] + \
         [c for c in COMPONENTS if c.role == "attribute" and c.attachment == "series"]
     observation = [c for c in COMPONENTS if c.role == "attribute"
@@ -57,8 +64,8 @@ def dsd_schema(namespace: str, codelists: Mapping[str, Codelist]) -> str:
         f'targetNamespace="{_esc(namespace)}" elementFormDefault="unqualified" '
         'attributeFormDefault="unqualified">',
         f'<xs:import namespace="{_SS}" '
-        f'schemaLocation="{(_SDMX21 / "SDMXDataStructureSpecific.xsd").as_uri()}"/>',
-        f'<xs:import namespace="{_COM}" schemaLocation="{(_SDMX21 / "SDMXCommon.xsd").as_uri()}"/>',
+        f'schemaLocation="{location("SDMXDataStructureSpecific.xsd")}"/>',
+        f'<xs:import namespace="{_COM}" schemaLocation="{location("SDMXCommon.xsd")}"/>',
         '<xs:complexType name="DataSetType"><xs:complexContent>'
         '<xs:restriction base="ss:DataSetType"><xs:sequence>'
         '<xs:element ref="common:Annotations" minOccurs="0"/>'
@@ -108,7 +115,7 @@ def validate_structure_specific(path: Path, namespace: str,
     The message is parsed with entities, DTDs and the network off; the DSD-specific schema
     and the official message schema are combined in memory.
     """
-    schema = _combined(namespace, dsd_schema(namespace, codelists))
+    schema = _combined(namespace, dsd_schema(namespace, codelists, official=_SDMX21.as_uri()))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         doc = etree.parse(str(path), parser)

