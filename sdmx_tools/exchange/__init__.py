@@ -3,11 +3,12 @@
 Takes codelists, the DSD's components and indicator tables and hands on SDMX files:
 structures (codelists, concept scheme, DSD, dataflow, with the sdmx1 model), data
 (SDMX-ML 2.1 generic and structure-specific with its DSD-specific schema, SDMX-CSV 1.0 and
-2.0), validated against the official XSDs and the structure. Safe XML parsing for
-everything that reads SDMX-ML lives here too.
+2.0), validated against the official XSDs and the structure; and reads the same formats
+back into a tidy frame. Safe XML parsing for everything that reads SDMX-ML lives here too.
 """
 
 from sdmx_tools.exchange.dsdschema import validate_structure_specific, write_dsd_schema
+from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.exchange.sdmxcsv import write_data_csv
 from sdmx_tools.exchange.sdmxml import write_data_xml
 from sdmx_tools.exchange.structures import build_structures, write_structures
@@ -18,6 +19,7 @@ __all__ = [
     "build_structures",
     "check_codes",
     "dataflow_namespace",
+    "read_data",
     "validate_structure_specific",
     "write_data_csv",
     "write_data_xml",
