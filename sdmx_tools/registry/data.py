@@ -70,7 +70,9 @@ def _check_csv(content: bytes, flow: str) -> str | None:
 def dimension_ids(dsd_xml: bytes) -> list[str]:
     """The dimension ids of a stored DSD fragment in key order (the time dimension excluded)."""
     dsd = parse(dsd_xml, what="stored DSD")
-    dims = list(dsd.iter(q("str", "Dimension")))
+    # Only the DimensionList's: attribute relationships name dimensions too (as refs).
+    dims = [d for listed in dsd.iter(q("str", "DimensionList"))
+            for d in listed.iter(q("str", "Dimension"))]
     dims.sort(key=lambda d: int(d.get("position", "0") or 0))
     return [d.get("id", "") for d in dims]
 

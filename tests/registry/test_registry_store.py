@@ -200,3 +200,13 @@ def test_network_guard_refuses_non_loopback() -> None:
 
     with pytest.raises(AssertionError, match="non-loopback"):
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
+
+
+def test_a_key_of_the_national_dsd_filters_the_demo_data(demo_run) -> None:  # type: ignore[no-untyped-def]
+    # The DSD's attribute relationships name dimensions too: only its DimensionList counts.
+    store = RegistryStore(demo_run.workspace / "out" / "registry.sqlite")
+    key = "A.N.VC_IHR_PSRC.01001+01002" + "." * 11
+    content, fmt = store.get_data("DF_SDG_MX", "sdmx-csv", key)
+    rows = content.decode("utf-8").splitlines()[1:]
+    assert fmt == "sdmx-csv" and len(rows) == 4  # two municipalities, two years
+    assert {r.split(",")[4] for r in rows} == {"01001", "01002"}
