@@ -22,9 +22,9 @@ _TOTALS_SHOWN = 20
 
 def split_totals(obs: pd.DataFrame, areas: AreaCodelist) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Municipal observations, and the file's own state and national total rows."""
-    codes = obs["REF_AREA"].astype(object)
-    levels = codes.map({c: areas.level(c) for c in codes.dropna().unique()})
-    total = (levels != "municipality").to_numpy()
+    codes = pd.Categorical(obs["REF_AREA"])  # already one: no copy; the levels per category
+    municipal = np.array([areas.level(c) == "municipality" for c in codes.categories] + [True])
+    total = ~municipal[codes.codes]  # code -1 (no area) indexes the trailing True
     return obs[~total], obs[total]
 
 
