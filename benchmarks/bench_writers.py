@@ -3,10 +3,10 @@
 Run: ``python benchmarks/bench_writers.py [--rows 1000000] [--sdmx1-rows N]``. The data
 are SERIES x REF_AREA x SEX x TIME_PERIOD (every municipality) with two attributes
 (OBS_STATUS, UNIT_MULT) and UNIT_MEASURE, the DSD's other dimensions at ``_T``. Each
-writer runs in its own fresh process (its own peak RSS): ours structure-specific SDMX-ML
-and SDMX-CSV 2.0; pysdmx structure-specific SDMX-ML 2.1 and SDMX-CSV 2.0 from the same
-pandas frame; sdmx1 structure-specific SDMX-ML from its observation objects (on
-``--sdmx1-rows`` observations, default all: it needs about 1.5 min per million). Prints
+writer runs in its own fresh process (its own peak RSS): ours structure-specific and
+generic SDMX-ML and SDMX-CSV 2.0; pysdmx structure-specific SDMX-ML 2.1 and SDMX-CSV 2.0
+from the same pandas frame; sdmx1 structure-specific SDMX-ML from its observation objects (on
+``--sdmx1-rows`` observations, default all: it needs about 2.5 min and 10 GB per million). Prints
 one JSON line per writer: seconds, bytes, peak MiB.
 """
 
@@ -27,7 +27,7 @@ from sdmx_tools.vocabulary.dsd import DIMENSIONS
 
 SERIES = ("VC_IHR_PSRC", "SH_STA_TRAF", "SE_ACS_ELEC", "EN_REF_WASCOL")
 SEXES = ("F", "M", "_T")
-WRITERS = ("ours-ss", "ours-csv2", "pysdmx-ss", "pysdmx-csv2", "sdmx1-ss")
+WRITERS = ("ours-ss", "ours-generic", "ours-csv2", "pysdmx-ss", "pysdmx-csv2", "sdmx1-ss")
 
 
 def frame(rows: int) -> pd.DataFrame:
@@ -106,6 +106,10 @@ def measure(writer: str, rows: int, folder: Path) -> dict[str, object]:
         from sdmx_tools.exchange.structurespecific import write_structure_specific
 
         write_structure_specific(data, path, agency="MX", dataflow_id="DF_SDG")
+    elif writer == "ours-generic":
+        from sdmx_tools.exchange.sdmxml import write_data_xml
+
+        write_data_xml(data, path, agency="MX", dataflow_id="DF_SDG")
     elif writer == "ours-csv2":
         from sdmx_tools.exchange.sdmxcsv import write_data_csv
 

@@ -297,9 +297,14 @@ _FROM_NUMERATOR = {"value-out-of-range", "negative-count", "outlier"}
 
 def _located(c: Computed, frame: pd.DataFrame, files: dict[str, str]) -> list[Finding]:
     """The indicator's value findings with the input file and rows of their observation."""
-    dims = list(c.definition.disaggregations)
-    keys = frame[["REF_AREA", "TIME_PERIOD", *dims]].astype(str).agg(".".join, axis=1)
-    detail = dict(zip(c.definition.series + "." + keys, frame["SOURCE_DETAIL"], strict=True))
+    wanted = {f.key for f in c.findings if f.code in _FROM_NUMERATOR and f.file is None}
+    if not wanted:
+        return c.findings
+    keys = pd.Series(c.definition.series, index=frame.index)
+    for column in ["REF_AREA", "TIME_PERIOD", *c.definition.disaggregations]:
+        keys = keys + "." + frame[column].astype(str)
+    hit = keys.isin(wanted)
+    detail = dict(zip(keys[hit], frame.loc[hit, "SOURCE_DETAIL"], strict=True))
     out = []
     for f in c.findings:
         text = detail.get(f.key or "") if f.code in _FROM_NUMERATOR and f.file is None else None

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sdmx_tools.exchange.numbers import format_numbers
+from sdmx_tools.exchange.xmltext import attribute_text, present, series_starts
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.vocabulary.dsd import DIMENSIONS, OBS_ATTRIBUTES, SERIES_ATTRIBUTES
 
@@ -31,8 +32,6 @@ COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
 SS = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _BLOCK = 100_000
-# Characters XML 1.0 cannot carry at all; crowdsourced notes may hold them.
-_INVALID = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 
 def dataflow_namespace(agency: str, dataflow_id: str, version: str) -> str:
@@ -68,7 +67,7 @@ def write_structure_specific(frame: pd.DataFrame, path: Path, *, agency: str,
     obs_attrs = [a for a in OBS_ATTRIBUTES if a in frame.columns]
     frame = frame.sort_values([*DIMENSIONS, "TIME_PERIOD"], kind="stable", ignore_index=True)
     n = len(frame)
-    starts = _series_starts(frame)
+    starts = series_starts(frame)
     with atomic_write(Path(path), "w") as fh:
         fh.write(_header(agency, dataflow_id, version, synthetic))
         # Block by block: the text of one block at a time is held in memory.
@@ -85,43 +84,18 @@ def write_structure_specific(frame: pd.DataFrame, path: Path, *, agency: str,
     return n
 
 
-def _series_starts(frame: pd.DataFrame) -> np.ndarray:
-    """True where a row opens a new series (its key differs from the row above)."""
-    starts = np.zeros(len(frame), dtype=bool)
-    if len(frame):
-        starts[0] = True
-        for column in DIMENSIONS:
-            values = frame[column].astype(str).to_numpy(dtype=object)
-            starts[1:] |= values[1:] != values[:-1]
-    return starts
-
-
 def _attributes(frame: pd.DataFrame, required: Sequence[str], optional: Sequence[str], *,
                 value: bool = False) -> np.ndarray:
     """`` id="value"`` text for each row: required components always, optional ones when set."""
     out = np.full(len(frame), "", dtype=object)
     for column in required:
-        out = out + f" {column}=" + _quoted(frame[column])
+        out = out + f' {column}="' + attribute_text(frame[column]) + '"'
     if value:
         out = out + ' OBS_VALUE="' + format_numbers(frame["OBS_VALUE"]) + '"'
     for column in optional:
         cells = frame[column]
-        text = (_quoted(cells) if not pd.api.types.is_float_dtype(cells)
-                else '"' + format_numbers(cells) + '"')
-        present = ~cells.isna().to_numpy() & (cells.astype(str).to_numpy(dtype=object) != "")
-        out = out + np.where(present, f" {column}=" + text, "")
+        out = out + np.where(present(cells), f' {column}="' + attribute_text(cells) + '"', "")
     return out
-
-
-def _quoted(cells: pd.Series) -> np.ndarray:
-    """Each cell as a quoted, escaped XML attribute value (once per distinct value)."""
-    codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""),
-                                  use_na_sentinel=False)
-    cleaned = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.replace(
-        _INVALID, "\ufffd", regex=True)
-    quoted = np.array([quoteattr(v, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-                       for v in cleaned], dtype=object)
-    return quoted[codes] if len(codes) else np.array([], dtype=object)
 
 
 def _header(agency: str, dataflow_id: str, version: str, synthetic: bool) -> str:

@@ -54,7 +54,9 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
     localities: list[str | None] = [None] * len(parts[0])
     if spec.code_column:
         matches = areas.match_codes(parts[0])
-        localities = [nc.locality if (nc := normalise_code(v)) else None for v in parts[0]]
+        # A locality code has 8-9 digits (or three groups): shorter values need no look.
+        localities = [nc.locality if len(str(v)) >= 8 and (nc := normalise_code(v)) else None
+                      for v in parts[0]]
     elif spec.municipality_column and spec.state_column:
         matches = _match_parts(parts[0], parts[1], areas)
     elif spec.name_column:

@@ -1,0 +1,50 @@
+"""XML text for the vectorised writers: attribute values escaped once per distinct value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sdmx_tools.exchange.numbers import format_numbers
+from sdmx_tools.vocabulary.dsd import DIMENSIONS
+
+__all__ = ["attribute_text", "present", "series_starts"]
+
+# Characters XML 1.0 cannot carry at all; crowdsourced text may hold them.
+_INVALID = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+# As libxml2 escapes attribute values, so both writers spell text alike.
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\n", "&#10;"),
+            ("\r", "&#13;"), ("\t", "&#9;"))
+
+
+def attribute_text(cells: pd.Series) -> np.ndarray:
+    """Each cell as escaped attribute text (no quotes); floats as the writers' numbers.
+
+    Missing cells give ``""`` (see :func:`present`); characters XML cannot hold become
+    U+FFFD.
+    """
+    if pd.api.types.is_float_dtype(cells):
+        return np.where(cells.isna().to_numpy(), "", format_numbers(cells)).astype(object)
+    codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""),
+                                  use_na_sentinel=False)
+    text = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.replace(
+        _INVALID, "\ufffd", regex=True)
+    for raw, escaped in _ESCAPES:
+        text = text.str.replace(raw, escaped, regex=False)
+    return text.to_numpy(dtype=object)[codes] if len(codes) else np.array([], dtype=object)
+
+
+def present(cells: pd.Series) -> np.ndarray:
+    """Which cells hold a value (not missing, not empty text)."""
+    return ~cells.isna().to_numpy() & (cells.astype(str).to_numpy(dtype=object) != "")
+
+
+def series_starts(frame: pd.DataFrame) -> np.ndarray:
+    """True where a row opens a new series (its key differs from the row above)."""
+    starts = np.zeros(len(frame), dtype=bool)
+    if len(frame):
+        starts[0] = True
+        for column in DIMENSIONS:
+            values = frame[column].astype(str).to_numpy(dtype=object)
+            starts[1:] |= values[1:] != values[:-1]
+    return starts
