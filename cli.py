@@ -243,15 +243,31 @@ def registry() -> None:
               help="SQLite file (default: the workspace's registry database).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port (0: any free).")
+@click.option("--anonymous-writes", is_flag=True,
+              help="Accept writes without credentials (loopback addresses only).")
 @_fail_cleanly
-def registry_serve(workspace: Path | None, database: Path | None, host: str, port: int) -> None:
-    """Serve the embedded registry over SDMX-REST until Ctrl-C."""
+def registry_serve(workspace: Path | None, database: Path | None, host: str, port: int,
+                   anonymous_writes: bool) -> None:
+    """Serve the embedded registry over SDMX-REST until Ctrl-C.
+
+    Reads are public. Writes need the credentials named in the workspace's [registry]
+    (username_env and password_env, or token_env); without them every write is refused,
+    unless --anonymous-writes on a loopback address.
+    """
     from sdmx_tools.registry import serve
 
-    if database is None:
-        target = _load(workspace).registry
-        database = target.database
-    serve(database, host, port)
+    names: dict[str, str | None] = {}
+    if database is None or workspace is not None:
+        try:
+            target = _load(workspace).registry
+        except ToolkitError:
+            if database is None:
+                raise
+        else:
+            database = database or target.database
+            names = {"username_env": target.username_env,
+                     "password_env": target.password_env, "token_env": target.token_env}
+    serve(database, host, port, anonymous_writes=anonymous_writes, **names)
 
 
 @main.group()

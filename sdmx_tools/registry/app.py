@@ -1,4 +1,4 @@
-"""The embedded registry's HTTP app: a plain WSGI callable over a :class:`RegistryStore`.
+"""The embedded registry's HTTP app: an ASGI application (Starlette) over a store.
 
 Reads (public):
 
@@ -15,13 +15,26 @@ Writes (Basic/Bearer auth when the server has credentials): see :mod:`.submit`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Literal
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response as StarletteResponse
+from starlette.routing import Route
 
 from sdmx_tools.errors import ToolkitError
 from sdmx_tools.registry import submit
 from sdmx_tools.registry.artefacts import rest_types
-from sdmx_tools.registry.http import Credentials, HTTPFailure, Request, Response, StartResponse
+from sdmx_tools.registry.http import (
+    MAX_BODY,
+    Credentials,
+    HTTPFailure,
+    Request,
+    Response,
+    content_length,
+)
 from sdmx_tools.registry.mediatypes import DATA_TYPES, STRUCTURE_XML, with_charset
 from sdmx_tools.registry.store import NotFoundError, RegistryStore
 
@@ -92,36 +105,67 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
 ]
 
 
-def create_app(
-    store: RegistryStore, credentials: Credentials | None = None
-) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """The WSGI application serving ``store``.
+def create_app(store: RegistryStore, credentials: Credentials | None = None, *,
+               anonymous_writes: bool = False) -> Starlette:
+    """The ASGI application serving ``store``.
 
     Parameters
     ----------
     store
         Where artefacts and data live.
     credentials
-        When given, every write (POST/PUT/DELETE) must authenticate with them; reads stay
-        public.
+        What every write (POST/PUT/DELETE) must present; reads stay public.
+    anonymous_writes
+        Without credentials, whether writes are accepted at all (a loopback test server);
+        by default they are refused with 401.
     """
 
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        request = Request.from_environ(environ)
+    async def endpoint(request: StarletteRequest) -> StarletteResponse:
         try:
-            response = _dispatch(request, store, credentials)
+            ours = await _read(request)
+            # SQLite and lxml work blocks: off the event loop, on the thread pool.
+            response = await run_in_threadpool(_answer, ours, store, credentials,
+                                               anonymous_writes)
         except HTTPFailure as failure:
             response = Response.error(failure)
-        except NotFoundError as exc:
-            response = Response.error(HTTPFailure(404, str(exc)))
-        except ToolkitError as exc:
-            response = Response.error(HTTPFailure(400, str(exc)))
-        return response.send(start_response)
+        return StarletteResponse(response.body, response.status, headers=response.headers,
+                                 media_type=response.content_type)
 
-    return app
+    methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=methods)])
 
 
-def _dispatch(request: Request, store: RegistryStore, credentials: Credentials | None) -> Response:
+async def _read(request: StarletteRequest) -> Request:
+    """Our request from Starlette's: the body read only up to its declared, bounded length."""
+    declared = request.headers.get("content-length")
+    limit = content_length(declared) if declared is not None else MAX_BODY
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            if declared is None:
+                raise HTTPFailure(413, f"Request body larger than {MAX_BODY} bytes")
+            raise HTTPFailure(400, "the body is longer than its Content-Length")
+        chunks.append(chunk)
+    query = {k.lower(): v for k, v in request.query_params.multi_items()}
+    return Request(request.method.upper(), request.url.path or "/", query,
+                   {k.lower(): v for k, v in request.headers.items()}, b"".join(chunks))
+
+
+def _answer(request: Request, store: RegistryStore, credentials: Credentials | None,
+            anonymous_writes: bool) -> Response:
+    try:
+        return _dispatch(request, store, credentials, anonymous_writes)
+    except HTTPFailure as failure:
+        return Response.error(failure)
+    except NotFoundError as exc:
+        return Response.error(HTTPFailure(404, str(exc)))
+    except ToolkitError as exc:
+        return Response.error(HTTPFailure(400, str(exc)))
+
+
+def _dispatch(request: Request, store: RegistryStore, credentials: Credentials | None,
+              anonymous_writes: bool) -> Response:
     allowed = set()
     for method, pattern, handler in _ROUTES:
         m = pattern.match(request.path)
@@ -133,10 +177,9 @@ def _dispatch(request: Request, store: RegistryStore, credentials: Credentials |
         # FMR's data validation is public and stores nothing; every other write,
         # /ws/public/data/load included, needs the credentials when they are set.
         read_only = method == "GET" or (handler is submit.fmr_data and m["op"] == "validate")
-        if (
-            not read_only
-            and credentials is not None
-            and not credentials.allows(request.header("Authorization"))
+        if not read_only and not (
+            credentials.allows(request.header("Authorization")) if credentials is not None
+            else anonymous_writes
         ):
             raise HTTPFailure(
                 401, "Authentication required for writes",

@@ -1,6 +1,8 @@
-"""Minimal WSGI plumbing for the registry app: requests, responses, Basic/Bearer auth.
+"""What the registry's handlers see: a request, a response, Basic/Bearer credentials.
 
-Stdlib only (no web framework): the registry must run wherever the toolkit is installed.
+Independent of the web framework: the ASGI app (:mod:`.app`, Starlette) reads the body
+(bounded by :data:`MAX_BODY`) and headers into a :class:`Request`, and turns the
+:class:`Response` a handler returns into its own.
 """
 
 from __future__ import annotations
@@ -9,28 +11,18 @@ import base64
 import binascii
 import hmac
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qs
 
 from sdmx_tools.registry.messages import error_message
 
-__all__ = ["MAX_BODY", "Credentials", "HTTPFailure", "Request", "Response"]
+__all__ = ["MAX_BODY", "Credentials", "HTTPFailure", "Request", "Response", "content_length"]
 
 #: Largest request body accepted (bytes); larger bodies get 413.
 MAX_BODY = 512 * 1024 * 1024
 
-StartResponse = Callable[..., Any]
-
-_REASONS = {
-    200: "OK", 201: "Created", 204: "No Content", 207: "Multi-Status", 400: "Bad Request",
-    401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-    409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
-    422: "Unprocessable Content", 500: "Internal Server Error",
-}
 XML = "application/xml; charset=utf-8"
 
 
@@ -64,47 +56,25 @@ class Response:
         return cls(failure.status, error_message(failure.status, failure.text),
                    headers=failure.headers)
 
-    def send(self, start_response: StartResponse) -> Iterable[bytes]:
-        """Hand the response to the WSGI server."""
-        headers = [("Content-Type", self.content_type), ("Content-Length", str(len(self.body)))]
-        headers += list(self.headers.items())
-        start_response(f"{self.status} {_REASONS.get(self.status, 'Unknown')}", headers)
-        return [self.body]
 
 
 @dataclass
 class Request:
-    """The parts of a WSGI environ the handlers use."""
+    """The parts of an HTTP request the handlers use (the body already read, bounded)."""
 
     method: str
     path: str
     query: dict[str, str]
-    environ: dict[str, Any]
-
-    @classmethod
-    def from_environ(cls, environ: dict[str, Any]) -> Request:
-        """Build from a WSGI environ (query parameter names lower-cased)."""
-        query = {k.lower(): v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        path = environ.get("PATH_INFO", "/") or "/"  # already percent-decoded by WSGI
-        return cls(environ.get("REQUEST_METHOD", "GET").upper(), path, query, environ)
+    headers: dict[str, str]  # names lower-cased
+    content: bytes = b""
 
     def header(self, name: str) -> str:
         """A request header, case-insensitively ("" when absent)."""
-        key = "HTTP_" + name.upper().replace("-", "_")
-        if name.lower() in {"content-type", "content-length"}:
-            key = key[5:]
-        return str(self.environ.get(key, ""))
+        return self.headers.get(name.lower(), "")
 
     def body(self) -> bytes:
-        """The request body (refused above :data:`MAX_BODY`)."""
-        text = self.header("Content-Length").strip() or "0"
-        # int() takes "-1", "+5", "1_000" and Unicode digits: a length is ASCII digits only.
-        if not (text.isascii() and text.isdigit()) or len(text) > 19:
-            raise HTTPFailure(400, "Content-Length is not a length in bytes")
-        length = int(text)
-        if length > MAX_BODY:
-            raise HTTPFailure(413, f"Request body larger than {MAX_BODY} bytes")
-        return bytes(self.environ["wsgi.input"].read(length)) if length else b""
+        """The request body."""
+        return self.content
 
     def upload(self) -> bytes:
         """The body, or the ``uploadFile`` part of a multipart/form-data body (FMR's name)."""
@@ -120,6 +90,24 @@ class Request:
                 payload = part.get_payload(decode=True)
                 return payload if isinstance(payload, bytes) else b""
         raise HTTPFailure(400, "multipart body has no 'uploadFile' field")
+
+
+def content_length(text: str) -> int:
+    """A ``Content-Length`` value checked: ASCII digits only, at most :data:`MAX_BODY`.
+
+    Raises
+    ------
+    HTTPFailure
+        400 for anything but a length (``-1``, ``+5``, ``1_000``: ``int()`` takes them),
+        413 above :data:`MAX_BODY`.
+    """
+    text = text.strip() or "0"
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        raise HTTPFailure(400, "Content-Length is not a length in bytes")
+    length = int(text)
+    if length > MAX_BODY:
+        raise HTTPFailure(413, f"Request body larger than {MAX_BODY} bytes")
+    return length
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Serve the embedded registry over HTTP (stdlib ``wsgiref`` with one thread per request).
+"""Serve the embedded registry over HTTP: the ASGI app on uvicorn.
 
 Run ``python -m sdmx_tools.registry.server --database registry.sqlite [--port 8080]``; it
 prints ``Serving the SDMX registry at http://127.0.0.1:PORT/`` on stdout once it listens.
@@ -7,13 +7,16 @@ prints ``Serving the SDMX registry at http://127.0.0.1:PORT/`` on stdout once it
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
+import socket
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+import uvicorn
 
 from sdmx_tools.errors import RegistryError, ToolkitError
 from sdmx_tools.registry.app import create_app
@@ -21,37 +24,89 @@ from sdmx_tools.registry.dialects._http import secret_from_env
 from sdmx_tools.registry.http import Credentials
 from sdmx_tools.registry.store import RegistryStore
 
-__all__ = ["main", "make_server", "serve"]
+__all__ = ["RegistryServer", "main", "make_server", "serve"]
 
 log = logging.getLogger(__name__)
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # Ctrl-C must not wait for slow clients
-    allow_reuse_address = True
+class RegistryServer:
+    """The registry app on uvicorn, listening on a socket bound at construction.
 
+    ``server_address`` is known before it serves (``port=0`` picks a free port);
+    ``serve_forever()`` blocks (run it on a thread to serve in the background) until
+    ``shutdown()``; ``server_close()`` releases the socket.
+    """
 
-class _Handler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        # Access log through logging (stderr noise is not data); never logs headers.
-        log.debug("%s %s", self.address_string(), format % args)
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind((host, port))
+        self.socket.listen(128)
+        self.server_address = self.socket.getsockname()
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._serving, self._stopped = threading.Event(), threading.Event()
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Serve until :meth:`shutdown` (or Ctrl-C in the main thread)."""
+        self._serving.set()
+        try:
+            self._server.run(sockets=[self.socket])
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop serving; returns once ``serve_forever`` has (as socketserver's does)."""
+        self._server.should_exit = True
+        if self._serving.is_set():
+            self._stopped.wait(10)
+
+    def server_close(self) -> None:
+        """Release the listening socket."""
+        self.socket.close()
 
 
 def make_server(
     database: Path, host: str = "127.0.0.1", port: int = 0,
-    credentials: Credentials | None = None,
-) -> _ThreadingServer:
+    credentials: Credentials | None = None, *, anonymous_writes: bool = False,
+) -> RegistryServer:
     """A ready-to-run registry server (``port=0`` picks a free port).
 
-    Returns
-    -------
-    server
-        Use ``server.server_address`` for the port, ``serve_forever()`` to run it (e.g. on
-        a thread) and ``shutdown()`` to stop it.
+    Parameters
+    ----------
+    database
+        The SQLite store (created if missing).
+    host, port
+        Where to listen.
+    credentials
+        What writes must present.
+    anonymous_writes
+        Without credentials, accept writes from anyone: refused unless ``host`` is a
+        loopback address.
+
+    Raises
+    ------
+    RegistryError
+        Anonymous writes asked for on an address other machines can reach.
     """
-    server = _ThreadingServer((host, port), _Handler)
-    server.set_app(create_app(RegistryStore(Path(database)), credentials))
-    return server
+    if anonymous_writes and credentials is None and not _loopback(host):
+        raise RegistryError("anonymous writes are allowed on a loopback address only",
+                            value=host, hint="set credentials (username/password or token "
+                            "environment variables), or listen on 127.0.0.1")
+    app = create_app(RegistryStore(Path(database)), credentials,
+                     anonymous_writes=anonymous_writes)
+    return RegistryServer(app, host, port)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def credentials_from_env(
@@ -70,7 +125,7 @@ def credentials_from_env(
 def serve(
     database: Path, host: str = "127.0.0.1", port: int = 0, *,
     username_env: str | None = None, password_env: str | None = None,
-    token_env: str | None = None,
+    token_env: str | None = None, anonymous_writes: bool = False,
 ) -> None:
     """Serve the registry until interrupted (Ctrl-C); prints its URL on stdout.
 
@@ -82,10 +137,10 @@ def serve(
         Where to listen; loopback by default, ``port=0`` for a free port.
     username_env, password_env, token_env
         Names of environment variables with the credentials writes must present; without
-        them the registry accepts anonymous writes (fine on loopback, not beyond).
+        them every write is refused (401), unless ``anonymous_writes`` (loopback only).
     """
     creds = credentials_from_env(username_env, password_env, token_env)
-    server = make_server(database, host, port, creds)
+    server = make_server(database, host, port, creds, anonymous_writes=anonymous_writes)
     bound_host, bound_port = server.server_address[:2]
     host_text = bound_host.decode() if isinstance(bound_host, bytes) else bound_host
     print(f"Serving the SDMX registry at http://{host_text}:{bound_port}/", flush=True)
@@ -106,10 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--username-env")
     parser.add_argument("--password-env")
     parser.add_argument("--token-env")
+    parser.add_argument("--anonymous-writes", action="store_true",
+                        help="accept writes without credentials (loopback addresses only)")
     args = parser.parse_args(argv)
     try:
         serve(args.database, args.host, args.port, username_env=args.username_env,
-              password_env=args.password_env, token_env=args.token_env)
+              password_env=args.password_env, token_env=args.token_env,
+              anonymous_writes=args.anonymous_writes)
     except ToolkitError as exc:  # e.g. credentials unset, a database of another schema
         print(f"Error: {exc}", file=sys.stderr)
         return 1

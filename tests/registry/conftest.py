@@ -31,7 +31,7 @@ def sdg_dsd() -> Path:
 @pytest.fixture
 def server_url(tmp_path: Path) -> Iterator[str]:
     """An embedded registry served on a thread (fast); yields its base URL."""
-    server = make_server(tmp_path / "thread.sqlite", "127.0.0.1", 0)
+    server = make_server(tmp_path / "thread.sqlite", "127.0.0.1", 0, anonymous_writes=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     host, port = server.server_address[:2]

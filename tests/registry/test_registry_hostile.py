@@ -21,3 +21,51 @@ def test_a_bad_content_length_is_400_at_once(length: str, server_url: str) -> No
                "Content-Type: application/xml\r\n\r\n").encode()
     answer = _raw(server_url, request)
     assert answer.split(b"\r\n", 1)[0].split()[1] in {b"400", b"401"}, answer[:200]
+
+
+@pytest.fixture
+def locked_url(tmp_path):  # type: ignore[no-untyped-def]
+    """A registry served with neither credentials nor anonymous writes: the default."""
+    import threading
+
+    from sdmx_tools.registry import make_server
+
+    server = make_server(tmp_path / "locked.sqlite", "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/structure"), ("PUT", "/structure/codelist/A/CL/1.0"),
+    ("DELETE", "/structure/codelist/A/CL/1.0"), ("POST", "/ws/secure/sdmxapi/rest"),
+    ("POST", "/data/DF"), ("POST", "/ws/public/data/load"),
+])
+def test_writes_without_credentials_are_refused_by_default(method: str, path: str,
+                                                           locked_url: str) -> None:
+    import httpx
+
+    answer = httpx.request(method, locked_url + path, content=b"<x/>", timeout=5)
+    assert answer.status_code == 401
+    assert httpx.get(locked_url + "/structure/codelist", timeout=5).status_code == 404  # reads
+
+
+def test_anonymous_writes_only_on_loopback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sdmx_tools.errors import RegistryError
+    from sdmx_tools.registry import make_server
+
+    with pytest.raises(RegistryError, match="loopback"):
+        make_server(tmp_path / "r.sqlite", "0.0.0.0", 0, anonymous_writes=True)
+
+
+def test_malformed_json_is_400_not_500(server_url: str) -> None:
+    import httpx
+
+    answer = httpx.post(server_url + "/structure", content=b"{not json",
+                        headers={"Content-Type": "application/vnd.sdmx.structure+json"},
+                        timeout=5)
+    assert 400 <= answer.status_code < 500
