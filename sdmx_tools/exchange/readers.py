@@ -11,6 +11,7 @@ DTDs and the network off; a DOCTYPE is refused.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -26,28 +27,40 @@ _CSV_HEADS = {"DATAFLOW": "1.0", "STRUCTURE": "2.0"}
 _CSV_META = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION"}
 
 
-def read_data(path: Path) -> pd.DataFrame:
-    """Observations of an SDMX data file, whatever its format (told by its content).
+def read_data(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """Observations of an SDMX data file or message, whatever its format (told by content).
+
+    Parameters
+    ----------
+    source
+        A file, or the bytes of a message (an upload, a registry's stored copy).
+    name
+        What to call bytes in error messages.
 
     Raises
     ------
     StructureError
         Not an SDMX data message or SDMX-CSV file, or a malformed one, located.
     """
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            start = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except OSError as exc:
-        raise StructureError(f"cannot read the file: {exc.strerror}", file=path) from exc
-    if start.startswith(b"<"):
-        return _read_xml(path)
-    return _read_csv(path)
+    if isinstance(source, bytes):
+        where: Path | str = name or "(data message)"
+        start = source[:4096]
+        opened: Path | io.BytesIO = io.BytesIO(source)
+    else:
+        where = opened = Path(source)
+        try:
+            with opened.open("rb") as fh:
+                start = fh.read(4096)
+        except OSError as exc:
+            raise StructureError(f"cannot read the file: {exc.strerror}", file=where) from exc
+    if start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return _read_xml(opened, where)
+    return _read_csv(opened, where)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
         raise StructureError(f"not readable as SDMX-CSV: {first_line(exc)}", file=path) from exc
     first = frame.columns[0].strip().upper() if len(frame.columns) else ""
@@ -60,7 +73,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _numbers(cells: pd.Series, path: Path) -> pd.Series:
+def _numbers(cells: pd.Series, path: Path | str) -> pd.Series:
     text = cells.replace({"": "NaN", "INF": "inf", "-INF": "-inf"})
     values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() & (text != "NaN")
@@ -75,11 +88,12 @@ _ROOTS = {"StructureSpecificData": False, "StructureSpecificTimeSeriesData": Fal
           "GenericData": True, "GenericTimeSeriesData": True}
 
 
-def _read_xml(path: Path) -> pd.DataFrame:
+def _read_xml(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
     series: dict[str, str] = {}
     generic: bool | None = None
-    context = etree.iterparse(str(path), events=("start", "end"), resolve_entities=False,
+    context = etree.iterparse(source if isinstance(source, io.BytesIO) else str(source),
+                              events=("start", "end"), resolve_entities=False,
                               no_network=True, load_dtd=False)
     try:
         for event, element in context:
@@ -127,7 +141,7 @@ def _generic_obs(element: etree._Element) -> dict[str, str]:
     return rec
 
 
-def _frame(rows: list[dict[str, str]], path: Path) -> pd.DataFrame:
+def _frame(rows: list[dict[str, str]], path: Path | str) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=["TIME_PERIOD", "OBS_VALUE"])
     columns = list(dict.fromkeys(k for r in rows[:1000] for k in r))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -20,21 +21,24 @@ __all__ = ["write_data_csv"]
 
 
 def write_data_csv(frame: pd.DataFrame, path: Path, *, dataflow_ref: str,
-                   version: Literal["1.0", "2.0"] = "1.0") -> int:
+                   version: Literal["1.0", "2.0"] = "1.0",
+                   dimensions: Sequence[str] = DIMENSIONS,
+                   attributes: Sequence[str] = (*SERIES_ATTRIBUTES, *OBS_ATTRIBUTES)) -> int:
     """Write observations as SDMX-CSV (atomically); returns the observation count.
 
-    ``dataflow_ref`` is ``AGENCY:ID(VERSION)``. Missing values and absent attributes are
+    ``dataflow_ref`` is ``AGENCY:ID(VERSION)``; ``dimensions`` and ``attributes`` are the
+    DSD's (default: the national SDG DSD's). Missing values and absent attributes are
     empty cells, as the format says.
     """
-    attrs = [a for a in (*SERIES_ATTRIBUTES, *OBS_ATTRIBUTES) if a in frame.columns]
-    out = frame[[*DIMENSIONS, "TIME_PERIOD", "OBS_VALUE", *attrs]].copy()
+    attrs = [a for a in attributes if a in frame.columns]
+    out = frame[[*dimensions, "TIME_PERIOD", "OBS_VALUE", *attrs]].copy()
     if version == "2.0":
         out.insert(0, "STRUCTURE", "dataflow")
         out.insert(1, "STRUCTURE_ID", dataflow_ref)
         out.insert(2, "ACTION", "I")
     else:
         out.insert(0, "DATAFLOW", dataflow_ref)
-    out = out.sort_values([*DIMENSIONS, "TIME_PERIOD"], kind="stable")
+    out = out.sort_values([*dimensions, "TIME_PERIOD"], kind="stable")
     floats = out.columns[out.dtypes.map(pd.api.types.is_float_dtype)]
     for column in dict.fromkeys(["OBS_VALUE", *floats]):
         # The SDMX-ML writers' format, so every file carries the same numbers.

@@ -35,7 +35,10 @@ _BLOCK = 100_000
 
 
 def write_data_xml(frame: pd.DataFrame, path: Path, *, agency: str, dataflow_id: str,
-                   version: str = "1.0", synthetic: bool = False) -> int:
+                   version: str = "1.0", synthetic: bool = False,
+                   dimensions: Sequence[str] = DIMENSIONS,
+                   series_attributes: Sequence[str] = SERIES_ATTRIBUTES,
+                   obs_attributes: Sequence[str] = OBS_ATTRIBUTES) -> int:
     """Write observations as an SDMX-ML 2.1 generic data message.
 
     Parameters
@@ -50,15 +53,17 @@ def write_data_xml(frame: pd.DataFrame, path: Path, *, agency: str, dataflow_id:
         The dataflow the data belong to.
     synthetic
         Say in the header that the data are synthetic.
+    dimensions, series_attributes, obs_attributes
+        The DSD's components in order (default: the national SDG DSD's).
 
     Returns
     -------
     int
         Number of observations written.
     """
-    series_attrs = [a for a in SERIES_ATTRIBUTES if a in frame.columns]
-    obs_attrs = [a for a in OBS_ATTRIBUTES if a in frame.columns]
-    frame = frame.sort_values([*DIMENSIONS, "TIME_PERIOD"], kind="stable", ignore_index=True)
+    series_attrs = [a for a in series_attributes if a in frame.columns]
+    obs_attrs = [a for a in obs_attributes if a in frame.columns]
+    frame = frame.sort_values([*dimensions, "TIME_PERIOD"], kind="stable", ignore_index=True)
     now = datetime.now(UTC).replace(microsecond=0)
     # The envelope is built by lxml (the header holds user text) around a marker; the data
     # set's content is assembled as text, a column at a time, like the structure-specific
@@ -71,7 +76,7 @@ def write_data_xml(frame: pd.DataFrame, path: Path, *, agency: str, dataflow_id:
     head, tail = etree.tostring(root, encoding="utf-8", xml_declaration=True).split(
         f"<!--{_MARKER}-->".encode())
     n = len(frame)
-    starts = series_starts(frame)
+    starts = series_starts(frame, dimensions)
     with atomic_write(Path(path), "wb") as fh:
         fh.write(head)
         for at in range(0, n, _BLOCK):
@@ -79,7 +84,7 @@ def write_data_xml(frame: pd.DataFrame, path: Path, *, agency: str, dataflow_id:
             first = np.flatnonzero(opens)
             opening = np.full(len(block), "", dtype=object)
             heads = block.iloc[first]
-            key = "<generic:Series><generic:SeriesKey>" + _values(heads, DIMENSIONS, True) \
+            key = "<generic:Series><generic:SeriesKey>" + _values(heads, dimensions, True) \
                 + "</generic:SeriesKey>" + _attributes(heads, series_attrs)
             opening[first] = np.where(first + at > 0, "</generic:Series>", "") + key
             obs = ('<generic:Obs><generic:ObsDimension value="'

@@ -42,7 +42,10 @@ def dataflow_namespace(agency: str, dataflow_id: str, version: str) -> str:
 
 def write_structure_specific(frame: pd.DataFrame, path: Path, *, agency: str,
                              dataflow_id: str, version: str = "1.0",
-                             synthetic: bool = False) -> int:
+                             synthetic: bool = False,
+                             dimensions: Sequence[str] = DIMENSIONS,
+                             series_attributes: Sequence[str] = SERIES_ATTRIBUTES,
+                             obs_attributes: Sequence[str] = OBS_ATTRIBUTES) -> int:
     """Write observations as an SDMX-ML 2.1 structure-specific data message.
 
     Parameters
@@ -57,17 +60,20 @@ def write_structure_specific(frame: pd.DataFrame, path: Path, *, agency: str,
         The dataflow the data belong to.
     synthetic
         Say in the header that the data are synthetic.
+    dimensions, series_attributes, obs_attributes
+        The DSD's components in order (default: the national SDG DSD's); attributes the
+        frame lacks are left out.
 
     Returns
     -------
     int
         Number of observations written.
     """
-    series_attrs = [a for a in SERIES_ATTRIBUTES if a in frame.columns]
-    obs_attrs = [a for a in OBS_ATTRIBUTES if a in frame.columns]
-    frame = frame.sort_values([*DIMENSIONS, "TIME_PERIOD"], kind="stable", ignore_index=True)
+    series_attrs = [a for a in series_attributes if a in frame.columns]
+    obs_attrs = [a for a in obs_attributes if a in frame.columns]
+    frame = frame.sort_values([*dimensions, "TIME_PERIOD"], kind="stable", ignore_index=True)
     n = len(frame)
-    starts = series_starts(frame)
+    starts = series_starts(frame, dimensions)
     with atomic_write(Path(path), "w") as fh:
         fh.write(_header(agency, dataflow_id, version, synthetic))
         # Block by block: the text of one block at a time is held in memory.
@@ -75,7 +81,7 @@ def write_structure_specific(frame: pd.DataFrame, path: Path, *, agency: str,
             block, opens = frame.iloc[at: at + _BLOCK], starts[at: at + _BLOCK]
             head = np.full(len(block), "", dtype=object)
             first = np.flatnonzero(opens)
-            opening = _attributes(block.iloc[first], DIMENSIONS, series_attrs)
+            opening = _attributes(block.iloc[first], dimensions, series_attrs)
             head[first] = np.where(first + at > 0, "</Series>\n", "") + "<Series" + opening \
                 + ">\n"
             obs = _attributes(block, ["TIME_PERIOD"], obs_attrs, value=True)

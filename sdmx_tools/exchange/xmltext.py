@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -39,12 +41,12 @@ def present(cells: pd.Series) -> np.ndarray:
     return ~cells.isna().to_numpy() & (cells.astype(str).to_numpy(dtype=object) != "")
 
 
-def series_starts(frame: pd.DataFrame) -> np.ndarray:
+def series_starts(frame: pd.DataFrame, dimensions: Sequence[str] = DIMENSIONS) -> np.ndarray:
     """True where a row opens a new series (its key differs from the row above)."""
     starts = np.zeros(len(frame), dtype=bool)
     if len(frame):
         starts[0] = True
-        for column in DIMENSIONS:
+        for column in dimensions:
             values = frame[column].astype(str).to_numpy(dtype=object)
             starts[1:] |= values[1:] != values[:-1]
     return starts

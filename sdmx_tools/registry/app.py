@@ -6,8 +6,8 @@ Reads (public):
   builds, ``GET /{type}/{agency}/{id}/{version}`` (``dataflow``, ``datastructure``,
   ``codelist``...), with ``?references=`` and the wildcards ``all``/``*``/``latest``/``~``/``+``.
 - ``GET /data/{flow}[/{key}]`` and ``GET /data/dataflow/{agency}/{id}/{version}[/{key}]``:
-  the stored SDMX-ML, or SDMX-CSV for ``Accept: application/vnd.sdmx.data+csv`` or
-  ``?format=csv``.
+  the data set selected by key and period and written in the format ``Accept`` or
+  ``?format=`` asks for (see :mod:`.dataquery`).
 
 Writes (Basic/Bearer auth when the server has credentials): see :mod:`.submit`.
 """
@@ -25,7 +25,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
 from sdmx_tools.errors import ToolkitError
-from sdmx_tools.registry import submit
+from sdmx_tools.registry import dataquery, submit
 from sdmx_tools.registry.artefacts import rest_types
 from sdmx_tools.registry.http import (
     MAX_BODY,
@@ -35,7 +35,7 @@ from sdmx_tools.registry.http import (
     Response,
     content_length,
 )
-from sdmx_tools.registry.mediatypes import DATA_TYPES, STRUCTURE_XML, with_charset
+from sdmx_tools.registry.mediatypes import STRUCTURE_XML, with_charset
 from sdmx_tools.registry.store import NotFoundError, RegistryStore
 
 __all__ = ["create_app"]
@@ -54,21 +54,24 @@ def _structure(request: Request, store: RegistryStore, m: re.Match[str]) -> Resp
     return Response(200, body, with_charset(STRUCTURE_XML))
 
 
-def _wants_csv(request: Request) -> bool:
-    fmt = request.query.get("format", "").lower()
-    return "csv" in fmt or "csv" in request.header("Accept").lower()
-
-
 def _data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
     gd = m.groupdict()
     flow = gd.get("flow") or f"{gd['agency']},{gd['id']},{gd['version']}"
-    fmt: Literal["sdmx-ml", "sdmx-csv"] | None = "sdmx-csv" if _wants_csv(request) else None
-    if fmt is None and "xml" in request.header("Accept").lower():
-        fmt = "sdmx-ml"
-    # A key that does not fit the DSD is a StructureError: create_app answers it with 400.
-    content, got = store.get_data(flow, fmt, gd.get("key"))
-    media_type = DATA_TYPES[got]
-    return Response(200, content, with_charset(media_type) if got == "sdmx-csv" else media_type)
+    fmt = dataquery.negotiate(request.header("Accept"), request.query.get("format", ""))
+    flow_key = store.resolve_flow(flow)
+    # From the stored copy of the same family (CSV for CSV, SDMX-ML for XML) when there is one.
+    family: Literal["sdmx-ml", "sdmx-csv"] = "sdmx-csv" if fmt.startswith("csv") else "sdmx-ml"
+    try:
+        content, _ = store.get_data(flow, family)
+    except NotFoundError:
+        content, _ = store.get_data(flow)
+    key = gd.get("key")
+    if (key in {None, "", "all", "*"} and not request.query.keys() - {"format"}
+            and dataquery.kind(content) == fmt):
+        return Response(200, content, dataquery.MEDIA_TYPES[fmt])  # as pushed, byte for byte
+    body, media_type = dataquery.answer(content, flow_key[1:], store.dimensions(flow_key),
+                                        key, request.query, fmt)
+    return Response(200, body, media_type)
 
 
 def _home(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:

@@ -444,8 +444,11 @@ class RegistryStore:
             ).fetchone()[0])
         if key in {None, "", "all", "*"}:
             return content, chosen
-        dims = datafmt.dimension_ids(self._dsd_of(flow_key))
-        return datafmt.filter_by_key(content, chosen, dims, key or ""), chosen
+        return datafmt.filter_by_key(content, chosen, self.dimensions(flow_key), key or ""), chosen
+
+    def dimensions(self, flow: Key) -> list[str]:
+        """The dimension ids of a stored dataflow's DSD, in key order (time excluded)."""
+        return datafmt.dimension_ids(self._dsd_of(flow))
 
     def _dsd_of(self, flow: Key) -> bytes:
         """The stored DSD fragment of a dataflow; StructureError when it is not stored."""

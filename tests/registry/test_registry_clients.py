@@ -1,0 +1,121 @@
+"""sdmx1 and plain HTTP clients read the demo's data from the served registry, in every
+format, selected by key and period; values equal what convert published, bit for bit."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+from collections.abc import Iterator
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+import sdmx
+
+from sdmx_tools.exchange.readers import read_data
+from sdmx_tools.registry import make_server
+
+FLOW = "DF_SDG_MX"
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_run, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    database = tmp_path_factory.mktemp("reg") / "registry.sqlite"
+    shutil.copy(demo_run.workspace / "out" / "registry.sqlite", database)
+    server = make_server(database, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def published(demo_run) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return read_data(demo_run.workspace / "out" / "sdmx" / "data.csv")
+
+
+def _client(url: str) -> sdmx.Client:
+    sdmx.add_source({"id": "MX_DEMO", "url": url, "name": "sdmx-tools"}, override=True)
+    return sdmx.Client("MX_DEMO")
+
+
+def _values(message: sdmx.message.DataMessage) -> dict[tuple[str, str], float]:
+    return {(o.key.values["REF_AREA"].value, o.key.values["TIME_PERIOD"].value):
+            float(o.value) for o in message.data[0].obs
+            if o.key.values["SERIES"].value == "VC_IHR_PSRC"}
+
+
+def test_sdmx1_reads_the_whole_data_set(demo_url: str, published: pd.DataFrame) -> None:
+    message = _client(demo_url).data(FLOW)
+    assert len(message.data[0].obs) == len(published)
+    want = published[published["SERIES"] == "VC_IHR_PSRC"].set_index(
+        ["REF_AREA", "TIME_PERIOD"])["OBS_VALUE"]
+    got = _values(message)
+    assert len(got) == len(want)
+    for key, value in want.items():
+        assert got[key] == value or (np.isnan(got[key]) and np.isnan(value)), key
+
+
+def test_sdmx1_reads_a_key_and_periods(demo_url: str, published: pd.DataFrame) -> None:
+    message = _client(demo_url).data(FLOW, key={"SERIES": "VC_IHR_PSRC",
+                                                "REF_AREA": ["01001", "02004"]},
+                                     params={"startPeriod": "2023", "endPeriod": "2023"})
+    want = published[(published["SERIES"] == "VC_IHR_PSRC")
+                     & published["REF_AREA"].isin(["01001", "02004"])
+                     & (published["TIME_PERIOD"] == "2023")]
+    got = _values(message)
+    assert sorted(got) == [("01001", "2023"), ("02004", "2023")]
+    for rec in want.itertuples():
+        assert got[(rec.REF_AREA, rec.TIME_PERIOD)] == rec.OBS_VALUE
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    ("application/vnd.sdmx.structurespecificdata+xml;version=2.1", "structurespecificdata"),
+    ("application/vnd.sdmx.genericdata+xml;version=2.1", "genericdata"),
+    ("application/vnd.sdmx.data+csv;version=1.0.0", "version=1.0.0"),
+    ("application/vnd.sdmx.data+csv;version=2.0.0", "version=2.0.0"),
+    ("application/xml", "structurespecificdata"),
+])
+def test_each_format_on_request_holds_the_same_observations(
+        accept: str, media: str, demo_url: str, published: pd.DataFrame) -> None:
+    key = "A.N.SH_STA_TRAF" + "." * 12
+    r = httpx.get(f"{demo_url}/data/{FLOW}/{key}", headers={"Accept": accept},
+                  params={"lastNObservations": "1"}, timeout=30)
+    assert r.status_code == 200 and media in r.headers["content-type"]
+    got = read_data(r.content).set_index(["REF_AREA", "TIME_PERIOD"])["OBS_VALUE"]
+    road = published[published["SERIES"] == "SH_STA_TRAF"]
+    last = road.sort_values("TIME_PERIOD").groupby("REF_AREA").tail(1)
+    want = last.set_index(["REF_AREA", "TIME_PERIOD"])["OBS_VALUE"]
+    pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False)
+
+
+@pytest.mark.parametrize(("headers", "params", "status"), [
+    ({"Accept": "application/vnd.sdmx.data+json;version=2.0.0"}, {}, 406),
+    ({"Accept": "image/png"}, {}, 406),
+    ({}, {"format": "jsondata"}, 406),
+    ({}, {"detail": "serieskeysonly"}, 400),
+    ({}, {"lastNObservations": "-1"}, 400),
+])
+def test_what_cannot_be_answered_says_so(headers: dict[str, str], params: dict[str, str],
+                                         status: int, demo_url: str) -> None:
+    r = httpx.get(f"{demo_url}/data/{FLOW}", headers=headers, params=params, timeout=30)
+    assert r.status_code == status
+
+
+def test_a_key_of_the_wrong_length_is_400(demo_url: str) -> None:
+    r = httpx.get(f"{demo_url}/data/{FLOW}/A.N", timeout=30)
+    assert r.status_code == 400 and b"15 dimensions" in r.content
+
+
+def test_dataonly_drops_the_attributes(demo_url: str) -> None:
+    r = httpx.get(f"{demo_url}/data/{FLOW}", params={"detail": "dataonly", "format": "csv"},
+                  timeout=30)
+    header = io.StringIO(r.text).readline().strip().split(",")
+    assert header[-2:] == ["TIME_PERIOD", "OBS_VALUE"]
+
+
