@@ -43,7 +43,26 @@ __all__ = ["create_app"]
 Handler = Callable[[Request, RegistryStore, "re.Match[str]"], Response]
 
 
+_STRUCTURE_MEDIA = {"application/vnd.sdmx.structure+xml", "application/xml", "text/xml",
+                    "application/*", "*/*", "*"}
+
+
+def _structure_accepted(accept: str, format_param: str) -> bool:
+    """Whether SDMX-ML structures answer the request (``Accept`` or ``?format=``)."""
+    if format_param:
+        return format_param.lower() in {"sdmx-ml", "structure", "xml", "sdmx-2.1"}
+    for item in (accept or "*/*").split(","):
+        media, *params = [p.strip() for p in item.split(";")]
+        if media.lower() in _STRUCTURE_MEDIA and "q=0" not in [p.replace(" ", "")
+                                                                for p in params]:
+            return True
+    return False
+
+
 def _structure(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
+    if not _structure_accepted(request.header("Accept"), request.query.get("format", "")):
+        raise HTTPFailure(406, "structures are served as SDMX-ML 2.1 only "
+                          f"({STRUCTURE_XML}); SDMX-JSON structures are not served yet")
     typ = m["type"]
     if rest_types(typ) is None:
         raise HTTPFailure(404, f"Unknown structure type {typ!r}")

@@ -119,3 +119,18 @@ def test_dataonly_drops_the_attributes(demo_url: str) -> None:
     assert header[-2:] == ["TIME_PERIOD", "OBS_VALUE"]
 
 
+
+
+@pytest.mark.parametrize(("accept", "status"), [
+    ("application/vnd.sdmx.structure+xml;version=2.1", 200),
+    ("application/xml", 200),
+    ("*/*", 200),
+    ("application/vnd.sdmx.structure+json;version=2.0.0", 406),
+    ("application/json", 406),
+])
+def test_structures_answer_what_accept_allows(accept: str, status: int, demo_url: str) -> None:
+    r = httpx.get(f"{demo_url}/structure/codelist/MX_DEMO/CL_SEX", headers={"Accept": accept},
+                  timeout=30)
+    assert r.status_code == status
+    if status == 200:
+        assert r.content.lstrip().startswith(b"<?xml") and b"CL_SEX" in r.content
