@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-
-from sdmx_tools.registry import make_server
+from registry_builders import served
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -30,15 +28,9 @@ def sdg_dsd() -> Path:
 
 @pytest.fixture
 def server_url(tmp_path: Path) -> Iterator[str]:
-    """An embedded registry served on a thread (fast); yields its base URL."""
-    server = make_server(tmp_path / "thread.sqlite", "127.0.0.1", 0, anonymous_writes=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield f"http://{host!s}:{port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    """A registry on a thread (fast) that takes anonymous writes (loopback only)."""
+    with served(tmp_path / "thread.sqlite", anonymous_writes=True) as url:
+        yield url
 
 
 def wait_ready(url: str, timeout: float = 10.0) -> None:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import sdmx
 from sdmx.model import common, v21
+
+from sdmx_tools.registry import make_server
 
 AGENCY = "MX_TEST"
 FLOW = f"{AGENCY}:DF_TEST(1.0)"
@@ -104,3 +112,18 @@ def ml_data() -> bytes:
         "TIME_PERIOD"))
     data.data.append(ds)
     return sdmx.to_xml(data)
+
+
+@contextlib.contextmanager
+def served(database: Path, **options: Any) -> Iterator[str]:
+    """An embedded registry served on a thread of this process; yields its base URL."""
+    server = make_server(database, "127.0.0.1", 0, **options)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield f"http://{host!s}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

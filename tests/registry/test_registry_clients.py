@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import threading
 from collections.abc import Iterator
 
 import httpx
@@ -13,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import sdmx
+from registry_builders import served
 
 from sdmx_tools.exchange.readers import read_data
-from sdmx_tools.registry import make_server
 
 FLOW = "DF_SDG_MX"
 
@@ -24,14 +23,8 @@ FLOW = "DF_SDG_MX"
 def demo_url(demo_run, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     database = tmp_path_factory.mktemp("reg") / "registry.sqlite"
     shutil.copy(demo_run.workspace / "out" / "registry.sqlite", database)
-    server = make_server(database, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with served(database) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

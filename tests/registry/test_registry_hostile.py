@@ -26,18 +26,10 @@ def test_a_bad_content_length_is_400_at_once(length: str, server_url: str) -> No
 @pytest.fixture
 def locked_url(tmp_path):  # type: ignore[no-untyped-def]
     """A registry served with neither credentials nor anonymous writes: the default."""
-    import threading
+    from registry_builders import served
 
-    from sdmx_tools.registry import make_server
-
-    server = make_server(tmp_path / "locked.sqlite", "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with served(tmp_path / "locked.sqlite") as url:
+        yield url
 
 
 @pytest.mark.parametrize(("method", "path"), [
