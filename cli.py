@@ -3,7 +3,7 @@
 Each command parses options, calls one library function and prints its result: data to
 stdout, messages to stderr. Every :class:`~sdmx_tools.errors.ToolkitError` becomes a
 one-line ``Error: ...`` and exit status 1 (``--debug`` shows the traceback); usage errors
-exit 2.
+exit 2; a registry that cannot be reached exits 3 (the same push may succeed later).
 """
 
 from __future__ import annotations
@@ -31,8 +31,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("sdmx_tools")
 
 
+class _Unreachable(click.ClickException):
+    """A registry that cannot be reached: exit 3, so scripts can retry later."""
+
+    exit_code = 3
+
+
 def _fail_cleanly(func: F) -> F:
-    """Translate library errors at the edge: one located line and exit 1."""
+    """Translate library errors at the edge: one located line, exit 1 (3 when unreachable)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -41,7 +47,8 @@ def _fail_cleanly(func: F) -> F:
         except ToolkitError as exc:
             if click.get_current_context().find_root().obj.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from None
+            raise (_Unreachable if exc.exit_code == 3 else click.ClickException)(
+                str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:

@@ -96,6 +96,9 @@ def redact_url(url: str) -> str:
 class ToolkitError(Exception):
     """Base of every error raised on purpose by sdmx-tools.
 
+    ``exit_code`` is the CLI's exit status for it: 1 (data or settings), 3 (a registry
+    that cannot be reached: try again later).
+
     Parameters
     ----------
     message
@@ -108,6 +111,8 @@ class ToolkitError(Exception):
     hint
         What to do next ("did you mean 02004 Tijuana?").
     """
+
+    exit_code = 1
 
     def __init__(
         self,

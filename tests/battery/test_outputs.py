@@ -124,3 +124,10 @@ def test_max_bytes_out_of_range_is_refused(value: str, tmp_path: Path) -> None:
     text = case.spec.read_text()
     case.spec.write_text(text.replace("[read]\n", f"[read]\nmax_bytes = {value}\n"))
     assert_one_line_error(case.convert(), 1, "max_bytes")
+
+
+def test_an_unreachable_registry_exits_3(converted: Case) -> None:
+    config = converted.root / "sdmx-tools.toml"
+    config.write_text(config.read_text() + '[registry]\nkind = "sdmx-rest"\n'
+                      'url = "http://127.0.0.1:9"\n', encoding="utf-8")
+    assert_one_line_error(cli("push", *_ws(converted)), 3, "Cannot reach the registry")

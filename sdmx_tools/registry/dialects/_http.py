@@ -128,10 +128,12 @@ def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
     try:
         return client.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
-        raise RegistryHTTPError(
+        error = RegistryHTTPError(
             f"Cannot reach the registry ({type(exc).__name__})", url=redact_url(url),
             hint="check the url and that the registry is running",
-        ) from None
+        )
+        error.exit_code = 3  # transport, not data: the same push may succeed later
+        raise error from None
 
 
 def fail(response: httpx.Response, what: str) -> RegistryHTTPError:
