@@ -1,4 +1,4 @@
-"""Data messages in the embedded registry: light checks, and filtering by series key.
+"""Data messages in the embedded registry: light checks, and the DSD's dimensions.
 
 The registry stores data as sent (SDMX-ML 2.1 or SDMX-CSV 1.0); checking data against its
 structure is ``exchange.validate``'s job, so only what a store must know is checked here: the
@@ -16,7 +16,7 @@ from lxml import etree
 from sdmx_tools.errors import StructureError
 from sdmx_tools.exchange.xmlsafe import parse, q
 
-__all__ = ["check", "digest", "dimension_ids", "filter_by_key"]
+__all__ = ["check", "digest", "dimension_ids"]
 
 _DATA_ROOTS = {
     "StructureSpecificData", "GenericData", "StructureSpecificTimeSeriesData",
@@ -75,40 +75,3 @@ def dimension_ids(dsd_xml: bytes) -> list[str]:
             for d in listed.iter(q("str", "Dimension"))]
     dims.sort(key=lambda d: int(d.get("position", "0") or 0))
     return [d.get("id", "") for d in dims]
-
-
-def _conditions(dims: list[str], key: str) -> dict[str, set[str]]:
-    parts = key.split(".")
-    if len(parts) != len(dims):
-        raise StructureError(
-            f"The key has {len(parts)} parts, the dataflow has {len(dims)} dimensions",
-            key=key, hint="dimensions in order: " + ".".join(dims),
-        )
-    return {d: set(p.split("+")) for d, p in zip(dims, parts, strict=True) if p}
-
-
-def filter_by_key(content: bytes, fmt: str, dims: list[str], key: str) -> bytes:
-    """Keep the series/observations matching an SDMX key (``A.B+C..D``; empty = any)."""
-    cond = _conditions(dims, key)
-    if fmt == "sdmx-csv":
-        rows = _rows(content)
-        header = rows[0]
-        cols = {d: header.index(d) for d in cond if d in header}
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(
-            r for r in rows[1:] if r and all(r[i] in cond[d] for d, i in cols.items())
-        )
-        return out.getvalue().encode("utf-8")
-    root = parse(content, what="data message")
-    for dataset in [e for e in root.iter() if isinstance(e.tag, str)
-                    and etree.QName(e).localname == "DataSet"]:
-        for child in list(dataset):
-            if not isinstance(child.tag, str) or etree.QName(child).localname not in {
-                "Series", "Obs"
-            }:
-                continue
-            if any(child.get(d) is not None and child.get(d) not in v for d, v in cond.items()):
-                dataset.remove(child)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -410,9 +410,8 @@ class RegistryStore:
 
     def get_data(
         self, dataflow: str, fmt: Literal["sdmx-ml", "sdmx-csv"] | None = None,
-        key: str | None = None,
     ) -> tuple[bytes, Literal["sdmx-ml", "sdmx-csv"]]:
-        """The stored data of a dataflow, optionally filtered by an SDMX series key.
+        """The stored data of a dataflow, as pushed (queries select from it: ``dataquery``).
 
         Parameters
         ----------
@@ -420,8 +419,6 @@ class RegistryStore:
             As accepted by :meth:`resolve_flow`.
         fmt
             The format wanted; None takes SDMX-ML when stored, else SDMX-CSV.
-        key
-            ``A.B+C..D``-style key; None, ``all`` or ``*`` returns the stored copy unchanged.
 
         Raises
         ------
@@ -442,9 +439,7 @@ class RegistryStore:
             content = bytes(db.execute(
                 "SELECT content FROM dataset WHERE dataflow=? AND format=?", (flow, chosen)
             ).fetchone()[0])
-        if key in {None, "", "all", "*"}:
-            return content, chosen
-        return datafmt.filter_by_key(content, chosen, self.dimensions(flow_key), key or ""), chosen
+        return content, chosen
 
     def dimensions(self, flow: Key) -> list[str]:
         """The dimension ids of a stored dataflow's DSD, in key order (time excluded)."""

@@ -11,7 +11,7 @@ from registry_builders import FLOW, concept_scheme_xml, csv_data, ml_data, struc
 
 from sdmx_tools.errors import StructureError
 from sdmx_tools.exchange.xmlsafe import q
-from sdmx_tools.registry import NotFoundError, RegistryStore
+from sdmx_tools.registry import NotFoundError, RegistryStore, dataquery
 
 CL_SEX = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX_TEST:CL_SEX(1.0)"
 
@@ -109,14 +109,19 @@ def test_data_put_get_and_key_filter(store: RegistryStore) -> None:
     assert store.put_data(FLOW, csv_data(), "sdmx-csv").status == "loaded"
     assert store.put_data(FLOW, csv_data(), "sdmx-csv").status == "unchanged"
     assert store.put_data(FLOW, ml_data(), "sdmx-ml").status == "loaded"
-    content, fmt = store.get_data("MX_TEST,DF_TEST,1.0", "sdmx-csv", "F+M")
-    assert fmt == "sdmx-csv"
-    assert content.decode().splitlines() == [
+    content, fmt = store.get_data("MX_TEST,DF_TEST,1.0", "sdmx-csv")
+    assert fmt == "sdmx-csv" and content == csv_data()  # as pushed
+    flow = store.resolve_flow("DF_TEST")
+    dims = store.dimensions(flow)
+    selected, _ = dataquery.answer(content, flow[1:], dims, "F+M", {}, "csv1")
+    assert selected.decode().splitlines() == [
         "DATAFLOW,SEX,TIME_PERIOD,OBS_VALUE",
-        f"{FLOW},F,2020,10.5", f"{FLOW},M,2020,9.5", f"{FLOW},F,2021,11.0",
+        f"{FLOW},F,2020,10.5", f"{FLOW},F,2021,11", f"{FLOW},M,2020,9.5",
     ]
-    xml, fmt = store.get_data("DF_TEST", None, "M")
-    assert fmt == "sdmx-ml" and b'SEX="M"' in xml and b'SEX="F"' not in xml
+    xml, fmt = store.get_data("DF_TEST")
+    assert fmt == "sdmx-ml"
+    only_m, _ = dataquery.answer(xml, flow[1:], dims, "M", {}, "structurespecific")
+    assert b'SEX="M"' in only_m and b'SEX="F"' not in only_m
 
 
 def test_data_for_other_flow_refused(store: RegistryStore) -> None:
@@ -206,7 +211,9 @@ def test_a_key_of_the_national_dsd_filters_the_demo_data(demo_run) -> None:  # t
     # The DSD's attribute relationships name dimensions too: only its DimensionList counts.
     store = RegistryStore(demo_run.workspace / "out" / "registry.sqlite")
     key = "A.N.VC_IHR_PSRC.01001+01002" + "." * 11
-    content, fmt = store.get_data("DF_SDG_MX", "sdmx-csv", key)
-    rows = content.decode("utf-8").splitlines()[1:]
-    assert fmt == "sdmx-csv" and len(rows) == 4  # two municipalities, two years
+    content, _ = store.get_data("DF_SDG_MX", "sdmx-csv")
+    flow = store.resolve_flow("DF_SDG_MX")
+    answer, _ = dataquery.answer(content, flow[1:], store.dimensions(flow), key, {}, "csv1")
+    rows = answer.decode("utf-8").splitlines()[1:]
+    assert len(rows) == 4  # two municipalities, two years
     assert {r.split(",")[4] for r in rows} == {"01001", "01002"}
