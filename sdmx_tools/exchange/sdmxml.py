@@ -20,7 +20,7 @@ import pandas as pd
 from lxml import etree
 
 from sdmx_tools.exchange.numbers import format_numbers
-from sdmx_tools.exchange.xmltext import attribute_text, present, series_starts
+from sdmx_tools.exchange.xmltext import attribute_text, present, write_series
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.vocabulary.dsd import DIMENSIONS, OBS_ATTRIBUTES, SERIES_ATTRIBUTES
 
@@ -31,7 +31,6 @@ COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
 GEN = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic"
 _NS = {"message": MES, "common": COM, "generic": GEN}
 _MARKER = "series"
-_BLOCK = 100_000
 
 
 def write_data_xml(frame: pd.DataFrame, path: Path, *, agency: str, dataflow_id: str,
@@ -61,9 +60,6 @@ def write_data_xml(frame: pd.DataFrame, path: Path, *, agency: str, dataflow_id:
     int
         Number of observations written.
     """
-    series_attrs = [a for a in series_attributes if a in frame.columns]
-    obs_attrs = [a for a in obs_attributes if a in frame.columns]
-    frame = frame.sort_values([*dimensions, "TIME_PERIOD"], kind="stable", ignore_index=True)
     now = datetime.now(UTC).replace(microsecond=0)
     # The envelope is built by lxml (the header holds user text) around a marker; the data
     # set's content is assembled as text, a column at a time, like the structure-specific
@@ -73,26 +69,21 @@ def write_data_xml(frame: pd.DataFrame, path: Path, *, agency: str, dataflow_id:
     data_set = etree.SubElement(root, f"{{{MES}}}DataSet", structureRef="STR1",
                                 action="Replace")
     data_set.append(etree.Comment(_MARKER))
-    head, tail = etree.tostring(root, encoding="utf-8", xml_declaration=True).split(
-        f"<!--{_MARKER}-->".encode())
-    n = len(frame)
-    starts = series_starts(frame, dimensions)
-    with atomic_write(Path(path), "wb") as fh:
-        fh.write(head)
-        for at in range(0, n, _BLOCK):
-            block, opens = frame.iloc[at: at + _BLOCK], starts[at: at + _BLOCK]
-            first = np.flatnonzero(opens)
-            opening = np.full(len(block), "", dtype=object)
-            heads = block.iloc[first]
-            key = "<generic:Series><generic:SeriesKey>" + _values(heads, dimensions, True) \
-                + "</generic:SeriesKey>" + _attributes(heads, series_attrs)
-            opening[first] = np.where(first + at > 0, "</generic:Series>", "") + key
-            obs = ('<generic:Obs><generic:ObsDimension value="'
-                   + attribute_text(block["TIME_PERIOD"]) + '"/><generic:ObsValue value="'
-                   + format_numbers(block["OBS_VALUE"]) + '"/>'
-                   + _attributes(block, obs_attrs) + "</generic:Obs>")
-            fh.write("".join((opening + obs).tolist()).encode("utf-8"))
-        fh.write((b"</generic:Series>" if n else b"") + tail)
+    head, tail = etree.tostring(root, encoding="unicode").split(f"<!--{_MARKER}-->")
+    with atomic_write(Path(path), "w") as fh:
+        fh.write("<?xml version='1.0' encoding='utf-8'?>\n" + head)
+        n = write_series(
+            fh.write, frame, dimensions, series_attributes, obs_attributes,
+            opening=lambda heads, attrs: "<generic:Series><generic:SeriesKey>"
+            + _values(heads, dimensions, True) + "</generic:SeriesKey>"
+            + _attributes(heads, attrs),
+            observation=lambda rows, attrs: (
+                '<generic:Obs><generic:ObsDimension value="'
+                + attribute_text(rows["TIME_PERIOD"]) + '"/><generic:ObsValue value="'
+                + format_numbers(rows["OBS_VALUE"]) + '"/>' + _attributes(rows, attrs)
+                + "</generic:Obs>"),
+            closing="</generic:Series>")
+        fh.write(tail)
     return n
 
 

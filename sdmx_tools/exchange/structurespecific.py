@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sdmx_tools.exchange.numbers import format_numbers
-from sdmx_tools.exchange.xmltext import attribute_text, present, series_starts
+from sdmx_tools.exchange.xmltext import attribute_text, present, write_series
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.vocabulary.dsd import DIMENSIONS, OBS_ATTRIBUTES, SERIES_ATTRIBUTES
 
@@ -31,7 +31,6 @@ MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
 SS = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-_BLOCK = 100_000
 
 
 def dataflow_namespace(agency: str, dataflow_id: str, version: str) -> str:
@@ -69,24 +68,16 @@ def write_structure_specific(frame: pd.DataFrame, path: Path, *, agency: str,
     int
         Number of observations written.
     """
-    series_attrs = [a for a in series_attributes if a in frame.columns]
-    obs_attrs = [a for a in obs_attributes if a in frame.columns]
-    frame = frame.sort_values([*dimensions, "TIME_PERIOD"], kind="stable", ignore_index=True)
-    n = len(frame)
-    starts = series_starts(frame, dimensions)
     with atomic_write(Path(path), "w") as fh:
         fh.write(_header(agency, dataflow_id, version, synthetic))
-        # Block by block: the text of one block at a time is held in memory.
-        for at in range(0, n, _BLOCK):
-            block, opens = frame.iloc[at: at + _BLOCK], starts[at: at + _BLOCK]
-            head = np.full(len(block), "", dtype=object)
-            first = np.flatnonzero(opens)
-            opening = _attributes(block.iloc[first], dimensions, series_attrs)
-            head[first] = np.where(first + at > 0, "</Series>\n", "") + "<Series" + opening \
-                + ">\n"
-            obs = _attributes(block, ["TIME_PERIOD"], obs_attrs, value=True)
-            fh.write("".join((head + "<Obs" + obs + "/>\n").tolist()))
-        fh.write(("</Series>\n" if n else "") + "</mes:DataSet>\n</mes:StructureSpecificData>\n")
+        n = write_series(
+            fh.write, frame, dimensions, series_attributes, obs_attributes,
+            opening=lambda heads, attrs: "<Series" + _attributes(heads, dimensions, attrs)
+            + ">\n",
+            observation=lambda rows, attrs: "<Obs" + _attributes(rows, ["TIME_PERIOD"], attrs,
+                                                                 value=True) + "/>\n",
+            closing="</Series>\n")
+        fh.write("</mes:DataSet>\n</mes:StructureSpecificData>\n")
     return n
 
 

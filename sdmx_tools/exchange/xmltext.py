@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from sdmx_tools.exchange.numbers import format_numbers
-from sdmx_tools.vocabulary.dsd import DIMENSIONS
 
-__all__ = ["attribute_text", "present", "series_starts"]
+__all__ = ["attribute_text", "present", "write_series"]
+
+_BLOCK = 100_000
 
 # Characters XML 1.0 cannot carry at all; crowdsourced text may hold them.
 _INVALID = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
@@ -41,7 +42,35 @@ def present(cells: pd.Series) -> np.ndarray:
     return ~cells.isna().to_numpy() & (cells.astype(str).to_numpy(dtype=object) != "")
 
 
-def series_starts(frame: pd.DataFrame, dimensions: Sequence[str] = DIMENSIONS) -> np.ndarray:
+def write_series(write: Callable[[str], object], frame: pd.DataFrame,
+                 dimensions: Sequence[str], series_attributes: Sequence[str],
+                 obs_attributes: Sequence[str], *,
+                 opening: Callable[[pd.DataFrame, list[str]], np.ndarray],
+                 observation: Callable[[pd.DataFrame, list[str]], np.ndarray],
+                 closing: str) -> int:
+    """Write the series and observations of a data set, a block of rows at a time.
+
+    The frame is sorted by key; ``opening`` gives the start tag text of the series that
+    open in a block (from their first rows and the series attributes present),
+    ``observation`` the text of each row; ``closing`` ends a series. Returns the count.
+    """
+    series_attrs = [a for a in series_attributes if a in frame.columns]
+    obs_attrs = [a for a in obs_attributes if a in frame.columns]
+    frame = frame.sort_values([*dimensions, "TIME_PERIOD"], kind="stable", ignore_index=True)
+    starts = _series_starts(frame, dimensions)
+    for at in range(0, len(frame), _BLOCK):  # one block's text in memory at a time
+        block = frame.iloc[at: at + _BLOCK]
+        first = np.flatnonzero(starts[at: at + _BLOCK])
+        head = np.full(len(block), "", dtype=object)
+        head[first] = np.where(first + at > 0, closing, "") + opening(block.iloc[first],
+                                                                      series_attrs)
+        write("".join((head + observation(block, obs_attrs)).tolist()))
+    if len(frame):
+        write(closing)
+    return len(frame)
+
+
+def _series_starts(frame: pd.DataFrame, dimensions: Sequence[str]) -> np.ndarray:
     """True where a row opens a new series (its key differs from the row above)."""
     starts = np.zeros(len(frame), dtype=bool)
     if len(frame):

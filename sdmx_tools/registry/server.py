@@ -49,7 +49,7 @@ class RegistryServer:
         self._server = uvicorn.Server(config)
         self._serving, self._stopped = threading.Event(), threading.Event()
 
-    def serve_forever(self, poll_interval: float = 0.5) -> None:
+    def serve_forever(self) -> None:
         """Serve until :meth:`shutdown` (or Ctrl-C in the main thread)."""
         self._serving.set()
         try:
