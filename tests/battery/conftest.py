@@ -19,6 +19,7 @@ from sdmx_tools.ingest.harmonise import Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
 
+# A workspace of settings only: the embedded registry in out/registry.sqlite by default.
 WORKSPACE = """\
 [workspace]
 agency = "MX_TEST"

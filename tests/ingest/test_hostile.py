@@ -23,18 +23,8 @@ from sdmx_tools.ingest.harmonise import Harmonised, harmonise
 from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
 from sdmx_tools.territory import AreaCodelist
+from tests.battery.conftest import WORKSPACE
 
-WORKSPACE = """\
-[workspace]
-agency = "MX_TEST"
-dataflow = "DF_SDG_MX"
-languages = ["es", "en"]
-title = { es = "Prueba", en = "Test" }
-output = "out"
-[registry]
-kind = "embedded"
-database = "out/registry.sqlite"
-"""
 SPEC = """\
 id = "hostil"
 tolerance = 0

@@ -21,6 +21,7 @@ from sdmx_tools.ingest.readers import read_table
 from sdmx_tools.ingest.spec import load_spec
 from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.territory import AreaCodelist
+from tests.battery.conftest import WORKSPACE as BATTERY_WORKSPACE
 
 MONTHS = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto",
           "Septiembre", "Octubre", "Noviembre", "Diciembre"]
@@ -472,18 +473,7 @@ def test_conapo_crlf_blank_row_spaces_em_dash_total_footer(tmp_path: Path,
 
 # ---------------------------------------------------------------------- through the CLI
 
-WORKSPACE = """\
-[workspace]
-agency = "MX_TEST"
-dataflow = "DF_SDG_MX"
-languages = ["es", "en"]
-title = { es = "Prueba", en = "Test" }
-output = "out"
-indicators = ["16.1.1"]
-[registry]
-kind = "embedded"
-database = "out/registry.sqlite"
-"""
+WORKSPACE = BATTERY_WORKSPACE + 'indicators = ["16.1.1"]\n'  # the default registry
 
 
 def test_cli_converts_sesnsp_and_conapo(tmp_path: Path, areas: AreaCodelist) -> None:
