@@ -108,24 +108,18 @@ def write_dsd_schema(path: Path, namespace: str, codelists: Mapping[str, Codelis
         fh.write(dsd_schema(namespace, codelists))
 
 
-def validate_structure_specific(path: Path, namespace: str,
-                                codelists: Mapping[str, Codelist]) -> list[str]:
-    """Schema errors of a structure-specific message, ``line N: message`` (first 50).
+def validate_structure_specific(doc: etree._ElementTree, namespace: str,
+                                codelists: Mapping[str, Codelist]) -> list[tuple[int, str]]:
+    """Schema errors of a parsed structure-specific message: ``(line, message)``, first 50.
 
-    The message is parsed with entities, DTDs and the network off; the DSD-specific schema
-    and the official message schema are combined in memory.
+    The DSD-specific schema and the official message schema are combined in memory.
+    Parse the message safely first (:func:`~sdmx_tools.exchange.validate.validate_xml_file`
+    does, refusing a DOCTYPE).
     """
     schema = _combined(namespace, dsd_schema(namespace, codelists, official=_SDMX21.as_uri()))
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        doc = etree.parse(str(path), parser)
-    except etree.XMLSyntaxError as exc:
-        return [f"line {exc.lineno}: {exc.msg}"]
-    if doc.docinfo.doctype:
-        return ["line 1: a DOCTYPE is not allowed in SDMX-ML"]
     if schema.validate(doc):
         return []
-    return [f"line {e.line}: {clip(e.message, 300)}" for e in list(schema.error_log)[:50]]
+    return [(e.line, clip(e.message, 300)) for e in list(schema.error_log)[:50]]
 
 
 @functools.lru_cache(maxsize=4)

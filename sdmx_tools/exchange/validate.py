@@ -87,7 +87,6 @@ def _structure_specific(path: Path, doc: etree._ElementTree,
         return [Finding(code="xsd-invalid", severity=Severity.ERROR, file=str(path),
                         message="structure-specific data without the namespace of its "
                                 "structure (mes:Structure/@namespace)")]
-    errors = validate_structure_specific(path, namespace, codelists or load_codelists())
-    return [Finding(code="xsd-invalid", severity=Severity.ERROR, file=str(path),
-                    row=int(e.split(":", 1)[0][5:]), message=e.split(": ", 1)[1])
-            for e in errors]
+    errors = validate_structure_specific(doc, namespace, codelists or load_codelists())
+    return [Finding(code="xsd-invalid", severity=Severity.ERROR, file=str(path), row=line,
+                    message=message) for line, message in errors]
