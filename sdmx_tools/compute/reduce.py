@@ -87,12 +87,7 @@ def select_term(observations: Any, term: Term, dims: list[str],
     IndicatorError
         A filter names a dimension no source gives.
     """
-    sel = observations[observations["measure"] == term.measure]
-    for dim, codes in term.filter.items():
-        if dim not in observations.columns:
-            raise IndicatorError(f"filter on {dim}, which no source gives", column=dim,
-                                 value=list(codes))
-        sel = sel[sel[dim].fillna(TOTAL).isin(list(codes))]
+    sel = _filtered(observations, term)
     value = sel["value"]
     for row in (inv[inv["measure"] == term.measure].itertuples() if inv is not None else ()):
         factor = conversion_factor(row.unit, term.unit,
@@ -103,6 +98,17 @@ def select_term(observations: Any, term: Term, dims: list[str],
     for d in dims:
         cols[d] = sel[d].fillna(TOTAL) if d in observations.columns else TOTAL
     return sel.assign(**cols)[[*KEY, *dims, "value", *keep]]
+
+
+def _filtered(observations: Any, term: Term) -> Any:
+    """The term's measure, ``term.filter`` applied (a missing dimension counts as ``_T``)."""
+    sel = observations[observations["measure"] == term.measure]
+    for dim, codes in term.filter.items():
+        if dim not in observations.columns:
+            raise IndicatorError(f"filter on {dim}, which no source gives", column=dim,
+                                 value=list(codes))
+        sel = sel[sel[dim].fillna(TOTAL).isin(list(codes))]
+    return sel
 
 
 def term_frame(observations: Any, term: Term, dims: list[str], inv: pd.DataFrame
@@ -127,12 +133,10 @@ def check_declared_sums(observations: Any, term: Term, dims: list[str]) -> None:
     rest = [d for d in dimension_columns(observations) if d not in dims and d not in term.filter]
     if not rest:
         return
-    sel = observations[observations["measure"] == term.measure]
-    for dim, codes in term.filter.items():
-        if dim in observations.columns:
-            sel = sel[sel[dim].fillna(TOTAL).isin(list(codes))]
+    # One pass for every undeclared dimension: the distinct (source, values) of the term.
+    distinct = _compute(_filtered(observations, term)[["source", *rest]].drop_duplicates())
     for dim in rest:
-        found = _compute(sel[["source", dim]].dropna().drop_duplicates())
+        found = distinct[["source", dim]].dropna()
         found = found[found[dim].astype(str) != TOTAL]
         if found.empty:
             continue
@@ -154,6 +158,7 @@ def indicator_period(periods: pd.Series, frequency: str) -> pd.Series:
     """
     if frequency == "A":
         return periods.str[:4]
+    periods = periods.astype(str)  # a categorical refuses the new quarter labels
     monthly = periods.str.len() >= 7
     if frequency == "M":
         return periods.where(~monthly, periods.str[:7])
@@ -165,6 +170,7 @@ def coarser_periods(periods: pd.Series, frequency: str) -> list[str]:
     """Source periods too coarse for the indicator (years, for a quarterly or monthly one)."""
     if frequency == "A":
         return []
+    periods = periods.astype(str)
     return sorted(set(periods[periods.str.len() < 7]))
 
 

@@ -75,8 +75,9 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
     resolved = table["REF_AREA"].notna()
     if spec.level == "locality":
         wrong = resolved & ~is_locality
-        _refuse(table, wrong, "wrong-level", "not a 9-digit locality code (area.level = "
-                "'locality' in the spec)")
+        _refuse(table, wrong, "wrong-level", "not a locality (area.level = 'locality' in "
+                "the spec): a municipality, or locality 0000, its total; exclude such rows "
+                "with an [[exclude]] rule")
     else:
         _refuse(table, resolved & is_locality, "locality-code",
                 "a 9-digit locality code: set area.level = 'locality' in the spec to sum "

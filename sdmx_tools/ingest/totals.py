@@ -35,7 +35,7 @@ def reconcile(totals: pd.DataFrame, municipal: pd.DataFrame, spec: SourceSpec,
         return []
     key = [c for c in municipal.columns
            if c not in ("row_index", "source", "row", "value", "unit", "REF_AREA")]
-    parent = municipal["REF_AREA"].astype(object).map(areas.state_of)
+    parent = municipal["REF_AREA"].map(areas.state_of)  # once per category: no per-row call
     sums = pd.concat([
         municipal.assign(REF_AREA=parent).groupby([*key, "REF_AREA"], observed=True)["value"].sum(),
         municipal.assign(REF_AREA=NATION).groupby([*key, "REF_AREA"], observed=True)["value"].sum(),

@@ -163,11 +163,17 @@ def _with_note(result: NormalisedCode, note: str | None) -> NormalisedCode:
 
 
 def _as_locality(result: NormalisedCode, parts: list[str]) -> NormalisedCode:
-    """A municipality code read from a locality code: it keeps the locality."""
+    """A municipality code read from a locality code: it keeps the locality.
+
+    Locality ``0000`` is INEGI's "total del municipio" line: the municipality itself, with
+    no locality (summing it with the real localities would count them twice).
+    """
     result = _with_note(result, "locality code cut to its municipality")
     if result.level != "municipality" or not all(p.isdigit() for p in parts) or \
             len(parts[2]) > 4:
         return result
+    if int(parts[2]) == 0:
+        return dataclasses.replace(result, note="locality 0000: the municipality's total")
     locality = f"{int(parts[0]):02d}{int(parts[1]):03d}{int(parts[2]):04d}"
     return dataclasses.replace(result, locality=locality)
 

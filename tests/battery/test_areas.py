@@ -81,3 +81,14 @@ def test_rates_are_never_summed_over_localities(unit: str, tmp_path: Path,
                           measures=[{"id": "x", "column": "valor", "unit": unit}])
     with pytest.raises(SpecError, match="does not add up"):
         case.harmonise(areas)
+
+
+def test_the_municipal_total_of_a_locality_file_is_not_summed(tmp_path: Path,
+                                                             areas: object) -> None:
+    # INEGI's ITER files give each municipality's total as locality 0000.
+    h = make_workspace(tmp_path, "cve,anio,valor\n010010000,2020,120\n010010001,2020,100\n"
+                       "010010002,2020,20\n",
+                       area={"code_column": "cve", "level": "locality"}).harmonise(areas)
+    assert h.observations.groupby("REF_AREA")["value"].sum().to_dict() == {"01001": 120.0}
+    assert h.quarantine["row"].tolist() == [2]
+    assert "locality 0000, its total" in h.quarantine["message"].iloc[0]

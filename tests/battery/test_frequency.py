@@ -77,6 +77,22 @@ def test_quarterly_indicator_sums_three_months(defn: object, areas: object) -> N
     assert (munis["OBS_STATUS"] == "A").all() and (munis["reported"] == 0).all()
 
 
+@pytest.mark.parametrize("frequency", ["Q", "M"])
+def test_categorical_periods_as_harmonise_gives_them(frequency: str, defn: object,
+                                                     areas: object) -> None:
+    victims = _victims(["2023-01", "2023-02", "2023-03"])
+    obs = pd.concat([_population(), victims], ignore_index=True)
+    obs["TIME_PERIOD"] = obs["TIME_PERIOD"].astype("category")  # as harmonise leaves them
+    sub = dataclasses.replace(defn, frequency=frequency)  # type: ignore[type-var]
+    frame = cube_to_frame(compute_indicator(sub, obs, areas))
+    state = frame[frame["REF_AREA"] == "01"].set_index("TIME_PERIOD")["numerator"]
+    months = victims.groupby("TIME_PERIOD")["value"].sum()
+    if frequency == "Q":
+        assert state.to_dict() == {"2023-Q1": months.sum()}
+    else:
+        assert state.to_dict() == months.to_dict()
+
+
 def test_annual_values_cannot_make_a_monthly_indicator(defn: object, areas: object) -> None:
     monthly = dataclasses.replace(defn, frequency="M")  # type: ignore[type-var]
     obs = pd.concat([_population(), _victims(["2023"])], ignore_index=True)
