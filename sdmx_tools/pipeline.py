@@ -135,9 +135,9 @@ class OutputPaths:
 
     @property
     def checked(self) -> list[Path]:
-        """The outputs push and release read, with a sha256 in the manifest."""
+        """The outputs push and release read or publish, with a sha256 in the manifest."""
         return [self.structure, self.data_xml, self.data_csv, self.data_ss, self.data_ss_schema,
-                self.data_csv2, self.indicators_csv]
+                self.data_csv2, self.indicators_csv, self.quarantine, self.report_json]
 
 
 @dataclass(slots=True)
@@ -252,9 +252,7 @@ def convert(ws: Workspace) -> ConvertResult:
                          codelists)
     _write_tables(paths, computed, frames, areas)
     _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref, origins)
-    result.files = [paths.structure, paths.data_xml, paths.data_ss, paths.data_csv,
-                    paths.data_csv2, paths.indicators_csv, paths.manifest, paths.report_json,
-                    paths.report_html, paths.quarantine]
+    result.files = [*paths.checked, paths.manifest, paths.report_html]
     return result
 
 

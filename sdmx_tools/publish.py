@@ -100,7 +100,9 @@ def push_outputs(ws: Workspace) -> PushResult:
 def build_release(ws: Workspace) -> Release:
     """The release model from the converted outputs and the indicator definitions."""
     paths = OutputPaths(ws.output)
-    manifest = _manifest(paths, paths.checked)
+    downloads = [paths.structure, paths.data_xml, paths.data_csv, paths.indicators_csv,
+                 paths.quarantine, paths.report_json]
+    manifest = _manifest(paths, downloads)  # what the release reads and publishes
     table = pd.read_csv(paths.indicators_csv, dtype={"REF_AREA": str, "TIME_PERIOD": str},
                         keep_default_na=False, na_values=[""])
     table["COMMENT_OBS"] = table["COMMENT_OBS"].fillna("")
@@ -125,8 +127,7 @@ def build_release(ws: Workspace) -> Release:
                for s in manifest["sources"]]
     return Release(title=ws.title, agency=ws.agency, languages=list(ws.languages),
                    synthetic=bool(manifest["synthetic"]), generated_at=manifest["generated_at"],
-                   downloads=[paths.structure, paths.data_xml, paths.data_csv,
-                              paths.indicators_csv, paths.quarantine, paths.report_json],
+                   downloads=downloads,
                    indicators=pages, sources=sources,
                    status_names={lang: {c.id: c.name(lang) for c in statuses}
                                  for lang in ws.languages})

@@ -24,7 +24,8 @@ from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
 
 _REGISTRY_KINDS = ("embedded", "sdmx-rest", "fmr")
 
-__all__ = ["CONFIG_NAME", "RegistryTarget", "Workspace", "find_workspace", "load_workspace"]
+__all__ = ["CONFIG_NAME", "RegistryTarget", "Workspace", "default_years", "find_workspace",
+           "load_workspace"]
 
 CONFIG_NAME = "sdmx-tools.toml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -126,6 +127,11 @@ class Workspace:
         return [bundled(name), *self.overrides(name)]
 
 
+def default_years() -> tuple[int, int]:
+    """1900 to next year: the periods a source may plausibly hold."""
+    return 1900, datetime.now(UTC).year + 1
+
+
 def find_workspace(start: Path) -> Path:
     """The nearest folder at or above ``start`` holding ``sdmx-tools.toml``."""
     start = start.resolve()
@@ -174,11 +180,14 @@ def load_workspace(path: Path) -> Workspace:
         raise SpecError("workspace.engine must be 'pandas' or 'dask'", file=config, value=engine)
     first = get(ws, "first_year", int, None, file=config, section="workspace")
     last = get(ws, "last_year", int, None, file=config, section="workspace")
-    if first is not None and last is not None and not 0 < first <= last:
-        raise SpecError("workspace.first_year must be a year before workspace.last_year",
-                        file=config, value=f"{first}-{last}")
-    years = None if first is None and last is None else (
-        1900 if first is None else first, datetime.now(UTC).year + 1 if last is None else last)
+    years = None
+    if first is not None or last is not None:
+        default_first, default_last = default_years()
+        years = (default_first if first is None else first,
+                 default_last if last is None else last)
+        if not 0 < years[0] <= years[1]:
+            raise SpecError("workspace.first_year must be a year before workspace.last_year",
+                            file=config, value=f"{years[0]}-{years[1]}")
     sources_dir = root / "sources"
     return Workspace(
         root=root.resolve(),

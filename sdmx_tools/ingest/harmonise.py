@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -29,8 +28,9 @@ from sdmx_tools.ingest.totals import reconcile, split_totals
 from sdmx_tools.ingest.values import MONTHS_ES, parse_numbers, parse_periods
 from sdmx_tools.report import Finding, RowAccount, Severity
 from sdmx_tools.territory import NATION, AreaCodelist
+from sdmx_tools.workspace import default_years
 
-__all__ = ["OBS_COLUMNS", "Harmonised", "default_years", "harmonise"]
+__all__ = ["OBS_COLUMNS", "Harmonised", "harmonise"]
 
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
 
@@ -178,11 +178,6 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
     obs = obs.drop(columns="row_index").reset_index(drop=True)
     return Harmonised(spec=spec, sha256=raw.sha256, encoding=raw.encoding, observations=obs,
                       quarantine=quarantine, account=account, findings=findings)
-
-
-def default_years() -> tuple[int, int]:
-    """1900 to next year: the periods a source may plausibly hold."""
-    return 1900, datetime.now(UTC).year + 1
 
 
 def _cell_problem(cells: pd.DataFrame, bad: np.ndarray, problems: Problems, index: pd.Index,

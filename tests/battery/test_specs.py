@@ -29,6 +29,7 @@ def test_a_spec_mistake_is_one_located_line(top: str, extra: str, area: dict[str
 
 @pytest.mark.parametrize(("settings", "needles"), [
     ("first_year = 2030\nlast_year = 2000\n", ["first_year"]),
+    ("first_year = 3000\n", ["first_year", "3000-"]),          # past the default last year
     ("engine = \"spark\"\n", ["workspace.engine"]),
     ("first_year = \"1900\"\n", ["first_year"]),
 ])
