@@ -150,16 +150,10 @@ def validate(files: tuple[Path, ...], workspace: Path | None) -> None:
     """
     from sdmx_tools.exchange.validate import validate_xml_file
     from sdmx_tools.pipeline import OutputPaths
-    from sdmx_tools.vocabulary.codelists import load_codelists
-
-    ws = None
     if not files:
-        ws = _load(workspace)
-        paths = OutputPaths(ws.output)
+        paths = OutputPaths(_load(workspace).output)
         files = (paths.structure, paths.data_xml, paths.data_ss)
-    elif workspace is not None:
-        ws = _load(workspace)
-    codelists = load_codelists(ws.overrides("codelists") if ws is not None else [])
+    codelists = _codelists(workspace)  # the workspace's, given or found, else the bundled
     problems = 0
     for path in files:
         if not path.is_file():
@@ -264,16 +258,11 @@ def registry_serve(workspace: Path | None, database: Path | None, host: str, por
     from sdmx_tools.registry import serve
 
     names: dict[str, str | None] = {}
-    if database is None or workspace is not None:
-        try:
-            target = _load(workspace).registry
-        except ToolkitError:
-            if database is None:
-                raise
-        else:
-            database = database or target.database
-            names = {"username_env": target.username_env,
-                     "password_env": target.password_env, "token_env": target.token_env}
+    if database is None or workspace is not None:  # a named workspace must load
+        target = _load(workspace).registry
+        database = database or target.database
+        names = {"username_env": target.username_env, "password_env": target.password_env,
+                 "token_env": target.token_env}
     serve(database, host, port, anonymous_writes=anonymous_writes, **names)
 
 

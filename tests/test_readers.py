@@ -88,7 +88,7 @@ def test_we_read_what_sdmx1_writes(paths: OutputPaths, tmp_path: Path) -> None:
     (b"<StructureSpecificData><DataSet><Obs OBS_VALUE='1'", "malformed XML"),
     (b"DATAFLOW,REF_AREA,OBS_VALUE\nA:B(1.0),01,uno\n", "OBS_VALUE is not a number"),
     (b"a,b\n1,2\n", "not SDMX-CSV"),
-    (b"\xff\xfe\x00garbage", "not"),
+    (b"\xff\xfe\x00garbage", "not readable as SDMX-CSV"),
 ])
 def test_broken_files_are_located_errors(content: bytes, needle: str, tmp_path: Path) -> None:
     path = tmp_path / "in.dat"

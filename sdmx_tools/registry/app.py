@@ -189,11 +189,12 @@ def _answer(request: Request, store: RegistryStore, credentials: Credentials | N
 def _dispatch(request: Request, store: RegistryStore, credentials: Credentials | None,
               anonymous_writes: bool) -> Response:
     allowed = set()
+    asked = "GET" if request.method == "HEAD" else request.method  # the server drops the body
     for method, pattern, handler in _ROUTES:
         m = pattern.match(request.path)
         if m is None:
             continue
-        if method != request.method:
+        if method != asked:
             allowed.add(method)
             continue
         # FMR's data validation is public and stores nothing; every other write,

@@ -9,6 +9,7 @@ generic, SDMX-CSV 1.0 or 2.0. Anything else is 406.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -74,11 +75,13 @@ def negotiate(accept: str, format_param: str = "") -> str:
 
 
 def kind(content: bytes) -> str:
-    """Which of the served formats a stored message is (by its first bytes)."""
+    """Which of the served formats a stored message is (the store keeps SDMX-ML 2.1 data
+    messages and SDMX-CSV 1.0): by the root element's name, generic or not."""
     head = content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
-        return "generic" if b"GenericData" in head[:600] else "structurespecific"
-    return "csv2" if head.upper().startswith(b"STRUCTURE") else "csv1"
+    if not head.startswith(b"<"):
+        return "csv1"
+    root = re.search(rb"<(?:[\w.-]+:)?(\w+)[\s>/]", re.sub(rb"<[?!][^>]*>", b"", head))
+    return "generic" if root and root.group(1).startswith(b"Generic") else "structurespecific"
 
 
 def select(frame: pd.DataFrame, dimensions: Sequence[str], key: str | None,
@@ -131,7 +134,11 @@ def _keep(frame: pd.DataFrame, periods: pd.Series, mask: pd.Series
 def answer(content: bytes, flow: tuple[str, str, str], dimensions: Sequence[str],
            key: str | None, query: Mapping[str, str], fmt: str) -> tuple[bytes, str]:
     """The stored data set, selected and written as ``fmt``; with its media type."""
-    frame = select(read_data(content, name="the stored data set"), dimensions, key, query)
+    frame = read_data(content, name="the stored data set")
+    # An empty data set, or one that leaves a dimension out, still has every column.
+    frame = frame.reindex(columns=list(dict.fromkeys([*dimensions, *frame.columns])),
+                          fill_value="")
+    frame = select(frame, dimensions, key, query)
     agency, ident, version = flow
     attributes = [c for c in frame.columns if c not in (*dimensions, "TIME_PERIOD",
                                                         "OBS_VALUE")]

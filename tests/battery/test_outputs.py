@@ -40,7 +40,6 @@ def _ws(case: Case) -> list[str]:
     lambda t: json.dumps({k: v for k, v in json.loads(t).items() if k != "outputs"}),
     lambda t: json.dumps({**json.loads(t), "indicators": [{"id": 1}]}),
     lambda t: "[" * 100_000,                             # nested beyond the parser
-    lambda t: "\udcff".encode("utf-8", "surrogateescape").decode("latin-1"),
 ])
 @pytest.mark.parametrize("command", ["release", "push"])
 def test_a_damaged_manifest_is_refused(damage: object, command: str, converted: Case) -> None:
@@ -131,3 +130,9 @@ def test_an_unreachable_registry_exits_3(converted: Case) -> None:
     config.write_text(config.read_text() + '[registry]\nkind = "sdmx-rest"\n'
                       'url = "http://127.0.0.1:9"\n', encoding="utf-8")
     assert_one_line_error(cli("push", *_ws(converted)), 3, "Cannot reach the registry")
+
+
+@pytest.mark.parametrize("command", ["release", "push"])
+def test_a_manifest_that_is_not_utf8_is_refused(command: str, converted: Case) -> None:
+    (_out(converted) / "manifest.json").write_bytes(b'{"generated_at": "\xff"}')
+    assert_one_line_error(cli(command, *_ws(converted)), 1, "manifest.json", "damaged")

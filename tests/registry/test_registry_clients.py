@@ -127,3 +127,25 @@ def test_structures_answer_what_accept_allows(accept: str, status: int, demo_url
     assert r.status_code == status
     if status == 200:
         assert r.content.lstrip().startswith(b"<?xml") and b"CL_SEX" in r.content
+
+
+def test_an_empty_stored_data_set_answers_an_empty_message(demo_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sdmx_tools.registry import dataquery
+
+    empty = (b"DATAFLOW,FREQ,TIME_PERIOD,OBS_VALUE\n")
+    for fmt in ("structurespecific", "generic", "csv1", "csv2"):
+        body, media = dataquery.answer(empty, ("A", "F", "1.0"), ["FREQ", "REF_AREA"],
+                                       "A.01", {"lastnobservations": "1"}, fmt)
+        assert read_data(body).empty and media == dataquery.MEDIA_TYPES[fmt]
+
+
+@pytest.mark.parametrize(("head", "kind"), [
+    (b"<?xml version='1.0'?><mes:GenericTimeSeriesData xmlns:mes='m'>", "generic"),
+    (b"<message:GenericData>", "generic"),
+    (b"<StructureSpecificData>", "structurespecific"),
+    (b"DATAFLOW,A", "csv1"),
+])
+def test_a_stored_message_is_told_by_its_root(head: bytes, kind: str) -> None:
+    from sdmx_tools.registry import dataquery
+
+    assert dataquery.kind(head) == kind

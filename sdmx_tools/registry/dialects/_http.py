@@ -94,6 +94,12 @@ def _auth(target: RegistryTarget) -> httpx.Auth | None:
     return None
 
 
+class RegistryUnreachable(RegistryHTTPError):
+    """No answer came (transport failure): exit 3, the same push may succeed later."""
+
+    exit_code = 3
+
+
 @contextmanager
 def open_client(target: RegistryTarget) -> Iterator[httpx.Client]:
     """An httpx client with the target's auth, timeouts and connect retries."""
@@ -128,12 +134,10 @@ def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
     try:
         return client.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
-        error = RegistryHTTPError(
+        raise RegistryUnreachable(
             f"Cannot reach the registry ({type(exc).__name__})", url=redact_url(url),
             hint="check the url and that the registry is running",
-        )
-        error.exit_code = 3  # transport, not data: the same push may succeed later
-        raise error from None
+        ) from None
 
 
 def fail(response: httpx.Response, what: str) -> RegistryHTTPError:
