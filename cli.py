@@ -140,45 +140,81 @@ def convert(workspace: Path | None, fmt: str) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--structure", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Structure message with the data's DSD and codelists "
+              "(default: the workspace's converted structure.xml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format on stdout.")
 @workspace_option
 @_fail_cleanly
-def validate(files: tuple[Path, ...], workspace: Path | None) -> None:
-    """Validate SDMX-ML FILES against the official SDMX 2.1 XSDs (default: the outputs).
+def validate(files: tuple[Path, ...], structure: Path | None, fmt: str,
+             workspace: Path | None) -> None:
+    """Validate SDMX FILES: SDMX-ML against the official SDMX 2.1 XSDs, and data (SDMX-ML,
+    SDMX-CSV 1.0/2.0, SDMX-JSON 2.0) against its structure: codes, mandatory attributes,
+    duplicate keys, periods. Default FILES: the workspace's outputs.
 
-    Structure-specific data are validated against their DSD-specific schema too (codes,
-    mandatory attributes, periods), built from the workspace's codelists.
+    Structure-specific data are validated against their DSD-specific schema too, built from
+    the workspace's codelists. Exit 1 when any file is invalid.
     """
-    from sdmx_tools.exchange.validate import validate_xml_file
+    import json
+
+    from sdmx_tools.exchange.validate import validate_file
     from sdmx_tools.pipeline import OutputPaths
+    from sdmx_tools.workspace import find_workspace
+
+    try:
+        paths: OutputPaths | None = OutputPaths(_load(workspace).output)
+    except ToolkitError:
+        if workspace is not None or not files:
+            raise
+        paths = None  # files given outside a workspace: checked on their own
     if not files:
-        paths = OutputPaths(_load(workspace).output)
-        files = (paths.structure, paths.data_xml, paths.data_ss)
-    codelists = _codelists(workspace)  # the workspace's, given or found, else the bundled
-    problems = 0
+        assert paths is not None
+        files = (paths.structure, paths.data_xml, paths.data_ss, paths.data_csv,
+                 paths.data_csv2)
+    if structure is None and paths is not None and paths.structure.is_file():
+        structure = paths.structure
+    codelists = _codelists(workspace if workspace is not None or paths is None
+                           else find_workspace(Path.cwd()))
+    results = []
     for path in files:
         if not path.is_file():
             raise ToolkitError("file not found", file=path, hint="run 'sdmx-tools convert'")
-        findings = validate_xml_file(path, codelists)
-        problems += len(findings)
-        click.echo(f"{path}: {'valid' if not findings else 'INVALID'}")
-        for f in findings:
-            click.echo("  " + f.to_text())
+        results.append((path, validate_file(path, structure=structure, codelists=codelists)))
+    if fmt == "json":
+        click.echo(json.dumps({"valid": not any(f for _, f in results), "files": [
+            {"file": str(p), "valid": not f, "findings": [x.to_dict() for x in f]}
+            for p, f in results]}, ensure_ascii=False, indent=2))
+    else:
+        for path, findings in results:
+            click.echo(f"{path}: {'valid' if not findings else 'INVALID'}")
+            for f in findings:
+                click.echo("  " + f.to_text())
+    problems = sum(len(f) for _, f in results)
     if problems:
-        raise StructureError(f"{problems} schema error(s)")
+        raise StructureError(f"{problems} problem(s) in {sum(bool(f) for _, f in results)} "
+                             "file(s)")
 
 
 @main.command()
 @workspace_option
+@click.option("--dry-run", is_flag=True, help="Show the diff against the registry; send nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Diff and outcomes format on stdout.")
 @_fail_cleanly
-def push(workspace: Path | None) -> None:
-    """Push the converted structures and data to the workspace's registry."""
+def push(workspace: Path | None, dry_run: bool, fmt: str) -> None:
+    """Push the converted structures and data to the workspace's registry.
+
+    First prints what would change (each artefact new, changed or unchanged; the data
+    against the registry's data set), then pushes; unchanged artefacts are not sent.
+    """
     from sdmx_tools.publish import push_outputs
 
-    result = push_outputs(_load(workspace))
-    click.echo(str(result))
-    if not result.ok:
+    report = push_outputs(_load(workspace), dry_run=dry_run)
+    click.echo(report.to_json() if fmt == "json" else report.to_text())
+    if not report.ok:
         raise RegistryError("the registry refused part of the submission",
-                            hint="see the lines marked 'failed' above")
+                            hint="see the outcomes marked 'failed'")
 
 
 @main.command()

@@ -17,7 +17,7 @@ from sdmx_tools.compute.definitions import load_indicators
 from sdmx_tools.errors import WorkspaceError, first_line
 from sdmx_tools.fsutil import file_sha256
 from sdmx_tools.pipeline import OutputPaths
-from sdmx_tools.registry import DataFile, PushResult, push
+from sdmx_tools.registry import DataFile, PushReport, PushResult, data_format, diff, push
 from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
 from sdmx_tools.release.model import OBSERVATION_COLUMNS
 from sdmx_tools.vocabulary.codelists import load_codelists
@@ -89,12 +89,31 @@ def _shape(table: Any, keys: dict[str, type | tuple[type, ...]], prefix: str = "
     return None
 
 
-def push_outputs(ws: Workspace) -> PushResult:
-    """Push the converted structures and data to the workspace's registry."""
+def push_outputs(ws: Workspace, *, dry_run: bool = False) -> PushReport:
+    """Diff the converted structures and data against the workspace's registry, then push.
+
+    The data file sent is the one the registry takes best (structure-specific SDMX-ML, or
+    SDMX-CSV 2.0 for .Stat); it and the structure message are checked against the
+    manifest's sha256 first. Artefacts the registry already holds unchanged are not sent.
+
+    Parameters
+    ----------
+    ws
+        The workspace (its ``[registry]`` target).
+    dry_run
+        Only the diff: nothing is written to the registry.
+    """
     paths = OutputPaths(ws.output)
-    manifest = _manifest(paths, [paths.structure, paths.data_csv])
-    return push(ws.registry, structure=paths.structure,
-                data=[DataFile(paths.data_csv, manifest["dataflow"], "sdmx-csv")])
+    fmt = data_format(ws.registry)
+    data_path = {"sdmx-ml": paths.data_ss, "sdmx-csv": paths.data_csv,
+                 "sdmx-csv2": paths.data_csv2}[fmt]
+    manifest = _manifest(paths, [paths.structure, data_path])
+    files = [DataFile(data_path, manifest["dataflow"], fmt)]
+    changes = diff(ws.registry, structure=paths.structure, data=files)
+    if dry_run:
+        return PushReport(changes, PushResult(ws.registry.display), dry_run=True)
+    return PushReport(changes, push(ws.registry, structure=paths.structure, data=files,
+                                    skip_unchanged=changes))
 
 
 def build_release(ws: Workspace) -> Release:

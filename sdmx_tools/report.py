@@ -73,6 +73,10 @@ class Finding:
         """Human-readable location, ``file:row, column 'c', key k``."""
         return format_location(self.file, self.row, self.column or None, self.key or None)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the fields that are set."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
     def to_text(self) -> str:
         """One line: ``severity code location: message (value) hint``."""
         text = f"{self.severity.value}: [{self.code}]"
@@ -141,10 +145,7 @@ class Report:
 
     def to_dict(self, examples: int = 5) -> dict[str, Any]:
         """JSON-ready dict: accounts, counts per code, and the first examples of each."""
-        kept = [
-            {k: v for k, v in asdict(f).items() if v is not None}
-            for f in self.to_findings(examples)
-        ]
+        kept = [f.to_dict() for f in self.to_findings(examples)]
         return {
             "ok": self.ok,
             "accounts": [asdict(a) | {"balanced": a.balanced} for a in self.accounts],

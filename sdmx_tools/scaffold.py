@@ -152,7 +152,7 @@ def run_demo(out: Path) -> DemoSummary:
     generate_demo_data(ws_dir)
     ws = load_workspace(ws_dir)
     converted = convert(ws)
-    pushed = push_outputs(ws)
+    pushed = push_outputs(ws).result
     if not pushed.ok:
         raise RegistryError("the embedded registry refused the demo's structures",
                             file=ws.registry.database, hint=str(pushed))

@@ -22,7 +22,9 @@ from sdmx_tools.errors import SpecError, WorkspaceError, redact_url
 from sdmx_tools.fsutil import bundled
 from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
 
-_REGISTRY_KINDS = ("embedded", "sdmx-rest", "fmr")
+_REGISTRY_KINDS = ("embedded", "sdmx-rest", "fmr", "dotstat")
+# Settings only one kind reads: naming them for another kind is a mistake, not a no-op.
+_DOTSTAT_ONLY = ("transfer_url", "dataspace")
 
 __all__ = ["CONFIG_NAME", "RegistryTarget", "Workspace", "default_years", "find_workspace",
            "load_workspace"]
@@ -43,27 +45,37 @@ class RegistryTarget:
     ----------
     kind
         ``"embedded"`` (write into a local SQLite store), ``"sdmx-rest"`` (SDMX-REST 2
-        maintenance API) or ``"fmr"`` (Fusion Metadata Registry submission dialect).
+        maintenance API), ``"fmr"`` (Fusion Metadata Registry submission dialect) or
+        ``"dotstat"`` (.Stat Suite: NSI web service and transfer service).
     url
-        Base URL for the HTTP kinds.
+        Base URL for the HTTP kinds (for ``"dotstat"``, the NSI web service's).
     database
         SQLite file for ``"embedded"``.
     username_env, password_env, token_env
         Names of environment variables with Basic credentials or a Bearer token.
+    transfer_url
+        ``"dotstat"`` only: the transfer service's base URL (data imports go there).
+    dataspace
+        ``"dotstat"`` only: the data space imports and status queries target.
     """
 
-    kind: Literal["embedded", "sdmx-rest", "fmr"]
+    kind: Literal["embedded", "sdmx-rest", "fmr", "dotstat"]
     url: str | None = None
     database: Path | None = None
     username_env: str | None = None
     password_env: str | None = None
     token_env: str | None = None
+    transfer_url: str | None = None
+    dataspace: str | None = None
 
     @property
     def display(self) -> str:
         """``kind location``; the URL without user information or query values."""
         if self.kind == "embedded":
             return f"embedded {self.database}"
+        if self.kind == "dotstat":
+            return (f"dotstat {redact_url(self.url or '')} (transfer "
+                    f"{redact_url(self.transfer_url or '')}, dataspace {self.dataspace})")
         return f"{self.kind} {redact_url(self.url or '')}"
 
 
@@ -209,10 +221,12 @@ def _registry(table: dict[str, object], root: Path, output: Path, config: Path) 
     """The ``[registry]`` table: an embedded SQLite file by default, or an HTTP registry.
 
     Credentials are never written in the file: it names the environment variables that
-    hold them (``username_env``, ``password_env``, ``token_env``).
+    hold them (``username_env``, ``password_env``, ``token_env``). A ``dotstat`` target
+    also needs ``transfer_url``, ``dataspace`` and ``token_env`` (.Stat takes OpenID
+    Connect access tokens only).
     """
-    check_keys(table, ["kind", "url", "database", "username_env", "password_env", "token_env"],
-               file=config, section="registry")
+    check_keys(table, ["kind", "url", "database", "username_env", "password_env", "token_env",
+                       *_DOTSTAT_ONLY], file=config, section="registry")
     kind = get(table, "kind", str, "embedded", file=config, section="registry")
     if kind not in _REGISTRY_KINDS:
         raise SpecError("unknown registry kind", file=config, column="registry.kind", value=kind,
@@ -221,6 +235,23 @@ def _registry(table: dict[str, object], root: Path, output: Path, config: Path) 
     if kind != "embedded" and not url:
         raise SpecError(f"registry.url is required for kind {kind!r}", file=config)
     database = get(table, "database", str, None, file=config, section="registry")
+    dotstat = {key: get(table, key, str, None, file=config, section="registry")
+               for key in (*_DOTSTAT_ONLY, "token_env")}
+    if kind == "dotstat":
+        hints = {"transfer_url": "the .Stat transfer service, e.g. https://transfer.example.org",
+                 "dataspace": "the .Stat data space to import into, e.g. 'design'",
+                 "token_env": "the environment variable holding the OpenID Connect access "
+                              "token"}
+        for key, hint in hints.items():
+            if not (dotstat[key] or "").strip():
+                raise SpecError(f"registry.{key} is required for kind 'dotstat'", file=config,
+                                column=f"registry.{key}", hint=hint)
+    else:
+        for key in _DOTSTAT_ONLY:
+            if dotstat[key] is not None:
+                raise SpecError(f"registry.{key} is read only for kind 'dotstat'", file=config,
+                                column=f"registry.{key}", value=kind,
+                                hint="remove it, or set kind = 'dotstat'")
     return RegistryTarget(
         kind=kind,
         url=url,
@@ -228,5 +259,7 @@ def _registry(table: dict[str, object], root: Path, output: Path, config: Path) 
                   else output / "registry.sqlite"),
         username_env=get(table, "username_env", str, None, file=config, section="registry"),
         password_env=get(table, "password_env", str, None, file=config, section="registry"),
-        token_env=get(table, "token_env", str, None, file=config, section="registry"),
+        token_env=dotstat["token_env"],
+        transfer_url=dotstat["transfer_url"],
+        dataspace=dotstat["dataspace"],
     )

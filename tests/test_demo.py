@@ -97,8 +97,8 @@ def test_registry_holds_what_was_pushed(demo_run, paths: OutputPaths) -> None:  
     store = RegistryStore(demo_run.workspace / "out" / "registry.sqlite")
     ids = {a.id for a in store.list_artefacts()}
     assert {"SDG", "DF_SDG_MX", "CL_AREA_MX", "CL_SERIES"} <= ids
-    content, fmt = store.get_data("MX_DEMO:DF_SDG_MX(1.0)", "sdmx-csv")
-    assert fmt == "sdmx-csv" and content == paths.data_csv.read_bytes()
+    content, fmt = store.get_data("MX_DEMO:DF_SDG_MX(1.0)")
+    assert fmt == "sdmx-ml" and content == paths.data_ss.read_bytes()
 
 
 def test_synthetic_said_on_every_page(paths: OutputPaths) -> None:

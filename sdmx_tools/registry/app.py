@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -24,9 +23,11 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
-from sdmx_tools.errors import ToolkitError
+from sdmx_tools.errors import StructureError, ToolkitError
+from sdmx_tools.exchange.structurejson import structure_json
 from sdmx_tools.registry import dataquery, submit
 from sdmx_tools.registry.artefacts import rest_types
+from sdmx_tools.registry.cache import AnswerCache
 from sdmx_tools.registry.http import (
     MAX_BODY,
     Credentials,
@@ -35,7 +36,13 @@ from sdmx_tools.registry.http import (
     Response,
     content_length,
 )
-from sdmx_tools.registry.mediatypes import STRUCTURE_XML, with_charset
+from sdmx_tools.registry.mediatypes import (
+    MEDIA_TYPES,
+    STRUCTURE_TYPES,
+    negotiate_data,
+    negotiate_structure,
+    with_charset,
+)
 from sdmx_tools.registry.store import NotFoundError, RegistryStore
 
 __all__ = ["create_app"]
@@ -43,26 +50,7 @@ __all__ = ["create_app"]
 Handler = Callable[[Request, RegistryStore, "re.Match[str]"], Response]
 
 
-_STRUCTURE_MEDIA = {"application/vnd.sdmx.structure+xml", "application/xml", "text/xml",
-                    "application/*", "*/*", "*"}
-
-
-def _structure_accepted(accept: str, format_param: str) -> bool:
-    """Whether SDMX-ML structures answer the request (``Accept`` or ``?format=``)."""
-    if format_param:
-        return format_param.lower() in {"sdmx-ml", "structure", "xml", "sdmx-2.1"}
-    for item in (accept or "*/*").split(","):
-        media, *params = [p.strip() for p in item.split(";")]
-        if media.lower() in _STRUCTURE_MEDIA and "q=0" not in [p.replace(" ", "")
-                                                                for p in params]:
-            return True
-    return False
-
-
 def _structure(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
-    if not _structure_accepted(request.header("Accept"), request.query.get("format", "")):
-        raise HTTPFailure(406, "structures are served as SDMX-ML 2.1 only "
-                          f"({STRUCTURE_XML}); SDMX-JSON structures are not served yet")
     typ = m["type"]
     if rest_types(typ) is None:
         raise HTTPFailure(404, f"Unknown structure type {typ!r}")
@@ -70,26 +58,56 @@ def _structure(request: Request, store: RegistryStore, m: re.Match[str]) -> Resp
         typ, m["agency"] or "*", m["id"] or "*", m["version"] or "latest",
         references=request.query.get("references", "none"),
     )
-    return Response(200, body, with_charset(STRUCTURE_XML))
+    return _structures(request, body)
+
+
+def _structures(request: Request, message: bytes) -> Response:
+    """A Structure message in the format the request negotiates (SDMX-ML or SDMX-JSON)."""
+    fmt = negotiate_structure(request.header("Accept"), request.query.get("format", ""))
+    if fmt == "json":
+        try:
+            message = structure_json(message, languages=_languages(request))
+        except StructureError as exc:  # a type SDMX-JSON is not written for
+            raise HTTPFailure(406, str(exc)) from None
+    return Response(200, message, with_charset(STRUCTURE_TYPES[fmt]))
+
+
+def _languages(request: Request) -> tuple[str, ...]:
+    """The languages ``Accept-Language`` prefers, in order (SDMX-JSON's ``name``), then en."""
+    asked = [item.split(";")[0].strip().lower() for item in
+             request.header("Accept-Language").split(",")]
+    return (*[lang for lang in asked if lang and lang != "*"], "en")
+
+
+def _schema(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
+    """``GET /schema/{context}/{agency}/{id}/{version}``: the DSD a data set must follow
+    (for a dataflow, its DSD) with the codelists and concepts it uses."""
+    context = m["context"].lower()
+    if context not in {"datastructure", "dataflow"}:
+        raise HTTPFailure(404, f"schema queries for {context!r} are not served "
+                          "(datastructure, dataflow)")
+    version = m["version"] or "latest"
+    if context == "dataflow":
+        flow = store.resolve_flow(f"{m['agency']},{m['id']},{version}")
+        _, agency, ident, version = store.dsd_key(flow)
+    else:
+        agency, ident = m["agency"], m["id"]
+    return _structures(request, store.get_structures("datastructure", agency, ident, version,
+                                                     references="descendants"))
 
 
 def _data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
     gd = m.groupdict()
     flow = gd.get("flow") or f"{gd['agency']},{gd['id']},{gd['version']}"
-    fmt = dataquery.negotiate(request.header("Accept"), request.query.get("format", ""))
+    fmt = negotiate_data(request.header("Accept"), request.query.get("format", ""))
     flow_key = store.resolve_flow(flow)
-    # From the stored copy of the same family (CSV for CSV, SDMX-ML for XML) when there is one.
-    family: Literal["sdmx-ml", "sdmx-csv"] = "sdmx-csv" if fmt.startswith("csv") else "sdmx-ml"
-    try:
-        content, _ = store.get_data(flow, family)
-    except NotFoundError:
-        content, _ = store.get_data(flow)
+    content, stored = store.get_data(flow)
     key = gd.get("key")
     if (key in {None, "", "all", "*"} and not request.query.keys() - {"format"}
-            and dataquery.kind(content) == fmt):
-        return Response(200, content, dataquery.MEDIA_TYPES[fmt])  # as pushed, byte for byte
-    body, media_type = dataquery.answer(content, flow_key[1:], store.dimensions(flow_key),
-                                        key, request.query, fmt)
+            and dataquery.kind(content, stored) == fmt):
+        return Response(200, content, MEDIA_TYPES[fmt])  # as pushed, byte for byte
+    body, media_type = dataquery.answer(content, flow_key[1:], store.rules(flow_key), key,
+                                        request.query, fmt)
     return Response(200, body, media_type)
 
 
@@ -105,6 +123,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("GET", re.compile(
         r"^/structure/(?P<type>[^/]+)(?:/(?P<agency>[^/]+))?(?:/(?P<id>[^/]+))?"
         r"(?:/(?P<version>[^/]+))?/?$"), _structure),
+    ("GET", re.compile(
+        r"^/schema/(?P<context>[^/]+)/(?P<agency>[^/]+)/(?P<id>[^/]+)(?:/(?P<version>[^/]+))?/?$"),
+     _schema),
     ("GET", re.compile(
         r"^/data/dataflow/(?P<agency>[^/]+)/(?P<id>[^/]+)/(?P<version>[^/]+)"
         r"(?:/(?P<key>[^/]+))?/?$"), _data),
@@ -125,6 +146,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("POST", re.compile(r"^/data/(?P<flow>[^/]+)/?$"), submit.post_data),
     ("POST", re.compile(r"^/ws/public/data/(?P<op>validate|load)/?$"), submit.fmr_data),
 ]
+
+
+_CACHE = AnswerCache()  # read answers, shared by the apps of a process (keyed by store)
 
 
 def create_app(store: RegistryStore, credentials: Credentials | None = None, *,
@@ -208,7 +232,15 @@ def _dispatch(request: Request, store: RegistryStore, credentials: Credentials |
                 401, "Authentication required for writes",
                 {"WWW-Authenticate": 'Basic realm="sdmx-tools registry"'},
             )
-        return handler(request, store, m)
+        if method != "GET" or handler is submit.fmr_load_status:  # load reports: in memory
+            return handler(request, store, m)
+        key = (store.revision(), request.path, tuple(sorted(request.query.items())),
+               request.header("Accept"), request.header("Accept-Language"))
+        answer = _CACHE.get(key)
+        if answer is None:
+            answer = handler(request, store, m)
+            _CACHE.put(key, answer)
+        return answer
     if allowed:
         raise HTTPFailure(405, f"{request.method} not allowed on {request.path}",
                           {"Allow": ", ".join(sorted(allowed))})

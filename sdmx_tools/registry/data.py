@@ -1,8 +1,9 @@
 """Data messages in the embedded registry: light checks, and the DSD's dimensions.
 
-The registry stores data as sent (SDMX-ML 2.1 or SDMX-CSV 1.0); checking data against its
-structure is ``exchange.validate``'s job, so only what a store must know is checked here: the
-content is safe, readable, and belongs to the dataflow it is filed under.
+The registry stores data as sent (SDMX-ML 2.1, SDMX-CSV 1.0 or 2.0). Here is checked what
+a store must know before reading it: the content is safe, of the format declared, and
+belongs to the dataflow it is filed under; :mod:`~sdmx_tools.exchange.conformance` then
+checks it against the structure.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ def digest(content: bytes) -> str:
 
 def check(content: bytes, fmt: str, flow: str) -> str | None:
     """Why ``content`` cannot be stored as ``fmt`` data of ``flow``; None when it can."""
-    if fmt == "sdmx-csv":
-        return _check_csv(content, flow)
+    if fmt in _CSV_HEADS:
+        return _check_csv(content, fmt, flow)
     if fmt != "sdmx-ml":
-        return f"unknown data format {fmt!r} (expected sdmx-ml or sdmx-csv)"
+        return f"unknown data format {fmt!r} (expected sdmx-ml, sdmx-csv or sdmx-csv2)"
     try:
         root = parse(content, what="data message")
     except StructureError as exc:
@@ -54,16 +55,21 @@ def _rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-def _check_csv(content: bytes, flow: str) -> str | None:
+# Format -> (version, first column, the column naming the dataflow).
+_CSV_HEADS = {"sdmx-csv": ("1.0", "DATAFLOW", 0), "sdmx-csv2": ("2.0", "STRUCTURE", 1)}
+
+
+def _check_csv(content: bytes, fmt: str, flow: str) -> str | None:
+    version, head, at = _CSV_HEADS[fmt]
     try:
         rows = _rows(content)
     except (UnicodeDecodeError, csv.Error) as exc:
         return f"not readable as UTF-8 CSV: {exc}"
-    if not rows or not rows[0] or rows[0][0].strip().upper() != "DATAFLOW":
-        return "not SDMX-CSV 1.0: the first column must be DATAFLOW"
+    if not rows or not rows[0] or rows[0][0].strip().upper() != head:
+        return f"not SDMX-CSV {version}: the first column must be {head}"
     for n, row in enumerate(rows[1:], start=2):
-        if row and row[0] != flow:
-            return f"row {n} belongs to dataflow {row[0]!r}, not {flow}"
+        if row and (len(row) <= at or row[at] != flow):
+            return f"row {n} belongs to dataflow {row[at] if len(row) > at else ''!r}, not {flow}"
     return None
 
 

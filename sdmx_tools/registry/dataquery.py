@@ -2,86 +2,41 @@
 
 The store keeps a data set as it was pushed; a query reads it into the exchange stage's
 tidy frame, selects (series key with wildcards and ``+``, ``startPeriod``/``endPeriod``,
-``lastNObservations``/``firstNObservations``, ``detail``) and writes the format the client
-asked for by ``Accept`` or ``format``: SDMX-ML 2.1 structure-specific (the default) or
-generic, SDMX-CSV 1.0 or 2.0. Anything else is 406.
+``lastNObservations``/``firstNObservations``, ``detail``) and writes the format
+:func:`~.mediatypes.negotiate_data` chose: SDMX-ML 2.1 structure-specific (the default) or
+generic, SDMX-CSV 1.0 or 2.0, SDMX-JSON 2.0.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from sdmx_tools.exchange.conformance import StructureRules
+from sdmx_tools.exchange.periods import period_bounds, query_bound
 from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.exchange.sdmxcsv import write_data_csv
 from sdmx_tools.exchange.sdmxml import write_data_xml
 from sdmx_tools.exchange.structurespecific import write_structure_specific
+from sdmx_tools.exchange.xmlsafe import root_name
 from sdmx_tools.registry.http import HTTPFailure
-from sdmx_tools.vocabulary.dsd import SERIES_ATTRIBUTES
+from sdmx_tools.registry.mediatypes import MEDIA_TYPES
+from sdmx_tools.registry.outcome import DataFormat
 
-__all__ = ["MEDIA_TYPES", "answer", "kind", "negotiate", "select"]
+__all__ = ["answer", "kind", "select"]
 
-MEDIA_TYPES = {
-    "structurespecific": "application/vnd.sdmx.structurespecificdata+xml; version=2.1",
-    "generic": "application/vnd.sdmx.genericdata+xml; version=2.1",
-    "csv1": "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8",
-    "csv2": "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8",
-}
-_FORMAT_PARAM = {"structurespecificdata": "structurespecific", "genericdata": "generic",
-                 "csvfile": "csv1", "csv": "csv1", "sdmx-csv": "csv1",
-                 "sdmx-csv2": "csv2"}
-_XML_DEFAULT = {"application/xml", "text/xml", "application/*", "*/*", "*", ""}
-
-
-def negotiate(accept: str, format_param: str = "") -> str:
-    """The answer's format, from ``?format=`` or else the ``Accept`` header (first usable).
-
-    Raises
-    ------
-    HTTPFailure
-        406 when nothing asked for can be produced (SDMX-JSON data, for now).
-    """
-    if format_param:
-        chosen = _FORMAT_PARAM.get(format_param.strip().lower())
-        if chosen is None:
-            raise HTTPFailure(406, f"format {format_param!r} cannot be produced; use one of "
-                              + ", ".join(sorted(_FORMAT_PARAM)))
-        return chosen
-    ranges = []
-    for i, item in enumerate((accept or "*/*").split(",")):
-        media, *params = [p.strip() for p in item.split(";")]
-        options = dict(p.split("=", 1) for p in params if "=" in p)
-        try:
-            quality = float(options.get("q", "1"))
-        except ValueError:
-            quality = 0.0
-        if quality > 0:
-            ranges.append((-quality, i, media.lower(), options.get("version", "")))
-    for _, _, media, version in sorted(ranges):
-        if media in _XML_DEFAULT:
-            return "structurespecific"
-        if media == "application/vnd.sdmx.structurespecificdata+xml":
-            return "structurespecific"
-        if media == "application/vnd.sdmx.genericdata+xml":
-            return "generic"
-        if media in {"application/vnd.sdmx.data+csv", "text/csv", "application/csv"}:
-            return "csv2" if version.startswith("2") else "csv1"
-    raise HTTPFailure(406, f"none of {accept!r} can be produced; data are served as "
-                      + ", ".join(MEDIA_TYPES.values()))
-
-
-def kind(content: bytes) -> str:
-    """Which of the served formats a stored message is (the store keeps SDMX-ML 2.1 data
-    messages and SDMX-CSV 1.0): by the root element's name, generic or not."""
-    head = content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith(b"<"):
-        return "csv1"
-    root = re.search(rb"<(?:[\w.-]+:)?(\w+)[\s>/]", re.sub(rb"<[?!][^>]*>", b"", head))
-    return "generic" if root and root.group(1).startswith(b"Generic") else "structurespecific"
+def kind(content: bytes, stored: DataFormat) -> str:
+    """Which served format (a key of :data:`~.mediatypes.MEDIA_TYPES`) a stored data set is
+    in: CSV by its version, SDMX-ML by its root element's name, generic or not."""
+    if stored != "sdmx-ml":
+        return "csv2" if stored == "sdmx-csv2" else "csv1"
+    root = root_name(content[:2048]) or ""
+    return "generic" if root.startswith("Generic") else "structurespecific"
 
 
 def select(frame: pd.DataFrame, dimensions: Sequence[str], key: str | None,
@@ -101,49 +56,101 @@ def select(frame: pd.DataFrame, dimensions: Sequence[str], key: str | None,
         for dim, part in zip(dimensions, parts, strict=True):
             if part and part != "*":
                 frame = frame[frame[dim].isin(part.split("+"))]
-    periods = frame["TIME_PERIOD"].astype(str)
-    if start := query.get("startperiod"):
-        frame, periods = _keep(frame, periods, periods.str[: len(start)] >= start)
-    if end := query.get("endperiod"):
-        frame, periods = _keep(frame, periods, periods.str[: len(end)] <= end)
+    frame = _components(frame, query)
+    frame = _period_window(frame, query)
     series = [d for d in dimensions if d in frame.columns]
     for name, last in (("lastnobservations", True), ("firstnobservations", False)):
         if text := query.get(name):
             if not text.isdigit():
                 raise HTTPFailure(400, f"{name} must be a whole number", )
-            ordered = frame.assign(_p=periods).sort_values("_p", kind="stable")
+            ordered = frame.assign(_p=period_bounds(frame["TIME_PERIOD"])[0]).sort_values(
+                "_p", kind="stable")
             grouped = ordered.groupby(series, sort=False, dropna=False)
             frame = (grouped.tail(int(text)) if last else grouped.head(int(text))).drop(
                 columns="_p")
-            periods = frame["TIME_PERIOD"].astype(str)
     detail = query.get("detail", "full").lower()
-    if detail == "dataonly":
+    attributes = query.get("attributes", "dsd").lower()
+    if detail == "dataonly" or attributes == "none":
         frame = frame[[*series, "TIME_PERIOD", "OBS_VALUE"]]
     elif detail != "full":
         raise HTTPFailure(400, f"detail={detail!r} is not supported (full, dataonly)")
+    elif attributes not in {"dsd", "all"}:
+        raise HTTPFailure(501, f"attributes={attributes!r} is not supported (dsd, all, none)")
+    if query.get("measures", "all").lower() not in {"all", "obs_value"}:
+        raise HTTPFailure(501, "measures: only all (OBS_VALUE) is served")
     if query.get("dimensionatobservation", "TIME_PERIOD") not in {"TIME_PERIOD", ""}:
         raise HTTPFailure(400, "only dimensionAtObservation=TIME_PERIOD is served")
     return frame
 
 
-def _keep(frame: pd.DataFrame, periods: pd.Series, mask: pd.Series
-          ) -> tuple[pd.DataFrame, pd.Series]:
-    return frame[mask], periods[mask]
+def _period_window(frame: pd.DataFrame, query: Mapping[str, str]) -> pd.DataFrame:
+    """Observations whose period overlaps ``startPeriod``..``endPeriod`` (as date ranges)."""
+    start, end = query.get("startperiod"), query.get("endperiod")
+    if not (start or end):
+        return frame
+    first, last = period_bounds(frame["TIME_PERIOD"])
+    keep = np.ones(len(frame), dtype=bool)
+    try:
+        if start:
+            keep &= last >= query_bound(start, end=False)
+        if end:
+            keep &= first <= query_bound(end, end=True)
+    except ValueError as exc:
+        raise HTTPFailure(400, str(exc)) from None
+    return frame[keep]
 
 
-def answer(content: bytes, flow: tuple[str, str, str], dimensions: Sequence[str],
+def _components(frame: pd.DataFrame, query: Mapping[str, str]) -> pd.DataFrame:
+    """SDMX-REST 2 component filters ``c[ID]=v1,v2`` (equality; other operators are 501).
+
+    A filter the server cannot apply is refused: ignoring it would answer more data than
+    was asked for, as if it were the selection.
+    """
+    for name, value in query.items():
+        if not (name.startswith("c[") and name.endswith("]")):
+            continue
+        component = next((c for c in frame.columns if c.lower() == name[2:-1]), None)
+        if component is None:
+            raise HTTPFailure(400, f"{name}: no such component in the data set")
+        wanted = [v for v in value.split(",") if v]
+        wanted = [v.removeprefix("eq:") for v in wanted]
+        if any(":" in v for v in wanted):
+            raise HTTPFailure(501, f"{name}: only equality filters are served (no operators)")
+        frame = frame[frame[component].astype(str).isin(wanted)]
+    return frame
+
+
+_FRAMES: dict[bytes, pd.DataFrame] = {}
+
+
+def _stored_frame(digest: bytes, content: bytes) -> pd.DataFrame:
+    """The stored data set, read once per content (keyed by its digest); never modified."""
+    frame = _FRAMES.get(digest)
+    if frame is None:
+        frame = read_data(content, name="the stored data set")
+        if len(_FRAMES) >= 4:
+            _FRAMES.pop(next(iter(_FRAMES)))
+        _FRAMES[digest] = frame
+    return frame
+
+
+def answer(content: bytes, flow: tuple[str, str, str], rules: StructureRules,
            key: str | None, query: Mapping[str, str], fmt: str) -> tuple[bytes, str]:
-    """The stored data set, selected and written as ``fmt``; with its media type."""
-    frame = read_data(content, name="the stored data set")
+    """The stored data set, selected and written as ``fmt``; with its media type.
+
+    ``rules`` are the dataflow's DSD's: its dimensions give the key, its attribute
+    relationships say which attributes go on series and which on observations.
+    """
+    dimensions = rules.dimensions
+    frame = _stored_frame(hashlib.sha256(content).digest(), content)
     # An empty data set, or one that leaves a dimension out, still has every column.
     frame = frame.reindex(columns=list(dict.fromkeys([*dimensions, *frame.columns])),
                           fill_value="")
     frame = select(frame, dimensions, key, query)
     agency, ident, version = flow
-    attributes = [c for c in frame.columns if c not in (*dimensions, "TIME_PERIOD",
-                                                        "OBS_VALUE")]
-    series_attrs = [a for a in attributes if a in SERIES_ATTRIBUTES]
-    obs_attrs = [a for a in attributes if a not in series_attrs]
+    present = [c for c in frame.columns if c not in (*dimensions, "TIME_PERIOD", "OBS_VALUE")]
+    obs_attrs = [a for a in present if a in rules.observation_attributes]
+    series_attrs = [a for a in present if a not in obs_attrs]
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "answer"
         if fmt == "structurespecific":
@@ -157,5 +164,5 @@ def answer(content: bytes, flow: tuple[str, str, str], dimensions: Sequence[str]
         else:
             write_data_csv(frame, out, dataflow_ref=f"{agency}:{ident}({version})",
                            version="2.0" if fmt == "csv2" else "1.0", dimensions=dimensions,
-                           attributes=attributes)
+                           attributes=present)
         return out.read_bytes(), MEDIA_TYPES[fmt]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sdmx_tools.errors import StructureError
 
 __all__ = [
     "DataFile",
+    "DataFormat",
     "DataUpload",
     "PushOutcome",
     "PushResult",
@@ -19,6 +20,9 @@ __all__ = [
 ]
 
 Status = Literal["created", "replaced", "unchanged", "loaded", "deleted", "failed"]
+#: A data file's format: ``sdmx-ml`` is SDMX-ML 2.1 *structure-specific* data, ``sdmx-csv``
+#: SDMX-CSV 1.0, ``sdmx-csv2`` SDMX-CSV 2.0.
+DataFormat = Literal["sdmx-ml", "sdmx-csv", "sdmx-csv2"]
 _AGENCY, _ID = r"(?P<agency>[A-Za-z0-9_@$.-]+)", r"(?P<id>[A-Za-z0-9_@$-]+)"
 # AGENCY:ID(VERSION), as SDMX-CSV writes it, or AGENCY,ID,VERSION, as SDMX-REST paths do.
 _FLOW_RES = (
@@ -38,12 +42,13 @@ class DataFile:
     dataflow
         ``"AGENCY:ID(VERSION)"`` (or ``"AGENCY,ID,VERSION"``).
     format
-        ``"sdmx-ml"`` (SDMX-ML 2.1 structure-specific data) or ``"sdmx-csv"`` (SDMX-CSV 1.0).
+        ``"sdmx-ml"`` (SDMX-ML 2.1 structure-specific data), ``"sdmx-csv"`` (SDMX-CSV 1.0)
+        or ``"sdmx-csv2"`` (SDMX-CSV 2.0).
     """
 
     path: Path
     dataflow: str
-    format: Literal["sdmx-ml", "sdmx-csv"]
+    format: DataFormat
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class DataUpload:
 
     name: str
     dataflow: tuple[str, str, str]
-    format: Literal["sdmx-ml", "sdmx-csv"]
+    format: DataFormat
     content: bytes = field(repr=False)
 
     @property
@@ -103,6 +108,11 @@ class PushResult:
     def ok(self) -> bool:
         """True when nothing failed."""
         return all(o.status != "failed" for o in self.outcomes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain data (what ``push --format json`` prints)."""
+        return {"target": self.target, "ok": self.ok,
+                "outcomes": [asdict(o) for o in self.outcomes]}
 
     def __str__(self) -> str:
         lines = [f"push to {self.target}: {'ok' if self.ok else 'FAILED'}"]

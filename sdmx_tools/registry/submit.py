@@ -21,9 +21,8 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from typing import Any, Literal
+from typing import Any
 
-from sdmx_tools.registry import data as datafmt
 from sdmx_tools.registry.artefacts import (
     Artefact,
     Key,
@@ -33,7 +32,7 @@ from sdmx_tools.registry.artefacts import (
 )
 from sdmx_tools.registry.http import HTTPFailure, Request, Response
 from sdmx_tools.registry.messages import submit_structure_response
-from sdmx_tools.registry.outcome import PushOutcome, format_flow_ref
+from sdmx_tools.registry.outcome import DataFormat, PushOutcome, format_flow_ref
 from sdmx_tools.registry.sdmxjson import json_to_artefacts
 from sdmx_tools.registry.store import Action, RegistryStore
 
@@ -137,11 +136,13 @@ def fmr_structure(request: Request, store: RegistryStore, m: re.Match[str]) -> R
     return _answer(400 if failed else 200, action, outcomes)
 
 
-def _data_format(request: Request, body: bytes) -> Literal["sdmx-ml", "sdmx-csv"]:
+def _data_format(request: Request, body: bytes) -> DataFormat:
+    """SDMX-CSV when declared so or not XML (1.0 or 2.0 by its first column); else SDMX-ML."""
     declared = (request.header("Data-Format") + request.header("Content-Type")).lower()
-    if "csv" in declared:
-        return "sdmx-csv"
-    return "sdmx-ml" if body.lstrip()[:1] == b"<" else "sdmx-csv"
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if "csv" not in declared and start[:1] == b"<":
+        return "sdmx-ml"
+    return "sdmx-csv2" if start[:9].upper() == b"STRUCTURE" else "sdmx-csv"
 
 
 def post_data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
@@ -154,7 +155,7 @@ def post_data(request: Request, store: RegistryStore, m: re.Match[str]) -> Respo
     outcome = store.put_data(m["flow"], body, _data_format(request, body))
     status = {"loaded": 201, "unchanged": 200}.get(outcome.status)
     if status is None:
-        status = 409 if outcome.code == "missing-reference" else 400
+        status = {"missing-reference": 409, "nonconforming": 422}.get(outcome.code, 400)
     return Response.json(status, vars(outcome))
 
 
@@ -184,8 +185,8 @@ def fmr_data(request: Request, store: RegistryStore, m: re.Match[str]) -> Respon
     if store.find(*key) == []:
         raise HTTPFailure(400, f"Dataflow {flow} is not in the registry")
     if m["op"] == "validate":
-        problem = datafmt.check(body, fmt, flow)
-        return Response.json(200, _load_report(request, [problem] if problem else []))
+        refused = store.refusal(key, body, fmt)
+        return Response.json(200, _load_report(request, [refused[0]] if refused else []))
     outcome = store.put_data(flow, body, fmt)  # checks the data itself: parsed once
     failed = outcome.status == "failed"
     report = _load_report(request, [outcome.message] if failed else [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -10,8 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 from registry_builders import served
+
+from sdmx_tools.exchange.readers import read_data
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -71,3 +75,18 @@ def server_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_run, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The demo's registry database, served on a thread (a copy: tests may write)."""
+    database = tmp_path_factory.mktemp("reg") / "registry.sqlite"
+    shutil.copy(demo_run.workspace / "out" / "registry.sqlite", database)
+    with served(database) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def published(demo_run) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """What convert published (SDMX-CSV 1.0), read back."""
+    return read_data(demo_run.workspace / "out" / "sdmx" / "data.csv")

@@ -4,32 +4,19 @@ format, selected by key and period; values equal what convert published, bit for
 from __future__ import annotations
 
 import io
-import shutil
-from collections.abc import Iterator
 
 import httpx
 import numpy as np
 import pandas as pd
 import pytest
 import sdmx
-from registry_builders import served
 
+from sdmx_tools.exchange.conformance import StructureRules
 from sdmx_tools.exchange.readers import read_data
+from sdmx_tools.registry.mediatypes import MEDIA_TYPES
+from sdmx_tools.registry.outcome import DataFormat
 
 FLOW = "DF_SDG_MX"
-
-
-@pytest.fixture(scope="module")
-def demo_url(demo_run, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    database = tmp_path_factory.mktemp("reg") / "registry.sqlite"
-    shutil.copy(demo_run.workspace / "out" / "registry.sqlite", database)
-    with served(database) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def published(demo_run) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return read_data(demo_run.workspace / "out" / "sdmx" / "data.csv")
 
 
 def _client(url: str) -> sdmx.Client:
@@ -88,9 +75,12 @@ def test_each_format_on_request_holds_the_same_observations(
 
 
 @pytest.mark.parametrize(("headers", "params", "status"), [
-    ({"Accept": "application/vnd.sdmx.data+json;version=2.0.0"}, {}, 406),
+    ({"Accept": "application/vnd.sdmx.data+json;version=1.0.0"}, {}, 406),
     ({"Accept": "image/png"}, {}, 406),
-    ({}, {"format": "jsondata"}, 406),
+    ({}, {"format": "edi"}, 406),
+    ({}, {"startPeriod": "2020-13"}, 400),
+    ({}, {"c[SEX]": "ge:F"}, 501),
+    ({}, {"attributes": "UNIT_MEASURE"}, 501),
     ({}, {"detail": "serieskeysonly"}, 400),
     ({}, {"lastNObservations": "-1"}, 400),
 ])
@@ -118,14 +108,19 @@ def test_dataonly_drops_the_attributes(demo_url: str) -> None:
     ("application/vnd.sdmx.structure+xml;version=2.1", 200),
     ("application/xml", 200),
     ("*/*", 200),
-    ("application/vnd.sdmx.structure+json;version=2.0.0", 406),
-    ("application/json", 406),
+    ("application/vnd.sdmx.structure+json;version=2.0.0", 200),
+    ("application/json", 200),
+    ("application/vnd.sdmx.structure+json;version=1.0.0", 406),
+    ("text/html", 406),
 ])
 def test_structures_answer_what_accept_allows(accept: str, status: int, demo_url: str) -> None:
     r = httpx.get(f"{demo_url}/structure/codelist/MX_DEMO/CL_SEX", headers={"Accept": accept},
                   timeout=30)
     assert r.status_code == status
-    if status == 200:
+    if status == 200 and "json" in accept:
+        assert r.json()["data"]["codelists"][0]["id"] == "CL_SEX"
+        assert r.headers["content-type"].startswith("application/vnd.sdmx.structure+json")
+    elif status == 200:
         assert r.content.lstrip().startswith(b"<?xml") and b"CL_SEX" in r.content
 
 
@@ -133,19 +128,22 @@ def test_an_empty_stored_data_set_answers_an_empty_message(demo_url: str, tmp_pa
     from sdmx_tools.registry import dataquery
 
     empty = (b"DATAFLOW,FREQ,TIME_PERIOD,OBS_VALUE\n")
-    for fmt in ("structurespecific", "generic", "csv1", "csv2"):
-        body, media = dataquery.answer(empty, ("A", "F", "1.0"), ["FREQ", "REF_AREA"],
+    rules = StructureRules(dimensions=["FREQ", "REF_AREA"], attributes=[])
+    for fmt in MEDIA_TYPES:
+        body, media = dataquery.answer(empty, ("A", "F", "1.0"), rules,
                                        "A.01", {"lastnobservations": "1"}, fmt)
-        assert read_data(body).empty and media == dataquery.MEDIA_TYPES[fmt]
+        assert read_data(body).empty and media == MEDIA_TYPES[fmt]
 
 
-@pytest.mark.parametrize(("head", "kind"), [
-    (b"<?xml version='1.0'?><mes:GenericTimeSeriesData xmlns:mes='m'>", "generic"),
-    (b"<message:GenericData>", "generic"),
-    (b"<StructureSpecificData>", "structurespecific"),
-    (b"DATAFLOW,A", "csv1"),
+@pytest.mark.parametrize(("head", "stored", "kind"), [
+    (b"<?xml version='1.0'?><mes:GenericTimeSeriesData xmlns:mes='m'>", "sdmx-ml", "generic"),
+    (b"<message:GenericData>", "sdmx-ml", "generic"),
+    (b"<StructureSpecificData>", "sdmx-ml", "structurespecific"),
+    (b"DATAFLOW,A", "sdmx-csv", "csv1"),
+    (b"STRUCTURE,STRUCTURE_ID", "sdmx-csv2", "csv2"),
 ])
-def test_a_stored_message_is_told_by_its_root(head: bytes, kind: str) -> None:
+def test_a_stored_message_is_told_by_its_root(head: bytes, stored: DataFormat, kind: str
+                                              ) -> None:
     from sdmx_tools.registry import dataquery
 
-    assert dataquery.kind(head) == kind
+    assert dataquery.kind(head, stored) == kind

@@ -183,10 +183,16 @@ def test_data_push_and_read_back(tmp_path: Path, server_url: str) -> None:
     r = httpx.get(f"{server_url}/data/MX_TEST,DF_TEST,1.0/F..",
                   headers={"Accept": "application/vnd.sdmx.data+csv"})
     assert r.status_code == 400  # the DSD has one dimension before TIME_PERIOD
+    # The SDMX-ML data set came last: it replaced the CSV one, for every format served.
     r = httpx.get(f"{server_url}/data/MX_TEST,DF_TEST,1.0/F", params={"format": "csv"})
     assert r.status_code == 200
+    assert r.text.splitlines()[1:] == [f"{FLOW},F,2020,10.5"]
+    result = push(RegistryTarget("sdmx-rest", url=server_url), data=[DataFile(csv, FLOW,
+                                                                              "sdmx-csv")])
+    r = httpx.get(f"{server_url}/data/MX_TEST,DF_TEST,1.0/F", params={"format": "csv"})
     # Selected, so written anew: numbers as every writer spells them (11.0 is 11).
     assert r.text.splitlines()[1:] == [f"{FLOW},F,2020,10.5", f"{FLOW},F,2021,11"]
+    push(RegistryTarget("sdmx-rest", url=server_url), data=[DataFile(xml, FLOW, "sdmx-ml")])
 
     r = httpx.get(f"{server_url}/data/DF_TEST/all")
     dsd = _client(server_url).dataflow("DF_TEST", agency_id="MX_TEST").structure["DSD_TEST"]

@@ -108,19 +108,21 @@ def test_data_put_get_and_key_filter(store: RegistryStore) -> None:
     store.put_structures(structure_xml())
     assert store.put_data(FLOW, csv_data(), "sdmx-csv").status == "loaded"
     assert store.put_data(FLOW, csv_data(), "sdmx-csv").status == "unchanged"
-    assert store.put_data(FLOW, ml_data(), "sdmx-ml").status == "loaded"
-    content, fmt = store.get_data("MX_TEST,DF_TEST,1.0", "sdmx-csv")
+    content, fmt = store.get_data("MX_TEST,DF_TEST,1.0")
     assert fmt == "sdmx-csv" and content == csv_data()  # as pushed
     flow = store.resolve_flow("DF_TEST")
-    dims = store.dimensions(flow)
-    selected, _ = dataquery.answer(content, flow[1:], dims, "F+M", {}, "csv1")
+    rules = store.rules(flow)
+    selected, _ = dataquery.answer(content, flow[1:], rules, "F+M", {}, "csv1")
     assert selected.decode().splitlines() == [
         "DATAFLOW,SEX,TIME_PERIOD,OBS_VALUE",
         f"{FLOW},F,2020,10.5", f"{FLOW},F,2021,11", f"{FLOW},M,2020,9.5",
     ]
+    # A new data set replaces the stored one, whatever the format of either.
+    message = ml_data()
+    assert store.put_data(FLOW, message, "sdmx-ml").status == "loaded"
     xml, fmt = store.get_data("DF_TEST")
-    assert fmt == "sdmx-ml"
-    only_m, _ = dataquery.answer(xml, flow[1:], dims, "M", {}, "structurespecific")
+    assert fmt == "sdmx-ml" and xml == message
+    only_m, _ = dataquery.answer(xml, flow[1:], rules, "M", {}, "structurespecific")
     assert b'SEX="M"' in only_m and b'SEX="F"' not in only_m
 
 
@@ -211,9 +213,9 @@ def test_a_key_of_the_national_dsd_filters_the_demo_data(demo_run) -> None:  # t
     # The DSD's attribute relationships name dimensions too: only its DimensionList counts.
     store = RegistryStore(demo_run.workspace / "out" / "registry.sqlite")
     key = "A.N.VC_IHR_PSRC.01001+01002" + "." * 11
-    content, _ = store.get_data("DF_SDG_MX", "sdmx-csv")
+    content, _ = store.get_data("DF_SDG_MX")
     flow = store.resolve_flow("DF_SDG_MX")
-    answer, _ = dataquery.answer(content, flow[1:], store.dimensions(flow), key, {}, "csv1")
+    answer, _ = dataquery.answer(content, flow[1:], store.rules(flow), key, {}, "csv1")
     rows = answer.decode("utf-8").splitlines()[1:]
     assert len(rows) == 4  # two municipalities, two years
     assert {r.split(",")[4] for r in rows} == {"01001", "01002"}

@@ -1,15 +1,25 @@
-"""What the HTTP dialects share: credentials from env vars, an httpx client, error mapping.
+"""What the HTTP dialects share: credentials from env vars, an httpx client, error mapping,
+and retries of idempotent requests.
 
 Credentials are read from the environment at the last moment and handed to httpx as an
 auth object; they never enter a URL, a message, an outcome or an exception.
+
+Retries: httpx's transport retries a failed *connection* (nothing was sent yet) for every
+method. Beyond that, only idempotent requests (GET, HEAD, PUT, DELETE) are sent again, on a
+transport failure after connecting or on 502/503/504, with bounded exponential backoff
+(:data:`RETRY`). A POST that reached the server is never sent twice: a registry that
+timed out may still have applied it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,11 +33,48 @@ from sdmx_tools.registry.outcome import DataUpload, PushOutcome
 from sdmx_tools.workspace import RegistryTarget
 
 __all__ = [
-    "RegistryHTTPError", "base_url", "open_client", "send", "structure_outcomes", "unanswered",
+    "RETRY", "RegistryHTTPError", "RegistryUnreachable", "RetryPolicy", "base_url", "fail",
+    "open_client", "registry_message", "send", "structure_outcomes", "unanswered",
 ]
+
+log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 RETRIES = 3  # httpx retries connection failures only, never a request that was sent
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often, and how patiently, an idempotent request is sent again.
+
+    Attributes
+    ----------
+    attempts
+        Requests in all (1: no retry).
+    base_delay, max_delay
+        Seconds before the first retry, doubled each time, never above ``max_delay``
+        (a numeric ``Retry-After`` is honoured within the same bound).
+    statuses
+        Answers that mean "try again": a gateway or an overloaded server.
+    """
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    statuses: frozenset[int] = frozenset({502, 503, 504})
+
+    def delay(self, attempt: int, response: httpx.Response | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        wait = self.base_delay * 2 ** (attempt - 1)
+        after = response.headers.get("Retry-After", "") if response is not None else ""
+        if after.strip().isdigit():
+            wait = float(after)
+        return min(wait, self.max_delay)
+
+
+#: The policy :func:`send` applies to idempotent requests (tests shorten it).
+RETRY = RetryPolicy()
 
 
 class RegistryHTTPError(RegistryError):
@@ -126,18 +173,51 @@ def registry_message(response: httpx.Response) -> str:
         except ValueError:
             text = response.text
     text = " ".join(text.split())
+    # A careless server may echo the credential it refused: it must not reach a message.
+    secret = response.request.headers.get("Authorization", "").partition(" ")[2].strip()
+    if len(secret) >= 4:
+        text = text.replace(secret, "[credential]")
     return text[:500] + ("..." if len(text) > 500 else "")
 
 
 def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    """One request; transport failures become :class:`RegistryHTTPError`."""
-    try:
-        return client.request(method, url, **kwargs)
-    except httpx.HTTPError as exc:
-        raise RegistryUnreachable(
-            f"Cannot reach the registry ({type(exc).__name__})", url=redact_url(url),
-            hint="check the url and that the registry is running",
-        ) from None
+    """One request, retried per :data:`RETRY` when idempotent (see the module's notes).
+
+    Returns the last answer (a 503 after the last attempt too: the caller decides).
+
+    Raises
+    ------
+    RegistryUnreachable
+        When no answer came (after the retries an idempotent request is allowed).
+    """
+    attempts = max(RETRY.attempts, 1) if method.upper() in IDEMPOTENT else 1
+    attempt = 0
+    while True:
+        attempt += 1
+        again = attempt < attempts
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            # A connection that failed was retried by the transport already.
+            if not again or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                raise _unreachable(exc, url) from None
+            why, wait = type(exc).__name__, RETRY.delay(attempt, None)
+        except httpx.HTTPError as exc:
+            raise _unreachable(exc, url) from None
+        else:
+            if not again or response.status_code not in RETRY.statuses:
+                return response
+            why, wait = f"HTTP {response.status_code}", RETRY.delay(attempt, response)
+        log.warning("%s %s: %s; retrying in %.2f s (attempt %d of %d)", method,
+                    redact_url(url), why, wait, attempt + 1, attempts)
+        time.sleep(wait)
+
+
+def _unreachable(exc: httpx.HTTPError, url: str) -> RegistryUnreachable:
+    return RegistryUnreachable(
+        f"Cannot reach the registry ({type(exc).__name__})", url=redact_url(url),
+        hint="check the url and that the registry is running",
+    )
 
 
 def fail(response: httpx.Response, what: str) -> RegistryHTTPError:

@@ -4,7 +4,11 @@ Structures: ``POST {base}/ws/secure/sdmxapi/rest`` with an ``Action`` header and
 SDMX-ML body; FMR answers a ``SubmitStructureResponse`` (200 success, 400 refused).
 Data: ``POST /ws/public/data/validate`` (multipart ``uploadFile``, ``Structure: <URN>``,
 ``Data-Format`` for CSV) for the JSON report, then ``POST /ws/public/data/load`` and poll
-``/ws/public/data/loadStatus?uid=`` until the load is complete.
+``/ws/public/data/loadStatus?uid=`` until the load is complete. Data go as structure-specific
+SDMX-ML 2.1 (FMR reads SDMX-CSV too; the XML carries its dataflow in the header).
+Reads for a diff: FMR's query entry point ``/ws/public/sdmxapi/rest/`` ("Query Structures
+Web Service", fmrwiki.sdmxcloud.org): ``{type}/{agency}/{id}/{version}`` and
+``data/{flow}``.
 """
 
 from __future__ import annotations
@@ -16,18 +20,21 @@ from typing import Any
 import httpx
 
 from sdmx_tools.registry.artefacts import urn
+from sdmx_tools.registry.dialects import Dialect
 from sdmx_tools.registry.dialects._http import (
     fail,
     json_body,
     push_structure_then_data,
     send,
 )
+from sdmx_tools.registry.dialects._read import rest_path, rest_reader
 from sdmx_tools.registry.outcome import DataUpload, PushOutcome
 from sdmx_tools.workspace import RegistryTarget
 
-__all__ = ["push"]
+__all__ = ["DIALECT", "push"]
 
 POLL_SECONDS = 120.0
+_QUERY = "/ws/public/sdmxapi/rest"
 
 
 def push(
@@ -52,7 +59,7 @@ def _errors(report: dict[str, Any]) -> list[str]:
 def _push_data(client: httpx.Client, base: str, upload: DataUpload) -> PushOutcome:
     name, item = upload.name, upload.label
     headers = {"Structure": urn(("Dataflow", *upload.dataflow))}
-    if upload.format == "sdmx-csv":
+    if upload.format in {"sdmx-csv", "sdmx-csv2"}:
         headers["Data-Format"] = "csv;delimiter=comma"
     files = {"uploadFile": (name, upload.content)}
     response = send(client, "POST", f"{base}/ws/public/data/validate", files=files,
@@ -82,3 +89,11 @@ def _push_data(client: httpx.Client, base: str, upload: DataUpload) -> PushOutco
     if problems:
         return PushOutcome(item, "failed", "; ".join(problems)[:1000], "invalid")
     return PushOutcome(item, "loaded", f"uid {uid}")
+
+
+DIALECT = Dialect(
+    push=push, data_format="sdmx-ml",
+    reader=lambda target: rest_reader(
+        target, lambda base, key: f"{base}{_QUERY}/{rest_path(key)}",
+        lambda base, flow: f"{base}{_QUERY}/data/{','.join(flow)}"),
+)
