@@ -2,7 +2,9 @@
 
 Serves the demo's registry (``sdmx-tools demo`` is run into a temporary folder unless
 ``--database`` names one) with ``python -m sdmx_tools.registry.server`` in its own
-process, checks each query answers 200, then runs ``wrk -t2 -c20 -dSECONDS`` on it:
+process, checks each query answers 200, then runs ``wrk -t2 -c20 -dSECONDS`` on it, once
+as is (answers kept by the registry's cache) and once with a new query string on every
+request (each answer made anew):
 a small codelist, the area codelist (2,511 codes), the DSD with its references, and a
 key-filtered data query with a period, as SDMX-ML and, for the codelists, SDMX-JSON.
 
@@ -50,8 +52,19 @@ def _serve(database: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, line.strip().rsplit(" ", 1)[-1].rstrip("/")
 
 
-def _wrk(url: str, accept: str, seconds: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", "-c20", f"-d{seconds}s", "--latency", "-H",
+# Each request a new query string: no answer is served from the registry's cache.
+_UNCACHED = """counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. (string.find(wrk.path, "?") and "&" or "?")
+                    .. "nocache=" .. counter)
+end
+"""
+
+
+def _wrk(url: str, accept: str, seconds: int, script: Path | None) -> dict[str, float]:
+    extra = ["-s", str(script)] if script else []
+    out = subprocess.run(["wrk", "-t2", "-c20", f"-d{seconds}s", "--latency", *extra, "-H",
                           f"Accept: {accept}", url], capture_output=True, text=True,
                          check=True).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -76,17 +89,21 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "sdmx_tools", "-q", "demo", "--out",
                             f"{folder}/demo"], check=True, capture_output=True)
             database = Path(folder) / "demo" / "out" / "registry.sqlite"
+        script = Path(folder) / "uncached.lua"
+        script.write_text(_UNCACHED, encoding="utf-8")
         proc, base = _serve(database)
         try:
             results = []
             for name, path, accept in QUERIES:
                 check = httpx.get(base + path, headers={"Accept": accept}, timeout=60)
                 assert check.status_code == 200, (name, check.status_code, check.text[:200])
-                measured = _wrk(base + path, accept, args.seconds)
-                results.append({"query": name, "bytes": len(check.content), **measured})
-                print(f"{name:40s} {measured['req_per_s']:9.1f} req/s  "
-                      f"p50 {measured['p50_ms']:7.2f} ms  {len(check.content):>9,d} B",
-                      flush=True)
+                for cache, lua in (("cached", None), ("uncached", script)):
+                    measured = _wrk(base + path, accept, args.seconds, lua)
+                    results.append({"query": name, "cache": cache,
+                                    "bytes": len(check.content), **measured})
+                    print(f"{name:38s} {cache:8s} {measured['req_per_s']:9.1f} req/s  "
+                          f"p50 {measured['p50_ms']:7.2f} ms  {len(check.content):>9,d} B",
+                          flush=True)
         finally:
             proc.terminate()
             proc.wait(10)

@@ -1,12 +1,13 @@
 """Benchmark: SDMX data writers on N observations, ours against pysdmx and sdmx1.
 
-Run: ``python benchmarks/bench_writers.py [--rows 1000000] [--sdmx1-rows N]``. The data
-are SERIES x REF_AREA x SEX x TIME_PERIOD (every municipality) with two attributes
-(OBS_STATUS, UNIT_MULT) and UNIT_MEASURE, the DSD's other dimensions at ``_T``. Each
-writer runs in its own fresh process (its own peak RSS): ours structure-specific and
-generic SDMX-ML and SDMX-CSV 2.0; pysdmx structure-specific SDMX-ML 2.1 and SDMX-CSV 2.0
-from the same pandas frame; sdmx1 structure-specific SDMX-ML from its observation objects (on
-``--sdmx1-rows`` observations, default all: it needs about 2.5 min and 10 GB per million). Prints
+Run: ``python benchmarks/bench_writers.py [--rows 1000000] [--sdmx1-rows N] [--only W ...]``
+(``--only ours-json`` measures that writer alone). The data are SERIES x REF_AREA x SEX x
+TIME_PERIOD (every municipality) with two attributes (OBS_STATUS, UNIT_MULT) and
+UNIT_MEASURE, the DSD's other dimensions at ``_T``. Each writer runs in its own fresh
+process (its own peak RSS): ours structure-specific and generic SDMX-ML, SDMX-CSV 2.0 and
+SDMX-JSON 2.0; pysdmx structure-specific SDMX-ML 2.1 and SDMX-CSV 2.0 from the same pandas
+frame; sdmx1 structure-specific SDMX-ML from its observation objects (on ``--sdmx1-rows``
+observations, default all: it needs about 2.5 min and 10 GB per million). Prints
 one JSON line per writer: seconds, bytes, peak MiB.
 """
 
@@ -27,7 +28,8 @@ from sdmx_tools.vocabulary.dsd import DIMENSIONS
 
 SERIES = ("VC_IHR_PSRC", "SH_STA_TRAF", "SE_ACS_ELEC", "EN_REF_WASCOL")
 SEXES = ("F", "M", "_T")
-WRITERS = ("ours-ss", "ours-generic", "ours-csv2", "pysdmx-ss", "pysdmx-csv2", "sdmx1-ss")
+WRITERS = ("ours-ss", "ours-generic", "ours-csv2", "ours-json", "pysdmx-ss", "pysdmx-csv2",
+           "sdmx1-ss")
 
 
 def frame(rows: int) -> pd.DataFrame:
@@ -114,6 +116,10 @@ def measure(writer: str, rows: int, folder: Path) -> dict[str, object]:
         from sdmx_tools.exchange.sdmxcsv import write_data_csv
 
         write_data_csv(data, path, dataflow_ref="MX:DF_SDG(1.0)", version="2.0")
+    elif writer == "ours-json":
+        from sdmx_tools.exchange.jsondata import write_data_json
+
+        write_data_json(data, path, agency="MX", dataflow_id="DF_SDG")
     elif writer.startswith("pysdmx"):
         from pysdmx.io import write_sdmx
         from pysdmx.io.format import Format
@@ -132,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--sdmx1-rows", type=int, default=None)
+    parser.add_argument("--only", nargs="+", choices=WRITERS, default=WRITERS,
+                        help="measure only these writers (default: all)")
     parser.add_argument("--writer", choices=WRITERS, help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -139,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.writer, args.rows, Path(args.folder))))
         return 0
     with tempfile.TemporaryDirectory() as folder:
-        for writer in WRITERS:
+        for writer in args.only:
             rows = args.sdmx1_rows or args.rows if writer == "sdmx1-ss" else args.rows
             print(json.dumps(run_child(__file__, "--writer", writer, "--rows", str(rows),
                                        "--folder", folder)), flush=True)

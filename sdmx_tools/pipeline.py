@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ from sdmx_tools.exchange import (
     check_codes,
     dataflow_namespace,
     write_data_csv,
+    write_data_json,
     write_data_xml,
     write_dsd_schema,
     write_structure_specific,
@@ -54,8 +55,8 @@ from sdmx_tools.ingest import (
 )
 from sdmx_tools.report import Finding, Report, Severity, write_report_html
 from sdmx_tools.territory import AreaCodelist, load_areas
-from sdmx_tools.vocabulary.codelists import load_codelists
-from sdmx_tools.vocabulary.dsd import DIMENSIONS
+from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
+from sdmx_tools.vocabulary.dsd import COMPONENTS, DIMENSIONS
 from sdmx_tools.workspace import Workspace
 
 __all__ = ["ConvertError", "ConvertResult", "OutputPaths", "convert"]
@@ -102,6 +103,11 @@ class OutputPaths:
         return self.sdmx / "data-v2.csv"
 
     @property
+    def data_json(self) -> Path:
+        """SDMX-JSON 2.0 (dimension values named in the first language)."""
+        return self.sdmx / "data.json"
+
+    @property
     def reports(self) -> Path:
         return self.root / "reports"
 
@@ -137,7 +143,8 @@ class OutputPaths:
     def checked(self) -> list[Path]:
         """The outputs push and release read or publish, with a sha256 in the manifest."""
         return [self.structure, self.data_xml, self.data_csv, self.data_ss, self.data_ss_schema,
-                self.data_csv2, self.indicators_csv, self.quarantine, self.report_json]
+                self.data_csv2, self.data_json, self.indicators_csv, self.quarantine,
+                self.report_json]
 
 
 @dataclass(slots=True)
@@ -247,6 +254,10 @@ def convert(ws: Workspace) -> ConvertResult:
         write_structure_specific(frame, tmp / paths.data_ss.name, agency=ws.agency,
                                  dataflow_id=ws.dataflow, version=structures.version,
                                  synthetic=ws.synthetic)
+        write_data_json(frame, tmp / paths.data_json.name, agency=ws.agency,
+                        dataflow_id=ws.dataflow, version=structures.version,
+                        synthetic=ws.synthetic, names=_code_names(frame, codelists,
+                                                                  ws.languages[0]))
         write_dsd_schema(tmp / paths.data_ss_schema.name,
                          dataflow_namespace(ws.agency, ws.dataflow, structures.version),
                          codelists)
@@ -254,6 +265,18 @@ def convert(ws: Workspace) -> ConvertResult:
     _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref, origins)
     result.files = [*paths.checked, paths.manifest, paths.report_html]
     return result
+
+
+def _code_names(frame: pd.DataFrame, codelists: Mapping[str, Codelist], lang: str
+                ) -> dict[str, dict[str, str]]:
+    """The names of the codes used, per coded component (for SDMX-JSON's value names)."""
+    names = {}
+    for comp in COMPONENTS:
+        if comp.codelist and comp.id in frame.columns and comp.codelist in codelists:
+            cl = codelists[comp.codelist]
+            used = {str(v) for v in frame[comp.id].dropna().unique()} - {""}
+            names[comp.id] = {c: cl[c].name(lang) for c in used if c in cl}
+    return names
 
 
 def _check_distinct_ids(specs: list[SourceSpec]) -> None:

@@ -1,4 +1,5 @@
-"""SDMX data readers: SDMX-ML 2.1 (generic, structure-specific) and SDMX-CSV 1.0/2.0.
+"""SDMX data readers: SDMX-ML 2.1 (generic, structure-specific), SDMX-CSV 1.0/2.0 and
+SDMX-JSON 2.0 (:func:`~sdmx_tools.exchange.jsondata.read_data_json`).
 
 Each gives the same tidy frame: one row per observation, a text column per dimension and
 attribute found (codes stay text: ``01001`` keeps its zero), ``TIME_PERIOD`` and
@@ -19,6 +20,7 @@ import pandas as pd
 from lxml import etree
 
 from sdmx_tools.errors import StructureError, first_line
+from sdmx_tools.exchange.jsondata import read_data_json
 
 __all__ = ["read_data"]
 
@@ -40,7 +42,8 @@ def read_data(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
     Raises
     ------
     StructureError
-        Not an SDMX data message or SDMX-CSV file, or a malformed one, located.
+        Not an SDMX data message or SDMX-CSV file, or a malformed one, located. Content
+        starting with ``{`` (after a BOM or blanks) is read as SDMX-JSON.
     """
     if isinstance(source, bytes):
         where: Path | str = name or "(data message)"
@@ -53,8 +56,15 @@ def read_data(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
                 start = fh.read(4096)
         except OSError as exc:
             raise StructureError(f"cannot read the file: {exc.strerror}", file=where) from exc
-    if start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+    head = start.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
         return _read_xml(opened, where)
+    if head.startswith(b"{"):  # SDMX-JSON: parsed whole (json.loads), so read whole
+        try:
+            content = opened.getvalue() if isinstance(opened, io.BytesIO) else opened.read_bytes()
+        except OSError as exc:
+            raise StructureError(f"cannot read the file: {exc.strerror}", file=where) from exc
+        return read_data_json(content, where)
     return _read_csv(opened, where)
 
 

@@ -13,11 +13,15 @@ __all__ = ["attribute_text", "present", "write_series"]
 
 _BLOCK = 100_000
 
-# Characters XML 1.0 cannot carry at all; crowdsourced text may hold them.
-_INVALID = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
-# As libxml2 escapes attribute values, so both writers spell text alike.
-_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\n", "&#10;"),
-            ("\r", "&#13;"), ("\t", "&#9;"))
+# One pass per distinct value: the characters XML 1.0 cannot carry at all (crowdsourced
+# text may hold them) become U+FFFD, and the rest is escaped as libxml2 escapes attribute
+# values, so both writers spell text alike.
+_ESCAPE = str.maketrans({
+    **{c: "\ufffd" for c in [*map(chr, range(0x00, 0x09)), "\x0b", "\x0c",
+                             *map(chr, range(0x0e, 0x20)), "\ufffe", "\uffff"]},
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
+    "\t": "&#9;",
+})
 
 
 def attribute_text(cells: pd.Series) -> np.ndarray:
@@ -30,11 +34,8 @@ def attribute_text(cells: pd.Series) -> np.ndarray:
         return np.where(cells.isna().to_numpy(), "", format_numbers(cells)).astype(object)
     codes, uniques = pd.factorize(cells.astype(object).where(cells.notna(), ""),
                                   use_na_sentinel=False)
-    text = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.replace(
-        _INVALID, "\ufffd", regex=True)
-    for raw, escaped in _ESCAPES:
-        text = text.str.replace(raw, escaped, regex=False)
-    return text.to_numpy(dtype=object)[codes] if len(codes) else np.array([], dtype=object)
+    text = np.array([str(u).translate(_ESCAPE) for u in uniques], dtype=object)
+    return text[codes] if len(codes) else np.array([], dtype=object)
 
 
 def present(cells: pd.Series) -> np.ndarray:

@@ -169,9 +169,11 @@ def create_app(store: RegistryStore, credentials: Credentials | None = None, *,
     async def endpoint(request: StarletteRequest) -> StarletteResponse:
         try:
             ours = await _read(request)
-            # SQLite and lxml work blocks: off the event loop, on the thread pool.
-            response = await run_in_threadpool(_answer, ours, store, credentials,
-                                               anonymous_writes)
+            # A kept answer straight from the loop (one indexed SQLite read: the revision);
+            # anything else, SQLite and lxml work that blocks, on the thread pool.
+            cached = _cached(ours, store) if ours.method in {"GET", "HEAD"} else None
+            response = cached if cached is not None else await run_in_threadpool(
+                _answer, ours, store, credentials, anonymous_writes)
         except HTTPFailure as failure:
             response = Response.error(failure)
         return StarletteResponse(response.body, response.status, headers=response.headers,
@@ -196,6 +198,19 @@ async def _read(request: StarletteRequest) -> Request:
     query = {k.lower(): v for k, v in request.query_params.multi_items()}
     return Request(request.method.upper(), request.url.path or "/", query,
                    {k.lower(): v for k, v in request.headers.items()}, b"".join(chunks))
+
+
+def _cache_key(request: Request, store: RegistryStore) -> tuple[object, ...]:
+    """What a read answer depends on: the store's revision and the whole request."""
+    return (store.revision(), request.path, tuple(sorted(request.query.items())),
+            request.header("Accept"), request.header("Accept-Language"))
+
+
+def _cached(request: Request, store: RegistryStore) -> Response | None:
+    try:
+        return _CACHE.get(_cache_key(request, store))
+    except ToolkitError:  # an unusable database: answered (and explained) the long way
+        return None
 
 
 def _answer(request: Request, store: RegistryStore, credentials: Credentials | None,
@@ -234,12 +249,8 @@ def _dispatch(request: Request, store: RegistryStore, credentials: Credentials |
             )
         if method != "GET" or handler is submit.fmr_load_status:  # load reports: in memory
             return handler(request, store, m)
-        key = (store.revision(), request.path, tuple(sorted(request.query.items())),
-               request.header("Accept"), request.header("Accept-Language"))
-        answer = _CACHE.get(key)
-        if answer is None:
-            answer = handler(request, store, m)
-            _CACHE.put(key, answer)
+        answer = handler(request, store, m)
+        _CACHE.put(_cache_key(request, store), answer)
         return answer
     if allowed:
         raise HTTPFailure(405, f"{request.method} not allowed on {request.path}",

@@ -9,6 +9,7 @@ artefacts by :class:`~.store.RegistryStore`, which builds on this class.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -107,6 +108,7 @@ class StructureCatalogue:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._local = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -147,9 +149,29 @@ class StructureCatalogue:
             db.execute("COMMIT")
 
     def revision(self) -> str:
-        """Text that changes with every write to the database, by any process."""
-        with self._connect() as db:
-            n, ident = db.execute("SELECT n, id FROM revision").fetchone()
+        """Text that changes with every write to the database, by any process.
+
+        Read on every request, so on a connection kept per thread (an SQLite connection
+        must stay on its thread) rather than a new one each time; reopened when the file
+        at the path is another one (moved aside and made anew).
+        """
+        try:
+            stat = self.path.stat()
+        except OSError as exc:
+            raise RegistryError(f"the registry database is gone: {exc.strerror}",
+                                file=self.path) from exc
+        inode = (stat.st_dev, stat.st_ino)
+        kept = getattr(self._local, "kept", None)
+        if kept is None or kept[0] != inode:
+            if kept is not None:
+                kept[1].close()
+            kept = self._local.kept = (inode, sqlite3.connect(self.path, timeout=30,
+                                                              isolation_level=None))
+        try:
+            n, ident = kept[1].execute("SELECT n, id FROM revision").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise RegistryError(f"the registry database cannot be used: {exc}",
+                                file=self.path) from exc
         return f"{ident}:{n}"
 
     # ------------------------------------------------------------------ structures
@@ -349,13 +371,6 @@ class StructureCatalogue:
                 for k in keys
             ]
         return structure_message(fragments)
-
-    def digests(self, keys: Sequence[Key]) -> tuple[str, ...]:
-        """The content digests of stored artefacts (what a cache of them is keyed by)."""
-        with self._connect() as db:
-            return tuple(str(db.execute(
-                "SELECT digest FROM artefact WHERE type=? AND agency=? AND id=? AND version=?",
-                k).fetchone()[0]) for k in keys)
 
     def fragment(self, key: Key) -> bytes | None:
         """The stored XML of one artefact, or None."""

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sdmx_tools.exchange.conformance import StructureRules
+from sdmx_tools.exchange.jsondata import write_data_json
 from sdmx_tools.exchange.periods import period_bounds, query_bound
 from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.exchange.sdmxcsv import write_data_csv
@@ -161,6 +162,10 @@ def answer(content: bytes, flow: tuple[str, str, str], rules: StructureRules,
             write_data_xml(frame, out, agency=agency, dataflow_id=ident, version=version,
                            dimensions=dimensions, series_attributes=series_attrs,
                            obs_attributes=obs_attrs)
+        elif fmt == "json":
+            write_data_json(frame, out, agency=agency, dataflow_id=ident, version=version,
+                            dimensions=dimensions, series_attributes=series_attrs,
+                            obs_attributes=obs_attrs)
         else:
             write_data_csv(frame, out, dataflow_ref=f"{agency}:{ident}({version})",
                            version="2.0" if fmt == "csv2" else "1.0", dimensions=dimensions,

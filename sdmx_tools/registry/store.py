@@ -99,14 +99,14 @@ class RegistryStore(StructureCatalogue):
     def rules(self, flow: Key) -> StructureRules:
         """What the DSD of a stored dataflow requires of its data (codes from its codelists).
 
-        Cached by the digests of the artefacts involved: every data query needs them, and a
-        new version of any of them is a new cache entry.
+        Cached by the store's revision: every data query needs them, and any write may
+        have changed the DSD or a codelist.
         """
-        keys = self.related([self.dsd_key(flow)], "descendants")
-        stamp = (*keys, *self.digests(keys))
+        stamp = (self.revision(), flow)
         rules = _RULES.get(stamp)
         if rules is None:
-            message = self.structures_message(keys)
+            message = self.structures_message(self.related([self.dsd_key(flow)],
+                                                           "descendants"))
             rules = rules_from_structure(parse(message, what="stored structures"))
             if len(_RULES) >= 16:
                 _RULES.pop(next(iter(_RULES)))

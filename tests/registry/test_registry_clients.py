@@ -59,6 +59,8 @@ def test_sdmx1_reads_a_key_and_periods(demo_url: str, published: pd.DataFrame) -
     ("application/vnd.sdmx.genericdata+xml;version=2.1", "genericdata"),
     ("application/vnd.sdmx.data+csv;version=1.0.0", "version=1.0.0"),
     ("application/vnd.sdmx.data+csv;version=2.0.0", "version=2.0.0"),
+    ("application/vnd.sdmx.data+json;version=2.0.0", "data+json"),
+    ("application/json", "data+json"),
     ("application/xml", "structurespecificdata"),
 ])
 def test_each_format_on_request_holds_the_same_observations(
