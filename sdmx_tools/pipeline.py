@@ -32,6 +32,7 @@ from sdmx_tools.compute import (
 )
 from sdmx_tools.errors import IndicatorError, SpecError, ToolkitError
 from sdmx_tools.exchange import (
+    NationalStructures,
     build_structures,
     check_codes,
     dataflow_namespace,
@@ -107,6 +108,11 @@ class OutputPaths:
         """SDMX-JSON 2.0 (dimension values named in the first language)."""
         return self.sdmx / "data.json"
 
+    def flow_data(self, dataflow_id: str, fmt: str) -> Path:
+        """An indicator dataflow's data: ``flows/{id}.xml`` (structure-specific) or ``.csv``
+        (SDMX-CSV 2.0)."""
+        return self.sdmx / "flows" / f"{dataflow_id}.{'csv' if fmt == 'sdmx-csv2' else 'xml'}"
+
     @property
     def reports(self) -> Path:
         return self.root / "reports"
@@ -143,8 +149,8 @@ class OutputPaths:
     def checked(self) -> list[Path]:
         """The outputs push and release read or publish, with a sha256 in the manifest."""
         return [self.structure, self.data_xml, self.data_csv, self.data_ss, self.data_ss_schema,
-                self.data_csv2, self.data_json, self.indicators_csv, self.quarantine,
-                self.report_json]
+                self.data_csv2, self.data_json, *sorted(self.sdmx.glob("flows/*")),
+                self.indicators_csv, self.quarantine, self.report_json]
 
 
 @dataclass(slots=True)
@@ -241,8 +247,11 @@ def convert(ws: Workspace) -> ConvertResult:
             hint=report.errors[0].to_text(),
         )
 
+    series_names = {c.definition.series: c.definition.names for c in computed
+                    if c.definition.series in set(frame["SERIES"])}
     structures = build_structures(codelists, ws.agency, ws.dataflow, synthetic=ws.synthetic,
-                                  dataflow_names=ws.title)
+                                  dataflow_names=ws.title,
+                                  series_names=series_names if ws.indicator_dataflows else None)
     with atomic_dir(paths.sdmx) as tmp:
         write_structures(structures.message, tmp / paths.structure.name)
         write_data_xml(frame, tmp / paths.data_xml.name, agency=ws.agency,
@@ -261,10 +270,25 @@ def convert(ws: Workspace) -> ConvertResult:
         write_dsd_schema(tmp / paths.data_ss_schema.name,
                          dataflow_namespace(ws.agency, ws.dataflow, structures.version),
                          codelists)
+        _write_series_flows(frame, tmp, structures, ws.synthetic)
     _write_tables(paths, computed, frames, areas)
-    _write_manifest(paths, ws, harmonised, computed, structures.dataflow_ref, origins)
+    _write_manifest(paths, ws, harmonised, computed, structures, origins)
     result.files = [*paths.checked, paths.manifest, paths.report_html]
     return result
+
+
+def _write_series_flows(frame: pd.DataFrame, folder: Path, structures: NationalStructures,
+                        synthetic: bool) -> None:
+    """Each indicator dataflow's data, structure-specific and SDMX-CSV 2.0 (what push sends),
+    in ``flows/`` beside the national files."""
+    for series, flow_id in structures.series_flows.items():
+        rows = frame[frame["SERIES"] == series]
+        (folder / "flows").mkdir(exist_ok=True)
+        write_structure_specific(rows, folder / "flows" / f"{flow_id}.xml",
+                                 agency=structures.agency, dataflow_id=flow_id,
+                                 version=structures.version, synthetic=synthetic)
+        write_data_csv(rows, folder / "flows" / f"{flow_id}.csv", version="2.0",
+                       dataflow_ref=structures.flow_ref(flow_id))
 
 
 def _code_names(frame: pd.DataFrame, codelists: Mapping[str, Codelist], lang: str
@@ -398,13 +422,15 @@ def _write_tables(paths: OutputPaths, computed: list[Computed],
 
 
 def _write_manifest(paths: OutputPaths, ws: Workspace, harmonised: list[Harmonised],
-                    computed: list[Computed], dataflow_ref: str,
+                    computed: list[Computed], structures: NationalStructures,
                     origins: dict[str, Origin]) -> None:
     manifest = {
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "tool": f"sdmx-tools {__version__}",
         "agency": ws.agency,
-        "dataflow": dataflow_ref,
+        "dataflow": structures.dataflow_ref,
+        "indicator_dataflows": {series: structures.flow_ref(flow_id)
+                                for series, flow_id in structures.series_flows.items()},
         "synthetic": ws.synthetic,
         "sources": [{
             "id": h.spec.id, "title": h.spec.title, "publisher": h.spec.publisher,

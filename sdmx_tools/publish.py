@@ -18,6 +18,7 @@ from sdmx_tools.errors import WorkspaceError, first_line
 from sdmx_tools.fsutil import file_sha256
 from sdmx_tools.pipeline import OutputPaths
 from sdmx_tools.registry import DataFile, PushReport, PushResult, data_format, diff, push
+from sdmx_tools.registry.outcome import parse_flow_ref
 from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
 from sdmx_tools.release.model import OBSERVATION_COLUMNS
 from sdmx_tools.vocabulary.codelists import load_codelists
@@ -108,7 +109,15 @@ def push_outputs(ws: Workspace, *, dry_run: bool = False) -> PushReport:
     data_path = {"sdmx-ml": paths.data_ss, "sdmx-csv": paths.data_csv,
                  "sdmx-csv2": paths.data_csv2}[fmt]
     manifest = _manifest(paths, [paths.structure, data_path])
-    files = [DataFile(data_path, manifest["dataflow"], fmt)]
+    flows = manifest.get("indicator_dataflows") or {}
+    if not isinstance(flows, dict) or not all(isinstance(r, str) for r in flows.values()):
+        raise WorkspaceError("the manifest is damaged: indicator_dataflows is not an object "
+                             "of dataflow references", file=paths.manifest,
+                             hint="run 'sdmx-tools convert' again")
+    extra = {ref: paths.flow_data(parse_flow_ref(ref)[1], fmt) for ref in flows.values()}
+    _manifest(paths, list(extra.values()))  # each indicator dataflow's file checked too
+    files = [DataFile(data_path, manifest["dataflow"], fmt),
+             *[DataFile(path, ref, fmt) for ref, path in extra.items()]]
     changes = diff(ws.registry, structure=paths.structure, data=files)
     if dry_run:
         return PushReport(changes, PushResult(ws.registry.display), dry_run=True)

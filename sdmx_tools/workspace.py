@@ -109,6 +109,9 @@ class Workspace:
     years
         ``(first_year, last_year)``: periods outside them are quarantined; None is the
         default, 1900 to next year.
+    indicator_dataflows
+        Besides the national dataflow, one dataflow per indicator series
+        (``{dataflow}_{SERIES}``, the same DSD), each with its own data files.
     """
 
     root: Path
@@ -123,6 +126,7 @@ class Workspace:
     engine: Literal["pandas", "dask"] = "pandas"
     source_files: tuple[Path, ...] = field(default=())
     years: tuple[int, int] | None = None
+    indicator_dataflows: bool = False
 
     @property
     def config(self) -> Path:
@@ -169,7 +173,8 @@ def load_workspace(path: Path) -> Workspace:
     check_keys(data, ["workspace", "registry"], file=config)
     ws = get(data, "workspace", dict, file=config)
     check_keys(ws, ["agency", "dataflow", "languages", "title", "output", "synthetic",
-                    "indicators", "engine", "first_year", "last_year"], file=config,
+                    "indicators", "engine", "first_year", "last_year",
+                    "indicator_dataflows"], file=config,
                section="workspace")
     agency = get(ws, "agency", str, file=config, section="workspace")
     dataflow = get(ws, "dataflow", str, "DF_SDG", file=config, section="workspace")
@@ -209,6 +214,8 @@ def load_workspace(path: Path) -> Workspace:
         title={str(k): str(v) for k, v in title.items()},
         output=output,
         synthetic=get(ws, "synthetic", bool, False, file=config, section="workspace"),
+        indicator_dataflows=get(ws, "indicator_dataflows", bool, False, file=config,
+                                section="workspace"),
         indicators=tuple(get(ws, "indicators", list, [], file=config, section="workspace")),
         registry=registry,
         engine=engine,

@@ -15,11 +15,16 @@ from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.exchange.sdmxcsv import write_data_csv
 from sdmx_tools.exchange.sdmxml import write_data_xml
 from sdmx_tools.exchange.structurejson import structure_json
-from sdmx_tools.exchange.structures import build_structures, write_structures
+from sdmx_tools.exchange.structures import (
+    NationalStructures,
+    build_structures,
+    write_structures,
+)
 from sdmx_tools.exchange.structurespecific import dataflow_namespace, write_structure_specific
 from sdmx_tools.exchange.validate import check_codes
 
 __all__ = [
+    "NationalStructures",
     "StructureRules",
     "build_structures",
     "check_codes",

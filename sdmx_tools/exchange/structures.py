@@ -8,8 +8,8 @@ their usage and relationship; and its class-name URNs are rewritten to the stand
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,11 +40,16 @@ class NationalStructures:
     agency: str
     dataflow_id: str
     version: str = VERSION
+    series_flows: dict[str, str] = field(default_factory=dict)
 
     @property
     def dataflow_ref(self) -> str:
         """``AGENCY:ID(VERSION)`` of the dataflow (SDMX-CSV's DATAFLOW column)."""
-        return f"{self.agency}:{self.dataflow_id}({self.version})"
+        return self.flow_ref(self.dataflow_id)
+
+    def flow_ref(self, dataflow_id: str) -> str:
+        """``AGENCY:ID(VERSION)`` of one of the workspace's dataflows."""
+        return f"{self.agency}:{dataflow_id}({self.version})"
 
 
 def _istr(names: dict[str, str], fallback: str) -> common.InternationalString:
@@ -75,8 +80,13 @@ def to_sdmx_codelist(cl: Codelist, agency: common.Agency) -> common.Codelist:
 
 def build_structures(codelists: dict[str, Codelist], agency_id: str, dataflow_id: str,
                      *, dataflow_names: dict[str, str] | None = None,
-                     synthetic: bool = False) -> NationalStructures:
+                     synthetic: bool = False,
+                     series_names: Mapping[str, Mapping[str, str]] | None = None
+                     ) -> NationalStructures:
     """Build the national codelists, concept scheme, DSD and dataflow.
+
+    With ``series_names`` (series code -> names by language), one more dataflow per
+    series, ``{dataflow_id}_{SERIES}``, with the same DSD: the indicator's own dataflow.
 
     Raises
     ------
@@ -108,10 +118,18 @@ def build_structures(codelists: dict[str, Codelist], agency_id: str, dataflow_id
     if synthetic:
         df.annotations.append(_synthetic_annotation())  # type: ignore[attr-defined]
 
+    flows = [df]
+    series_flows = {series: f"{dataflow_id}_{series}" for series in series_names or {}}
+    for series, flow_id in series_flows.items():
+        flows.append(_maintainable(v21.DataflowDefinition, flow_id, agency,
+                                   dict((series_names or {})[series]), structure=dsd))
+        if synthetic:
+            flows[-1].annotations.append(_synthetic_annotation())  # type: ignore[attr-defined]
     msg = StructureMessage(header=_header(agency, "STR"))
-    for obj in (*sdmx_cls.values(), cs, dsd, df):
+    for obj in (*sdmx_cls.values(), cs, dsd, *flows):
         msg.add(obj)
-    return NationalStructures(message=msg, agency=agency_id, dataflow_id=dataflow_id)
+    return NationalStructures(message=msg, agency=agency_id, dataflow_id=dataflow_id,
+                              series_flows=series_flows)
 
 
 def _fill_dsd(dsd: v21.DataStructureDefinition, cs: common.ConceptScheme,
