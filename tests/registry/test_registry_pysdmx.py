@@ -57,6 +57,13 @@ def test_rest_service_reads_structure_specific_data(demo_url: str,
     assert len(got) == len(want) > 0
     # Bit for bit: the served text is the shortest round trip of each float.
     assert np.array_equal(got.sort_index().to_numpy(), want.sort_index().to_numpy())
+    attributes = ["UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS", "NATURE", "SOURCE_DETAIL"]
+    served = dataset.data.set_index(["REF_AREA", "TIME_PERIOD"])[attributes].astype(str)
+    expected = want.index.to_frame(index=False).merge(
+        published, on=["REF_AREA", "TIME_PERIOD"]).query("SERIES == 'VC_IHR_PSRC'")
+    expected = expected.set_index(["REF_AREA", "TIME_PERIOD"])[attributes].astype(str)
+    assert served.sort_index().to_dict("split")["data"] == \
+        expected.sort_index().to_dict("split")["data"]
 
 
 @pytest.mark.parametrize("path", [
