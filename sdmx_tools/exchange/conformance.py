@@ -10,6 +10,7 @@ series key and the value), the same records as the conversion report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -59,10 +60,23 @@ class StructureRules:
         return [a for a in self.attributes if a not in self.observation_attributes]
 
 
-def _ref_key(ref: etree._Element | None) -> tuple[str, str, str] | None:
-    if ref is None:
+_URN = re.compile(r"=([^:=()]{1,200}):([^:=()]{1,200})\(([^()]{1,50})\)$")
+
+
+def _ref_key(enumeration: etree._Element | None) -> tuple[str, str, str] | None:
+    """``(agency, id, version)`` of the codelist an ``Enumeration`` names (Ref or URN)."""
+    if enumeration is None:
         return None
-    return ref.get("agencyID", ""), ref.get("id", ""), ref.get("version", "1.0")
+    ref = enumeration.find("Ref")
+    if ref is not None:
+        return ref.get("agencyID", ""), ref.get("id", ""), ref.get("version", "1.0")
+    found = _URN.search((enumeration.findtext("URN") or "").strip())
+    return (found[1], found[2], found[3]) if found else None
+
+
+def _position(dimension: etree._Element) -> int:
+    text = dimension.get("position", "0")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 0
 
 
 def rules_from_structure(root: etree._Element, dsd_id: str | None = None) -> StructureRules:
@@ -82,12 +96,20 @@ def rules_from_structure(root: etree._Element, dsd_id: str | None = None) -> Str
     lists = {(c.get("agencyID", ""), c.get("id", ""), c.get("version", "1.0")):
              frozenset(code.get("id", "") for code in c.iterfind(q("str", "Code")))
              for c in root.iter(q("str", "Codelist"))}
+    # A concept's own codelist applies where the DSD gives the component none.
+    core = {(c.getparent().get("agencyID", ""), c.getparent().get("id", ""), c.get("id", "")):
+            c.find(f"{q('str', 'CoreRepresentation')}/{q('str', 'Enumeration')}")
+            for c in root.iter(q("str", "Concept"))}
     codes: dict[str, frozenset[str]] = {}
-    dims = sorted(dsd.iter(q("str", "Dimension")), key=lambda d: int(d.get("position", 0)))
+    dims = sorted(dsd.iter(q("str", "Dimension")), key=_position)
     attrs = list(dsd.iter(q("str", "Attribute")))
     for comp in [*dims, *attrs]:
-        key = _ref_key(comp.find(f"{q('str', 'LocalRepresentation')}/"
-                                 f"{q('str', 'Enumeration')}/Ref"))
+        ref = comp.find(f"{q('str', 'LocalRepresentation')}/{q('str', 'Enumeration')}")
+        if ref is None and (concept := comp.find(f"{q('str', 'ConceptIdentity')}/Ref")) \
+                is not None:
+            ref = core.get((concept.get("agencyID", ""),
+                            concept.get("maintainableParentID", ""), concept.get("id", "")))
+        key = _ref_key(ref)
         if key is None:
             continue
         if key not in lists:
@@ -122,6 +144,12 @@ def check_data(frame: pd.DataFrame, rules: StructureRules, *, file: str | None =
                                     file=file, column=str(column), message="not a component "
                                     "of the structure", value=clip(str(column))))
     keys = _keys(frame, rules.dimensions)
+    for dim in rules.dimensions:
+        findings += _examples(~_present(frame[dim]), keys, "missing-dimension-value", file,
+                              dim, f"dimension {dim} has no value", None)
+    for attr in rules.series_attributes:
+        if attr in frame.columns:
+            findings += _varying(frame, keys, attr, file)
     for component, allowed in rules.codes.items():
         if component in frame.columns:
             findings += _codes(frame[component], allowed, component, keys, file)
@@ -130,15 +158,29 @@ def check_data(frame: pd.DataFrame, rules: StructureRules, *, file: str | None =
         empty = ~_present(cells)
         findings += _examples(empty, keys, "missing-attribute", file, attr,
                               f"mandatory attribute {attr} has no value", None)
-    first, _ = period_bounds(frame["TIME_PERIOD"])
+    first, last = period_bounds(frame["TIME_PERIOD"])
     findings += _examples(np.isnat(first), keys, "bad-period", file, "TIME_PERIOD",
                           "not an SDMX time period (e.g. 2020, 2020-06, 2020-Q2)",
                           frame["TIME_PERIOD"])
-    twice = (keys + " @ " + frame["TIME_PERIOD"].astype(str)).duplicated(keep="first")
+    # The same period however it is spelled (2020 and 2020-A1 are one year).
+    spans = pd.Series(first.astype(str), index=frame.index) + "/" + last.astype(str)
+    twice = (keys + " @ " + spans.where(~np.isnat(first), frame["TIME_PERIOD"].astype(str))
+             ).duplicated(keep="first")
     findings += _examples(twice.to_numpy(), keys, "duplicate-key", file, "TIME_PERIOD",
                           "this series key and period appear more than once",
                           frame["TIME_PERIOD"])
     return findings
+
+
+def _varying(frame: pd.DataFrame, keys: pd.Series, attr: str, file: str | None
+             ) -> list[Finding]:
+    """A series-level attribute must be one value per series: the writers put it on the
+    series once, so a second value would be lost without a word."""
+    values = frame[attr].astype(str).where(_present(frame[attr]), "")
+    counts = values[values != ""].groupby(keys[values != ""]).nunique()
+    return _examples(keys.isin(counts.index[counts > 1]).to_numpy()
+                     & ~keys.duplicated().to_numpy(), keys, "varying-attribute", file, attr,
+                     f"{attr} is attached to the series but differs within this series", None)
 
 
 def _keys(frame: pd.DataFrame, dimensions: Sequence[str]) -> pd.Series:

@@ -20,7 +20,7 @@ import pandas as pd
 __all__ = ["period_bounds", "period_range", "query_bound"]
 
 # Anchored, no nested quantifiers: linear on any input.
-_PERIOD = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?|-([ASQMWD])(\d{1,3}))?")
+_PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?|-([ASQMWD])([0-9]{1,3}))?")
 _MONTHS = {"A": 12, "S": 6, "Q": 3, "M": 1}
 _DAYS = {"W": 7, "D": 1}
 NAT = np.datetime64("NaT", "D")

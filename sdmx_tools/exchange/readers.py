@@ -78,6 +78,14 @@ def _read_csv(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
         raise StructureError("not SDMX-CSV: the first column must be DATAFLOW (1.0) or "
                              "STRUCTURE (2.0), and OBS_VALUE must be a column", file=path,
                              value=first or None)
+    action = next((c for c in frame.columns if c.upper() == "ACTION"), None)
+    if action is not None:
+        wrong = ~frame[action].str.strip().str.upper().isin(["", "I", "A", "R", "M"])
+        if wrong.any():
+            at = int(np.flatnonzero(wrong.to_numpy())[0])
+            raise StructureError("only observations to add or replace are read (ACTION I, A, "
+                                 "R, M); deletions are not", file=path, row=at + 2,
+                                 column=action, value=str(frame[action].iloc[at]))
     out = frame.drop(columns=[c for c in frame.columns if c.upper() in _CSV_META]).astype(object)
     out["OBS_VALUE"] = _numbers(out["OBS_VALUE"], path)
     return out.reset_index(drop=True)
@@ -94,6 +102,10 @@ def _numbers(cells: pd.Series, path: Path | str) -> pd.Series:
     return values.astype("float64")
 
 
+# A structure-specific DataSet's own XML attributes; the others are DSD attributes.
+_DATASET_OWN = {"action", "reportingBeginDate", "reportingEndDate", "validFromDate",
+                "validToDate", "publicationYear", "publicationPeriod", "setID", "dataScope",
+                "structureRef"}
 _ROOTS = {"StructureSpecificData": False, "StructureSpecificTimeSeriesData": False,
           "GenericData": True, "GenericTimeSeriesData": True}
 
@@ -101,6 +113,7 @@ _ROOTS = {"StructureSpecificData": False, "StructureSpecificTimeSeriesData": Fal
 def _read_xml(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
     series: dict[str, str] = {}
+    dataset: dict[str, str] = {}  # attributes attached to the whole data set
     generic: bool | None = None
     context = etree.iterparse(source if isinstance(source, io.BytesIO) else str(source),
                               events=("start", "end"), resolve_entities=False,
@@ -117,7 +130,16 @@ def _read_xml(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
                 generic = _ROOTS[name]
             elif event == "start":
                 if name == "Series" and not generic:
-                    series = dict(element.attrib)  # structure-specific: its key and attributes
+                    # Structure-specific: its key and attributes.
+                    series = {**dataset, **dict(element.attrib)}
+                elif name == "Series":
+                    series = dict(dataset)
+                elif name == "DataSet":
+                    dataset = _dataset(element, generic, path)
+                elif name == "Group":
+                    raise StructureError("group attributes are not read", file=path,
+                                         row=element.sourceline,
+                                         hint="attach them to the series")
             elif name == "Series":
                 series = {}
                 element.clear()
@@ -128,9 +150,24 @@ def _read_xml(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
             elif generic and name in {"SeriesKey", "Attributes"} and \
                     etree.QName(element.getparent()).localname == "Series":
                 series.update(_values(element))
+            elif generic and name == "Attributes" and \
+                    etree.QName(element.getparent()).localname == "DataSet":
+                dataset.update(_values(element))
     except etree.XMLSyntaxError as exc:
         raise StructureError(f"malformed XML: {exc.msg}", file=path, row=exc.lineno) from exc
     return _frame(rows, path)
+
+
+def _dataset(element: etree._Element, generic: bool, path: Path | str) -> dict[str, str]:
+    """A DataSet's DSD attributes (structure-specific: unqualified XML attributes); a
+    deletion message is refused, not read as observations."""
+    if element.get("action", "").lower() == "delete":
+        raise StructureError("a deletion message (DataSet action='Delete') is not read as "
+                             "data", file=path, row=element.sourceline, value="Delete")
+    if generic:
+        return {}  # its Attributes child comes later
+    return {k: v for k, v in element.attrib.items()
+            if not k.startswith("{") and k not in _DATASET_OWN}
 
 
 def _values(element: etree._Element) -> dict[str, str]:

@@ -103,10 +103,11 @@ class _Converter:
         found = []
         for a in el.iterfind(f"{q('com', 'Annotations')}/{q('com', 'Annotation')}"):
             note: Json = {"id": a.get("id")} if a.get("id") else {}
-            for tag, key in (("AnnotationTitle", "title"), ("AnnotationType", "type"),
-                             ("AnnotationURL", "value")):
+            for tag, key in (("AnnotationTitle", "title"), ("AnnotationType", "type")):
                 if (child := a.find(q("com", tag))) is not None and child.text:
                     note[key] = child.text
+            if (url := a.find(q("com", "AnnotationURL"))) is not None and url.text:
+                note["links"] = [{"href": url.text.strip(), "rel": "self"}]
             note.update(self.texts(a, "AnnotationText", "text"))
             found.append(note)
         return {"annotations": found} if found else {}
@@ -146,23 +147,28 @@ class _Converter:
             return {}
         enum = box.find(q("str", "Enumeration"))
         if enum is not None:
-            return {key: {"enumeration": reference(enum)}}
+            return {key: {"enumeration": reference(enum, ("Codelist", "codelist"))}}
         fmt = box.find(q("str", "TextFormat"))
         if fmt is None:
             return {}
         out: Json = {"dataType": fmt.get("textType", "String")}
         for name, value in fmt.attrib.items():
-            if name in _INT_FACETS:
-                out[name] = int(value)
-            elif name in _NUMBER_FACETS:
-                out[name] = float(value)
-            elif name in _TEXT_FACETS:
-                out[name] = value
+            try:
+                if name in _INT_FACETS:
+                    out[name] = int(value)
+                elif name in _NUMBER_FACETS:
+                    out[name] = float(value)
+                elif name in _TEXT_FACETS:
+                    out[name] = value
+            except ValueError:
+                raise StructureError(f"the {name} facet is not a number", value=value[:40],
+                                     key=el.get("id")) from None
         return {key: {"format": out}}
 
 
-def reference(el: etree._Element) -> str:
-    """The URN an SDMX-ML 2.1 reference (``Ref`` or ``URN`` child) points to."""
+def reference(el: etree._Element, default: tuple[str, str]) -> str:
+    """The URN an SDMX-ML 2.1 reference (``Ref`` or ``URN`` child) points to; ``default``
+    is the ``(class, package)`` a ``Ref`` without them means where it stands."""
     urn = el.find("URN")
     if urn is not None and urn.text:
         return urn.text.strip()
@@ -170,7 +176,7 @@ def reference(el: etree._Element) -> str:
     if ref is None:
         raise StructureError("a reference has neither Ref nor URN",
                              value=etree.QName(el).localname)
-    cls, package = ref.get("class", ""), ref.get("package", "")
+    cls, package = ref.get("class", default[0]), ref.get("package", default[1])
     head = f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}={ref.get('agencyID')}"
     parent = ref.get("maintainableParentID")
     if parent:
@@ -193,7 +199,7 @@ def _dataflow(conv: _Converter, el: etree._Element) -> Json:
     out = conv.maintainable(el)
     structure = el.find(q("str", "Structure"))
     if structure is not None:
-        out["structure"] = reference(structure)
+        out["structure"] = reference(structure, ("DataStructure", "datastructure"))
     return out
 
 
@@ -201,7 +207,8 @@ def _categorisation(conv: _Converter, el: etree._Element) -> Json:
     out = conv.maintainable(el)
     for tag, key in (("Source", "source"), ("Target", "target")):
         if (ref := el.find(q("str", tag))) is not None:
-            out[key] = reference(ref)
+            out[key] = reference(ref, ("Category", "categoryscheme") if tag == "Target"
+                                 else ("Dataflow", "datastructure"))
     return out
 
 
@@ -210,7 +217,7 @@ def _component(conv: _Converter, el: etree._Element) -> Json:
     out.update(conv.annotations(el))
     identity = el.find(q("str", "ConceptIdentity"))
     if identity is not None:
-        out["conceptIdentity"] = reference(identity)
+        out["conceptIdentity"] = reference(identity, ("Concept", "conceptscheme"))
     out.update(conv.representation(el, "LocalRepresentation", "localRepresentation"))
     return out
 
@@ -246,7 +253,9 @@ def _dsd(conv: _Converter, el: etree._Element) -> Json:
                                 {"format": {"dataType": "ObservationalTimePeriod"}})
                 dims["timeDimension"] = part
             else:
-                part["position"] = int(d.get("position", len(found) + 1)) - 1
+                position = d.get("position", "")
+                part["position"] = (max(int(position) - 1, 0) if position.isascii() and
+                                    position.isdigit() and len(position) < 6 else len(found))
                 found.append(part)
         if found:
             dims["dimensions"] = found

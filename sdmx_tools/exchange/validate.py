@@ -22,7 +22,7 @@ from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.exchange.xmlsafe import parse, root_name
 from sdmx_tools.report import Finding, Severity
 from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
-from sdmx_tools.vocabulary.dsd import COMPONENTS
+from sdmx_tools.vocabulary.dsd import COMPONENTS, DIMENSIONS
 
 __all__ = ["check_codes", "validate_file", "validate_xml_file"]
 
@@ -62,23 +62,39 @@ def validate_file(path: Path, *, structure: Path | None = None,
     with path.open("rb") as fh:
         head = fh.read(4096)
     xml = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
-    findings = validate_xml_file(path, codelists) if xml else []
-    if xml and (findings or root_name(head) == "Structure"):
-        return findings  # a structure message, or data too broken to read
-    if structure is None:
-        if xml:
-            return findings  # its XSD checks were all that could be done
+    root = root_name(head) or ""
+    if xml and root == "Structure":
+        return validate_xml_file(path, codelists)
+    if structure is None and not xml:
         return [Finding(code="no-structure", severity=Severity.ERROR, file=str(path),
                         message="data can only be checked against a structure",
                         hint="give --structure, or run in a workspace after convert")]
+    rules = None
+    if structure is not None:
+        try:
+            rules = rules_from_structure(parse(structure.read_bytes(),
+                                               what="structure message"))
+        except StructureError as exc:
+            return [_unreadable(exc, structure)]
+    # The DSD-specific schema of structure-specific data is built for the national DSD:
+    # data of another structure are checked against that structure only.
+    national = rules is None or rules.dimensions == list(DIMENSIONS)
+    if xml and (national or not root.startswith("StructureSpecific")):
+        findings = validate_xml_file(path, codelists)
+        if findings or rules is None:
+            return findings  # data too broken to read, or nothing more to check against
     try:
         frame = read_data(path)
-        rules = rules_from_structure(parse(structure.read_bytes(), what="structure message"))
     except StructureError as exc:
-        return [*findings, Finding(code="unreadable", severity=Severity.ERROR,
-                                   file=str(exc.file or path), row=exc.row,
-                                   message=exc.message, value=exc.value)]
-    return [*findings, *check_data(frame, rules, file=str(path))]
+        return [_unreadable(exc, path)]
+    assert rules is not None
+    return check_data(frame, rules, file=str(path))
+
+
+def _unreadable(exc: StructureError, path: Path) -> Finding:
+    return Finding(code="unreadable", severity=Severity.ERROR, file=str(exc.file or path),
+                   row=exc.row, column=exc.column, message=exc.message, value=exc.value,
+                   hint=exc.hint)
 
 
 @functools.lru_cache(maxsize=1)

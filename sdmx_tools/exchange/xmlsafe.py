@@ -30,7 +30,7 @@ def q(prefix: str, name: str) -> str:
     return f"{{{NS[prefix]}}}{name}"
 
 
-_DECLARATIONS = re.compile(rb"<[?!][^>]*>")
+_DECLARATIONS = re.compile(rb"<!--.*?-->|<[?!][^>]*>", re.DOTALL)  # on 4 KiB at most
 _ROOT = re.compile(rb"<(?:[\w.-]{1,64}:)?([\w.-]{1,64})[\s>/]")  # bounded: no backtracking
 
 

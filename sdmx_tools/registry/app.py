@@ -14,6 +14,7 @@ Writes (Basic/Bearer auth when the server has credentials): see :mod:`.submit`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
@@ -47,6 +48,7 @@ from sdmx_tools.registry.store import NotFoundError, RegistryStore
 
 __all__ = ["create_app"]
 
+_LOG = logging.getLogger(__name__)
 Handler = Callable[[Request, RegistryStore, "re.Match[str]"], Response]
 
 
@@ -102,6 +104,8 @@ def _data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
     fmt = negotiate_data(request.header("Accept"), request.query.get("format", ""))
     flow_key = store.resolve_flow(flow)
     content, stored = store.get_data(flow)
+    if gd.get("provider") not in {None, "", "all", "*"}:
+        raise HTTPFailure(501, "data providers are not recorded: ask for provider all")
     key = gd.get("key")
     if (key in {None, "", "all", "*"} and not request.query.keys() - {"format"}
             and dataquery.kind(content, stored) == fmt):
@@ -176,7 +180,8 @@ def create_app(store: RegistryStore, credentials: Credentials | None = None, *,
                 _answer, ours, store, credentials, anonymous_writes)
         except HTTPFailure as failure:
             response = Response.error(failure)
-        return StarletteResponse(response.body, response.status, headers=response.headers,
+        headers = {**response.headers, "Vary": "Accept, Accept-Language"}
+        return StarletteResponse(response.body, response.status, headers=headers,
                                  media_type=response.content_type)
 
     methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
@@ -195,7 +200,12 @@ async def _read(request: StarletteRequest) -> Request:
                 raise HTTPFailure(413, f"Request body larger than {MAX_BODY} bytes")
             raise HTTPFailure(400, "the body is longer than its Content-Length")
         chunks.append(chunk)
-    query = {k.lower(): v for k, v in request.query_params.multi_items()}
+    query: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name.lower() in query:  # applying one and ignoring the other would mislead
+            raise HTTPFailure(400, f"the query parameter {name!r} is given twice; "
+                              "list the values in one (a+b in keys, a,b in c[...])")
+        query[name.lower()] = value
     return Request(request.method.upper(), request.url.path or "/", query,
                    {k.lower(): v for k, v in request.headers.items()}, b"".join(chunks))
 
@@ -223,6 +233,10 @@ def _answer(request: Request, store: RegistryStore, credentials: Credentials | N
         return Response.error(HTTPFailure(404, str(exc)))
     except ToolkitError as exc:
         return Response.error(HTTPFailure(400, str(exc)))
+    except Exception:  # noqa: BLE001 - the last resort: an SDMX error, never a traceback
+        _LOG.exception("unexpected failure answering %s %s", request.method, request.path)
+        return Response.error(HTTPFailure(500, "The registry failed to answer this request; "
+                                          "the failure is in the server's log"))
 
 
 def _dispatch(request: Request, store: RegistryStore, credentials: Credentials | None,
@@ -249,8 +263,9 @@ def _dispatch(request: Request, store: RegistryStore, credentials: Credentials |
             )
         if method != "GET" or handler is submit.fmr_load_status:  # load reports: in memory
             return handler(request, store, m)
+        key = _cache_key(request, store)  # before reading: a write meanwhile is a new key
         answer = handler(request, store, m)
-        _CACHE.put(_cache_key(request, store), answer)
+        _CACHE.put(key, answer)
         return answer
     if allowed:
         raise HTTPFailure(405, f"{request.method} not allowed on {request.path}",

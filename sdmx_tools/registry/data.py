@@ -17,7 +17,7 @@ from lxml import etree
 from sdmx_tools.errors import StructureError
 from sdmx_tools.exchange.xmlsafe import parse, q
 
-__all__ = ["check", "digest", "dimension_ids"]
+__all__ = ["check", "digest"]
 
 _DATA_ROOTS = {
     "StructureSpecificData", "GenericData", "StructureSpecificTimeSeriesData",
@@ -71,13 +71,3 @@ def _check_csv(content: bytes, fmt: str, flow: str) -> str | None:
         if row and (len(row) <= at or row[at] != flow):
             return f"row {n} belongs to dataflow {row[at] if len(row) > at else ''!r}, not {flow}"
     return None
-
-
-def dimension_ids(dsd_xml: bytes) -> list[str]:
-    """The dimension ids of a stored DSD fragment in key order (the time dimension excluded)."""
-    dsd = parse(dsd_xml, what="stored DSD")
-    # Only the DimensionList's: attribute relationships name dimensions too (as refs).
-    dims = [d for listed in dsd.iter(q("str", "DimensionList"))
-            for d in listed.iter(q("str", "Dimension"))]
-    dims.sort(key=lambda d: int(d.get("position", "0") or 0))
-    return [d.get("id", "") for d in dims]

@@ -40,6 +40,13 @@ def kind(content: bytes, stored: DataFormat) -> str:
     return "generic" if root.startswith("Generic") else "structurespecific"
 
 
+#: The query parameters served; any other is 501: ignoring it would answer other data than
+#: was asked for, as if it were the selection (``c[...]`` filters are checked apart).
+PARAMETERS = {"startperiod", "endperiod", "lastnobservations", "firstnobservations",
+              "detail", "dimensionatobservation", "attributes", "measures", "format",
+              "includehistory"}
+
+
 def select(frame: pd.DataFrame, dimensions: Sequence[str], key: str | None,
            query: Mapping[str, str]) -> pd.DataFrame:
     """The observations a key and the SDMX-REST query parameters select.
@@ -49,6 +56,12 @@ def select(frame: pd.DataFrame, dimensions: Sequence[str], key: str | None,
     HTTPFailure
         400 for a key of the wrong length or a parameter that is not a number.
     """
+    unknown = sorted(k for k in query if k not in PARAMETERS and not k.startswith("c["))
+    if unknown:
+        raise HTTPFailure(501, f"query parameter {unknown[0]!r} is not served; served: "
+                          + ", ".join(sorted(PARAMETERS)) + ", c[COMPONENT]")
+    if query.get("includehistory", "false").lower() != "false":
+        raise HTTPFailure(501, "includeHistory: no history is kept")
     if key and key not in {"all", "*"}:
         parts = key.split(".")
         if len(parts) != len(dimensions):
@@ -62,8 +75,8 @@ def select(frame: pd.DataFrame, dimensions: Sequence[str], key: str | None,
     series = [d for d in dimensions if d in frame.columns]
     for name, last in (("lastnobservations", True), ("firstnobservations", False)):
         if text := query.get(name):
-            if not text.isdigit():
-                raise HTTPFailure(400, f"{name} must be a whole number", )
+            if not (text.isascii() and text.isdigit() and len(text) <= 9):
+                raise HTTPFailure(400, f"{name} must be a whole number (at most 9 digits)")
             ordered = frame.assign(_p=period_bounds(frame["TIME_PERIOD"])[0]).sort_values(
                 "_p", kind="stable")
             grouped = ordered.groupby(series, sort=False, dropna=False)
@@ -113,6 +126,8 @@ def _components(frame: pd.DataFrame, query: Mapping[str, str]) -> pd.DataFrame:
         component = next((c for c in frame.columns if c.lower() == name[2:-1]), None)
         if component is None:
             raise HTTPFailure(400, f"{name}: no such component in the data set")
+        if component == "OBS_VALUE":
+            raise HTTPFailure(501, f"{name}: filters on the measure are not served")
         wanted = [v for v in value.split(",") if v]
         wanted = [v.removeprefix("eq:") for v in wanted]
         if any(":" in v for v in wanted):
@@ -130,7 +145,7 @@ def _stored_frame(digest: bytes, content: bytes) -> pd.DataFrame:
     if frame is None:
         frame = read_data(content, name="the stored data set")
         if len(_FRAMES) >= 4:
-            _FRAMES.pop(next(iter(_FRAMES)))
+            _FRAMES.pop(next(iter(_FRAMES), b""), None)  # threads may evict at once
         _FRAMES[digest] = frame
     return frame
 

@@ -109,7 +109,7 @@ class RegistryStore(StructureCatalogue):
                                                            "descendants"))
             rules = rules_from_structure(parse(message, what="stored structures"))
             if len(_RULES) >= 16:
-                _RULES.pop(next(iter(_RULES)))
+                _RULES.pop(next(iter(_RULES), ()), None)  # threads may evict at once
             _RULES[stamp] = rules
         return rules
 
@@ -124,7 +124,11 @@ class RegistryStore(StructureCatalogue):
         keys = self.find("Dataflow", *flow_query(text))
         if not keys:
             raise NotFoundError(f"No dataflow {text!r} in the registry")
-        return keys[-1]
+        if len(keys) > 1:  # answering one of them would answer other data than asked
+            raise StructureError(f"{text!r} matches {len(keys)} dataflows: "
+                                 + ", ".join(format_flow_ref(*k[1:]) for k in keys[:5]),
+                                 hint="name the agency and version: AGENCY,ID,VERSION")
+        return keys[0]
 
     def get_data(self, dataflow: str) -> tuple[bytes, DataFormat]:
         """The stored data set of a dataflow as pushed, and its format (queries select from
@@ -148,10 +152,6 @@ class RegistryStore(StructureCatalogue):
             raise NotFoundError(f"No data stored for {flow}")
         return bytes(row[0]), row[1]
 
-    def dimensions(self, flow: Key) -> list[str]:
-        """The dimension ids of a stored dataflow's DSD, in key order (time excluded)."""
-        return datafmt.dimension_ids(self._dsd_of(flow))
-
     def dsd_key(self, flow: Key) -> Key:
         """The key of a stored dataflow's DSD; StructureError when it is not stored."""
         dsd = next((k for k in self.related([flow], "children") if k[0] == "DataStructure"),
@@ -159,10 +159,3 @@ class RegistryStore(StructureCatalogue):
         if dsd is None:
             raise StructureError(f"The DSD of dataflow {format_flow_ref(*flow[1:])} is not stored")
         return dsd
-
-    def _dsd_of(self, flow: Key) -> bytes:
-        """The stored DSD fragment of a dataflow; StructureError when it is not stored."""
-        xml = self.fragment(self.dsd_key(flow))
-        if xml is None:
-            raise StructureError(f"The DSD of dataflow {format_flow_ref(*flow[1:])} is not stored")
-        return xml

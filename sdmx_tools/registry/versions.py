@@ -15,7 +15,8 @@ __all__ = ["flow_query", "id_matches", "select_versions", "version_order"]
 def version_order(version: str) -> tuple[Any, ...]:
     """A sort key: ``1.10`` after ``1.9``; ``1.0.0-draft`` before ``1.0.0``."""
     release, _, extension = version.partition("-")
-    numbers = tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", release))
+    numbers = tuple(int(p) if p.isascii() and p.isdigit() else -1
+                    for p in re.split(r"[.]", release))
     # A release sorts after any pre-release (extension) of the same numbers.
     return (numbers, extension == "", extension)
 
