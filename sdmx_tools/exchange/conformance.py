@@ -131,95 +131,108 @@ def rules_from_structure(root: etree._Element, dsd_id: str | None = None) -> Str
 def check_data(frame: pd.DataFrame, rules: StructureRules, *, file: str | None = None
                ) -> list[Finding]:
     """Every way ``frame`` (a tidy data frame) breaks ``rules``; empty when it conforms."""
-    findings: list[Finding] = []
     missing = [d for d in [*rules.dimensions, "TIME_PERIOD"] if d not in frame.columns]
     if missing:
         return [Finding(code="missing-dimension", severity=Severity.ERROR, file=file,
                         message="the data set has no column for dimension(s) "
                         + ", ".join(missing), column=missing[0])]
+    data = _Columns(frame, rules.dimensions, file)
     known = {*rules.dimensions, *rules.attributes, "TIME_PERIOD", "OBS_VALUE"}
-    for column in frame.columns:
-        if column not in known:
-            findings.append(Finding(code="unknown-component", severity=Severity.ERROR,
-                                    file=file, column=str(column), message="not a component "
-                                    "of the structure", value=clip(str(column))))
-    keys = _keys(frame, rules.dimensions)
+    findings = [Finding(code="unknown-component", severity=Severity.ERROR, file=file,
+                        column=str(column), message="not a component of the structure",
+                        value=clip(str(column)))
+                for column in frame.columns if column not in known]
     for dim in rules.dimensions:
-        findings += _examples(~_present(frame[dim]), keys, "missing-dimension-value", file,
-                              dim, f"dimension {dim} has no value", None)
+        findings += data.examples(~data.present(dim), "missing-dimension-value", dim,
+                                  f"dimension {dim} has no value")
     for attr in rules.series_attributes:
         if attr in frame.columns:
-            findings += _varying(frame, keys, attr, file)
+            findings += data.varying(attr)
     for component, allowed in rules.codes.items():
         if component in frame.columns:
-            findings += _codes(frame[component], allowed, component, keys, file)
+            findings += data.unknown_codes(component, allowed)
     for attr in rules.mandatory:
-        cells = frame[attr] if attr in frame.columns else pd.Series("", index=frame.index)
-        empty = ~_present(cells)
-        findings += _examples(empty, keys, "missing-attribute", file, attr,
-                              f"mandatory attribute {attr} has no value", None)
+        empty = ~data.present(attr) if attr in frame.columns else np.ones(len(frame), bool)
+        findings += data.examples(empty, "missing-attribute", attr,
+                                  f"mandatory attribute {attr} has no value")
     first, last = period_bounds(frame["TIME_PERIOD"])
-    findings += _examples(np.isnat(first), keys, "bad-period", file, "TIME_PERIOD",
-                          "not an SDMX time period (e.g. 2020, 2020-06, 2020-Q2)",
-                          frame["TIME_PERIOD"])
+    findings += data.examples(np.isnat(first), "bad-period", "TIME_PERIOD",
+                              "not an SDMX time period (e.g. 2020, 2020-06, 2020-Q2)",
+                              shown=True)
     # The same period however it is spelled (2020 and 2020-A1 are one year).
-    spans = pd.Series(first.astype(str), index=frame.index) + "/" + last.astype(str)
-    twice = (keys + " @ " + spans.where(~np.isnat(first), frame["TIME_PERIOD"].astype(str))
-             ).duplicated(keep="first")
-    findings += _examples(twice.to_numpy(), keys, "duplicate-key", file, "TIME_PERIOD",
-                          "this series key and period appear more than once",
-                          frame["TIME_PERIOD"])
+    periods = pd.DataFrame({"series": data.series, "first": first, "last": last,
+                            "text": frame["TIME_PERIOD"].astype(str).where(np.isnat(first))})
+    findings += data.examples(periods.duplicated(keep="first").to_numpy(), "duplicate-key",
+                              "TIME_PERIOD", "this series key and period appear more than "
+                              "once", shown=True)
     return findings
 
 
-def _varying(frame: pd.DataFrame, keys: pd.Series, attr: str, file: str | None
-             ) -> list[Finding]:
-    """A series-level attribute must be one value per series: the writers put it on the
-    series once, so a second value would be lost without a word."""
-    values = frame[attr].astype(str).where(_present(frame[attr]), "")
-    counts = values[values != ""].groupby(keys[values != ""]).nunique()
-    return _examples(keys.isin(counts.index[counts > 1]).to_numpy()
-                     & ~keys.duplicated().to_numpy(), keys, "varying-attribute", file, attr,
-                     f"{attr} is attached to the series but differs within this series", None)
+class _Columns:
+    """A frame's columns as the checks need them: each factorized once (few distinct
+    values in many rows), the series each row belongs to, and a row's key as text."""
 
+    def __init__(self, frame: pd.DataFrame, dimensions: Sequence[str], file: str | None
+                 ) -> None:
+        self.frame, self.dimensions, self.file = frame, list(dimensions), file
+        self._coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.series = (frame.groupby(self.dimensions, sort=False, dropna=False).ngroup()
+                       .to_numpy() if self.dimensions else np.zeros(len(frame), int))
 
-def _keys(frame: pd.DataFrame, dimensions: Sequence[str]) -> pd.Series:
-    if not dimensions:
-        return pd.Series("", index=frame.index)
-    first, *rest = [frame[d].astype(str) for d in dimensions]
-    return first.str.cat(rest, sep=".") if rest else first
+    def coded(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's index into the column's distinct values (as text; -1 when missing)."""
+        if column not in self._coded:
+            codes, uniques = pd.factorize(self.frame[column])
+            self._coded[column] = codes, np.array([str(u) for u in uniques], dtype=object)
+        return self._coded[column]
 
+    def present(self, column: str) -> np.ndarray:
+        """Which rows hold a value (not missing, not blank)."""
+        codes, uniques = self.coded(column)
+        filled = np.array([bool(u.strip()) for u in uniques], dtype=bool)
+        return (codes >= 0) & filled[np.maximum(codes, 0)] if len(uniques) else codes >= 0
 
-def _present(cells: pd.Series) -> np.ndarray:
-    return ~cells.isna().to_numpy() & (cells.astype(str).str.strip().to_numpy() != "")
+    def key(self, row: int) -> str:
+        return ".".join(str(self.frame[d].iat[row]) for d in self.dimensions)
 
+    def varying(self, attr: str) -> list[Finding]:
+        """A series-level attribute must be one value per series: the writers put it on
+        the series once, so a second value would be lost without a word."""
+        codes, _ = self.coded(attr)
+        given = self.present(attr)
+        counts = pd.Series(codes[given]).groupby(self.series[given]).nunique()
+        varies = np.isin(self.series, counts.index[counts > 1].to_numpy())
+        first_row = ~pd.Series(self.series).duplicated().to_numpy()
+        return self.examples(varies & first_row, "varying-attribute", attr,
+                             f"{attr} is attached to the series but differs within this "
+                             "series")
 
-def _codes(cells: pd.Series, allowed: frozenset[str], component: str, keys: pd.Series,
-           file: str | None) -> list[Finding]:
-    text = cells.astype(str)
-    bad = _present(cells) & ~text.isin(allowed).to_numpy()
-    found = []
-    distinct = list(dict.fromkeys(text[bad]))
-    for value in distinct[:EXAMPLES]:
-        at = int(np.flatnonzero((text == value).to_numpy() & bad)[0])
-        near = (process.extractOne(value, allowed, scorer=fuzz.ratio)
-                if len(value) <= 100 else None)
-        found.append(Finding(code="unknown-code", severity=Severity.ERROR, file=file,
-                             column=component, key=str(keys.iloc[at]), value=clip(value),
-                             message=f"not a code of {component}'s codelist",
-                             hint=f"did you mean {near[0]}?" if near and near[1] >= 80
-                             else None))
-    return found + _more(len(distinct) - EXAMPLES, "unknown-code", file, component)
+    def unknown_codes(self, component: str, allowed: frozenset[str]) -> list[Finding]:
+        codes, uniques = self.coded(component)
+        found = []
+        # Every distinct value occurs (factorize); a blank one is a missing value, not a code.
+        distinct = [i for i, u in enumerate(uniques) if u not in allowed and u.strip()]
+        for i in distinct[:EXAMPLES]:
+            value = str(uniques[i])
+            at = int(np.flatnonzero(codes == i)[0])
+            near = (process.extractOne(value, allowed, scorer=fuzz.ratio)
+                    if len(value) <= 100 else None)
+            found.append(Finding(code="unknown-code", severity=Severity.ERROR, file=self.file,
+                                 column=component, key=self.key(at), value=clip(value),
+                                 message=f"not a code of {component}'s codelist",
+                                 hint=f"did you mean {near[0]}?" if near and near[1] >= 80
+                                 else None))
+        return found + _more(len(distinct) - EXAMPLES, "unknown-code", self.file, component)
 
-
-def _examples(mask: np.ndarray, keys: pd.Series, code: str, file: str | None, column: str,
-              message: str, values: pd.Series | None) -> list[Finding]:
-    at = np.flatnonzero(mask)
-    found = [Finding(code=code, severity=Severity.ERROR, file=file, column=column,
-                     key=str(keys.iloc[i]), message=message,
-                     value=None if values is None else clip(str(values.iloc[i])))
-             for i in at[:EXAMPLES]]
-    return found + _more(len(at) - EXAMPLES, code, file, column)
+    def examples(self, mask: np.ndarray, code: str, column: str, message: str, *,
+                 shown: bool = False) -> list[Finding]:
+        """The first rows ``mask`` marks, as findings (``shown``: with the cell's value)."""
+        at = np.flatnonzero(mask)
+        found = [Finding(code=code, severity=Severity.ERROR, file=self.file, column=column,
+                         key=self.key(i), message=message,
+                         value=clip(str(self.frame[column].iat[i])) if shown else None)
+                 for i in at[:EXAMPLES]]
+        return found + _more(len(at) - EXAMPLES, code, self.file, column)
 
 
 def _more(count: int, code: str, file: str | None, column: str | None = None) -> list[Finding]:

@@ -3,7 +3,10 @@ SDMX-JSON 2.0 (:func:`~sdmx_tools.exchange.jsondata.read_data_json`).
 
 Each gives the same tidy frame: one row per observation, a text column per dimension and
 attribute found (codes stay text: ``01001`` keeps its zero), ``TIME_PERIOD`` and
-``OBS_VALUE`` as float. So a previous release, an upload, or data from another SDMX
+``OBS_VALUE`` as float. Its ``attrs`` say what the file was: ``attrs["format"]`` (``sdmx-ml``,
+``sdmx-csv``, ``sdmx-csv2`` or ``sdmx-json``) and ``attrs["dataflows"]``, the dataflows it
+names (up to ten, each with the row or line that first names it), so a registry can file
+an upload without reading it twice. So a previous release, an upload, or data from another SDMX
 service can be compared with, or published like, what ``convert`` computes.
 
 SDMX-ML is read as a stream (``iterparse``, each series cleared once read) with entities,
@@ -64,7 +67,9 @@ def read_data(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
             content = opened.getvalue() if isinstance(opened, io.BytesIO) else opened.read_bytes()
         except OSError as exc:
             raise StructureError(f"cannot read the file: {exc.strerror}", file=where) from exc
-        return read_data_json(content, where)
+        frame = read_data_json(content, where)
+        frame.attrs = {"format": "sdmx-json", "dataflows": {}}
+        return frame
     return _read_csv(opened, where)
 
 
@@ -86,9 +91,18 @@ def _read_csv(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
             raise StructureError("only observations to add or replace are read (ACTION I, A, "
                                  "R, M); deletions are not", file=path, row=at + 2,
                                  column=action, value=str(frame[action].iloc[at]))
+    version = _CSV_HEADS[first]
+    wanted = "DATAFLOW" if version == "1.0" else "STRUCTURE_ID"
+    flow_column = next((c for c in frame.columns if c.strip().upper() == wanted), None)
+    if flow_column is None:
+        raise StructureError("not SDMX-CSV 2.0: no STRUCTURE_ID column", file=path)
+    firsts = frame[flow_column].drop_duplicates().iloc[:10]
     out = frame.drop(columns=[c for c in frame.columns if c.upper() in _CSV_META]).astype(object)
     out["OBS_VALUE"] = _numbers(out["OBS_VALUE"], path)
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs = {"format": "sdmx-csv" if version == "1.0" else "sdmx-csv2",
+                 "dataflows": {str(v): int(i) + 2 for i, v in firsts.items()}}
+    return out
 
 
 def _numbers(cells: pd.Series, path: Path | str) -> pd.Series:
@@ -114,13 +128,14 @@ def _read_xml(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
     series: dict[str, str] = {}
     dataset: dict[str, str] = {}  # attributes attached to the whole data set
+    named: dict[str, int] = {}  # the dataflows the header names
     generic: bool | None = None
     context = etree.iterparse(source if isinstance(source, io.BytesIO) else str(source),
                               events=("start", "end"), resolve_entities=False,
                               no_network=True, load_dtd=False)
     try:
         for event, element in context:
-            name = etree.QName(element).localname
+            name = _local(element)
             if generic is None:  # the root element
                 if element.getroottree().docinfo.doctype:
                     raise StructureError("a DOCTYPE is not allowed in SDMX-ML", file=path, row=1)
@@ -148,14 +163,33 @@ def _read_xml(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
                                           else dict(element.attrib))})
                 element.clear()
             elif generic and name in {"SeriesKey", "Attributes"} and \
-                    etree.QName(element.getparent()).localname == "Series":
+                    _local(element.getparent()) == "Series":
                 series.update(_values(element))
             elif generic and name == "Attributes" and \
-                    etree.QName(element.getparent()).localname == "DataSet":
+                    _local(element.getparent()) == "DataSet":
                 dataset.update(_values(element))
+            elif name == "StructureUsage" and (ref := element.find("Ref")) is not None \
+                    and len(named) < 10:
+                named.setdefault(_flow_named(ref), element.sourceline or 0)
     except etree.XMLSyntaxError as exc:
         raise StructureError(f"malformed XML: {exc.msg}", file=path, row=exc.lineno) from exc
-    return _frame(rows, path)
+    frame = _frame(rows, path)
+    frame.attrs = {"format": "sdmx-ml", "dataflows": named}
+    return frame
+
+
+def _local(element: etree._Element | None) -> str:
+    """An element's local name; a prefix no namespace was declared for stays in it (lxml's
+    QName refuses such names with a ValueError: the file is then "not SDMX-ML")."""
+    tag = element.tag if element is not None else ""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _flow_named(ref: etree._Element) -> str:
+    """``AGENCY:ID(VERSION)`` of a header's dataflow reference, or its id when that is all."""
+    agency, version = ref.get("agencyID"), ref.get("version")
+    ident = ref.get("id", "")
+    return f"{agency}:{ident}({version})" if agency and version else ident
 
 
 def _dataset(element: etree._Element, generic: bool, path: Path | str) -> dict[str, str]:
@@ -178,7 +212,7 @@ def _generic_obs(element: etree._Element) -> dict[str, str]:
     """A generic observation: ``ObsDimension``, ``ObsValue`` and ``Attributes`` children."""
     rec: dict[str, str] = {}
     for child in element:
-        child_name = etree.QName(child).localname
+        child_name = _local(child)
         if child_name == "ObsDimension":
             rec["TIME_PERIOD"] = child.get("value", "")
         elif child_name == "ObsValue":

@@ -1,6 +1,6 @@
 """The embedded registry's storage: the artefacts (:mod:`.catalogue`) and data sets.
 
-A data set is kept as it was pushed, one copy per format and dataflow; queries read and
+A data set is kept as it was pushed, one per dataflow whatever its format; queries read and
 select from it (:mod:`.dataquery`).
 """
 
@@ -84,11 +84,15 @@ class RegistryStore(StructureCatalogue):
     def refusal(self, flow: Key, content: bytes, fmt: DataFormat) -> tuple[str, str] | None:
         """Why a data set cannot be stored for a stored dataflow, as ``(message, code)``
         (codes as in :meth:`put_data`); None when it conforms."""
-        problem = datafmt.check(content, fmt, format_flow_ref(*flow[1:]))
+        try:
+            frame = read_data(content, name="the data set")  # read once: checked, then kept
+        except StructureError as exc:
+            return str(exc), "invalid"
+        problem = datafmt.check(frame, fmt, format_flow_ref(*flow[1:]))
         if problem:
             return problem, "invalid"
         try:
-            findings = check_data(read_data(content, name="the data set"), self.rules(flow))
+            findings = check_data(frame, self.rules(flow))
         except StructureError as exc:
             return str(exc), "invalid"
         if findings:

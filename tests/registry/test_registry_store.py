@@ -10,6 +10,8 @@ from lxml import etree
 from registry_builders import FLOW, concept_scheme_xml, csv_data, ml_data, structure_xml
 
 from sdmx_tools.errors import StructureError
+from sdmx_tools.exchange.readers import read_data
+from sdmx_tools.exchange.structurespecific import write_structure_specific
 from sdmx_tools.exchange.xmlsafe import q
 from sdmx_tools.registry import NotFoundError, RegistryStore, dataquery
 
@@ -126,11 +128,21 @@ def test_data_put_get_and_key_filter(store: RegistryStore) -> None:
     assert b'SEX="M"' in only_m and b'SEX="F"' not in only_m
 
 
-def test_data_for_other_flow_refused(store: RegistryStore) -> None:
+def test_data_for_other_flow_refused(store: RegistryStore, tmp_path: Path) -> None:
     store.put_structures(structure_xml())
     bad = csv_data().replace(b"MX_TEST:DF_TEST(1.0),M", b"MX_TEST:OTHER(1.0),M")
     outcome = store.put_data(FLOW, bad, "sdmx-csv")
-    assert outcome.status == "failed" and "OTHER" in outcome.message
+    assert (outcome.status, outcome.code) == ("failed", "invalid")
+    assert outcome.message == f"row 3 names dataflow 'MX_TEST:OTHER(1.0)', not {FLOW}"
+    written = tmp_path / "other.xml"
+    write_structure_specific(read_data(csv_data()), written, agency="MX_TEST",
+                             dataflow_id="OTHER", version="1.0", dimensions=["SEX"],
+                             series_attributes=[], obs_attributes=[])
+    outcome = store.put_data(FLOW, written.read_bytes(), "sdmx-ml")
+    assert outcome.code == "invalid" and "names dataflow 'MX_TEST:OTHER(1.0)'" in outcome.message
+    outcome = store.put_data(FLOW, ml_data(), "sdmx-csv")  # declared CSV, sent SDMX-ML
+    assert outcome.code == "invalid" and "content is an SDMX-ML 2.1" in outcome.message
+    assert store.put_data(FLOW, ml_data(), "sdmx-ml").status == "loaded"
 
 
 @pytest.mark.shared_data
