@@ -101,11 +101,11 @@ def _schema(request: Request, store: RegistryStore, m: re.Match[str]) -> Respons
 def _data(request: Request, store: RegistryStore, m: re.Match[str]) -> Response:
     gd = m.groupdict()
     flow = gd.get("flow") or f"{gd['agency']},{gd['id']},{gd['version']}"
-    fmt = negotiate_data(request.header("Accept"), request.query.get("format", ""))
-    flow_key = store.resolve_flow(flow)
-    content, stored = store.get_data(flow)
     if gd.get("provider") not in {None, "", "all", "*"}:
         raise HTTPFailure(501, "data providers are not recorded: ask for provider all")
+    fmt = negotiate_data(request.header("Accept"), request.query.get("format", ""))
+    flow_key = store.resolve_flow(flow)
+    content, stored = store.dataset(flow_key)
     key = gd.get("key")
     if (key in {None, "", "all", "*"} and not request.query.keys() - {"format"}
             and dataquery.kind(content, stored) == fmt):
@@ -175,9 +175,10 @@ def create_app(store: RegistryStore, credentials: Credentials | None = None, *,
             ours = await _read(request)
             # A kept answer straight from the loop (one indexed SQLite read: the revision);
             # anything else, SQLite and lxml work that blocks, on the thread pool.
-            cached = _cached(ours, store) if ours.method in {"GET", "HEAD"} else None
+            key = _cache_key(ours, store)
+            cached = _CACHE.get(key) if key is not None else None
             response = cached if cached is not None else await run_in_threadpool(
-                _answer, ours, store, credentials, anonymous_writes)
+                _answer, ours, store, credentials, anonymous_writes, key)
         except HTTPFailure as failure:
             response = Response.error(failure)
         headers = {**response.headers, "Vary": "Accept, Accept-Language"}
@@ -210,23 +211,27 @@ async def _read(request: StarletteRequest) -> Request:
                    {k.lower(): v for k, v in request.headers.items()}, b"".join(chunks))
 
 
-def _cache_key(request: Request, store: RegistryStore) -> tuple[object, ...]:
-    """What a read answer depends on: the store's revision and the whole request."""
-    return (store.revision(), request.path, tuple(sorted(request.query.items())),
+def _cache_key(request: Request, store: RegistryStore) -> tuple[object, ...] | None:
+    """What a read answer depends on: the store's revision and the whole request. Taken
+    before anything is read, so a write meanwhile files the answer under an old key.
+
+    None for writes, and when the database cannot be used (then the long way explains).
+    """
+    if request.method not in {"GET", "HEAD"}:
+        return None
+    try:
+        revision = store.revision()
+    except ToolkitError:
+        return None
+    return (revision, request.path, tuple(sorted(request.query.items())),
             request.header("Accept"), request.header("Accept-Language"))
 
 
-def _cached(request: Request, store: RegistryStore) -> Response | None:
-    try:
-        return _CACHE.get(_cache_key(request, store))
-    except ToolkitError:  # an unusable database: answered (and explained) the long way
-        return None
-
-
 def _answer(request: Request, store: RegistryStore, credentials: Credentials | None,
-            anonymous_writes: bool) -> Response:
+            anonymous_writes: bool, cache_key: tuple[object, ...] | None = None) -> Response:
+    """The answer to ``request``; a read answer is kept under ``cache_key`` when given."""
     try:
-        return _dispatch(request, store, credentials, anonymous_writes)
+        return _dispatch(request, store, credentials, anonymous_writes, cache_key)
     except HTTPFailure as failure:
         return Response.error(failure)
     except NotFoundError as exc:
@@ -240,7 +245,7 @@ def _answer(request: Request, store: RegistryStore, credentials: Credentials | N
 
 
 def _dispatch(request: Request, store: RegistryStore, credentials: Credentials | None,
-              anonymous_writes: bool) -> Response:
+              anonymous_writes: bool, cache_key: tuple[object, ...] | None) -> Response:
     allowed = set()
     asked = "GET" if request.method == "HEAD" else request.method  # the server drops the body
     for method, pattern, handler in _ROUTES:
@@ -261,11 +266,9 @@ def _dispatch(request: Request, store: RegistryStore, credentials: Credentials |
                 401, "Authentication required for writes",
                 {"WWW-Authenticate": 'Basic realm="sdmx-tools registry"'},
             )
-        if method != "GET" or handler is submit.fmr_load_status:  # load reports: in memory
-            return handler(request, store, m)
-        key = _cache_key(request, store)  # before reading: a write meanwhile is a new key
         answer = handler(request, store, m)
-        _CACHE.put(key, answer)
+        if cache_key is not None and handler is not submit.fmr_load_status:  # in memory
+            _CACHE.put(cache_key, answer)
         return answer
     if allowed:
         raise HTTPFailure(405, f"{request.method} not allowed on {request.path}",

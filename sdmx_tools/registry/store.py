@@ -148,12 +148,16 @@ class RegistryStore(StructureCatalogue):
         NotFoundError
             When the dataflow, or data for it, is not stored.
         """
-        flow = format_flow_ref(*self.resolve_flow(dataflow)[1:])
+        return self.dataset(self.resolve_flow(dataflow))
+
+    def dataset(self, flow: Key) -> tuple[bytes, DataFormat]:
+        """:meth:`get_data` of a dataflow already resolved."""
+        ref = format_flow_ref(*flow[1:])
         with self._connect() as db:
-            row = db.execute("SELECT content, format FROM dataset WHERE dataflow=? "
-                             "ORDER BY updated DESC LIMIT 1", (flow,)).fetchone()
+            row = db.execute("SELECT content, format FROM dataset WHERE dataflow=?",
+                             (ref,)).fetchone()
         if row is None:
-            raise NotFoundError(f"No data stored for {flow}")
+            raise NotFoundError(f"No data stored for {ref}")
         return bytes(row[0]), row[1]
 
     def dsd_key(self, flow: Key) -> Key:

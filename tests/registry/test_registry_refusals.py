@@ -121,8 +121,10 @@ def test_a_write_while_an_answer_is_made_is_not_hidden_by_the_cache(tmp_path: Pa
     store = Racing(database)
     store.put_structures(structure_xml(final=False, sex_name="Sex"))
     request = Request("GET", "/structure/codelist/MX_TEST/CL_SEX/latest", {}, {}, b"")
-    first = registry_app._answer(request, store, None, False)
+    key = registry_app._cache_key(request, store)  # as the app takes it, before reading
+    first = registry_app._answer(request, store, None, False, key)
     assert b">Sex<" in first.body  # what was read before the write
-    cached = registry_app._cached(request, store)
-    assert cached is None  # kept under the revision it was read at, not the new one
-    assert b">Sexo<" in registry_app._answer(request, store, None, False).body
+    assert registry_app._CACHE.get(key) is first
+    now = registry_app._cache_key(request, store)
+    assert now != key and registry_app._CACHE.get(now) is None  # the write: a new key
+    assert b">Sexo<" in registry_app._answer(request, store, None, False, now).body
