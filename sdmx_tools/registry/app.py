@@ -28,7 +28,7 @@ from sdmx_tools.errors import StructureError, ToolkitError
 from sdmx_tools.exchange.structurejson import structure_json
 from sdmx_tools.registry import dataquery, submit
 from sdmx_tools.registry.artefacts import rest_types
-from sdmx_tools.registry.cache import AnswerCache
+from sdmx_tools.registry.cache import BoundedCache
 from sdmx_tools.registry.http import (
     MAX_BODY,
     Credentials,
@@ -152,7 +152,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
 ]
 
 
-_CACHE = AnswerCache()  # read answers, shared by the apps of a process (keyed by store)
+# Read answers, shared by the apps of a process (the key holds the store's revision).
+_CACHE: BoundedCache[Response] = BoundedCache(512, 64 << 20, lambda r: len(r.body))
 
 
 def create_app(store: RegistryStore, credentials: Credentials | None = None, *,
@@ -267,7 +268,8 @@ def _dispatch(request: Request, store: RegistryStore, credentials: Credentials |
                 {"WWW-Authenticate": 'Basic realm="sdmx-tools registry"'},
             )
         answer = handler(request, store, m)
-        if cache_key is not None and handler is not submit.fmr_load_status:  # in memory
+        if (cache_key is not None and answer.status == 200
+                and handler is not submit.fmr_load_status):  # load reports: in memory
             _CACHE.put(cache_key, answer)
         return answer
     if allowed:

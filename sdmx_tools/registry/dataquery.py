@@ -25,11 +25,13 @@ from sdmx_tools.exchange.sdmxcsv import write_data_csv
 from sdmx_tools.exchange.sdmxml import write_data_xml
 from sdmx_tools.exchange.structurespecific import write_structure_specific
 from sdmx_tools.exchange.xmlsafe import root_name
+from sdmx_tools.registry.cache import BoundedCache
 from sdmx_tools.registry.http import HTTPFailure
 from sdmx_tools.registry.mediatypes import MEDIA_TYPES
 from sdmx_tools.registry.outcome import DataFormat
 
 __all__ = ["answer", "kind", "select"]
+
 
 def kind(content: bytes, stored: DataFormat) -> str:
     """Which served format (a key of :data:`~.mediatypes.MEDIA_TYPES`) a stored data set is
@@ -136,7 +138,7 @@ def _components(frame: pd.DataFrame, query: Mapping[str, str]) -> pd.DataFrame:
     return frame
 
 
-_FRAMES: dict[bytes, pd.DataFrame] = {}
+_FRAMES: BoundedCache[pd.DataFrame] = BoundedCache(4)
 
 
 def _stored_frame(digest: bytes, content: bytes) -> pd.DataFrame:
@@ -144,9 +146,7 @@ def _stored_frame(digest: bytes, content: bytes) -> pd.DataFrame:
     frame = _FRAMES.get(digest)
     if frame is None:
         frame = read_data(content, name="the stored data set")
-        if len(_FRAMES) >= 4:
-            _FRAMES.pop(next(iter(_FRAMES), b""), None)  # threads may evict at once
-        _FRAMES[digest] = frame
+        _FRAMES.put(digest, frame)
     return frame
 
 

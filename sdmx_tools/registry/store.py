@@ -12,6 +12,7 @@ from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.exchange.xmlsafe import parse
 from sdmx_tools.registry import data as datafmt
 from sdmx_tools.registry.artefacts import Key
+from sdmx_tools.registry.cache import BoundedCache
 from sdmx_tools.registry.catalogue import (
     Action,
     ArtefactInfo,
@@ -24,7 +25,7 @@ from sdmx_tools.registry.versions import flow_query
 
 __all__ = ["Action", "ArtefactInfo", "NotFoundError", "RegistryStore"]
 
-_RULES: dict[tuple[object, ...], StructureRules] = {}  # see RegistryStore.rules
+_RULES: BoundedCache[StructureRules] = BoundedCache(16)  # see RegistryStore.rules
 
 
 class RegistryStore(StructureCatalogue):
@@ -112,9 +113,7 @@ class RegistryStore(StructureCatalogue):
             message = self.structures_message(self.related([self.dsd_key(flow)],
                                                            "descendants"))
             rules = rules_from_structure(parse(message, what="stored structures"))
-            if len(_RULES) >= 16:
-                _RULES.pop(next(iter(_RULES), ()), None)  # threads may evict at once
-            _RULES[stamp] = rules
+            _RULES.put(stamp, rules)
         return rules
 
     def resolve_flow(self, text: str) -> Key:

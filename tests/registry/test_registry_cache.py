@@ -38,3 +38,21 @@ def test_a_new_database_at_the_same_path_is_not_confused_with_the_old(tmp_path: 
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         RegistryStore(database).put_structures(structure_xml(final=False, sex_name="Sexo"))
         assert b">Sexo<" in httpx.get(path).content
+
+
+def test_the_cache_keeps_the_least_recently_used_within_its_bounds() -> None:
+    from sdmx_tools.registry.cache import BoundedCache
+
+    cache: BoundedCache[bytes] = BoundedCache(3, 100, len)
+    for key in "abc":
+        cache.put(key, b"x" * 20)
+    assert cache.get("a") == b"x" * 20  # now the most recently used
+    cache.put("d", b"y" * 20)  # a fourth entry: "b", the least recently used, goes
+    assert [cache.get(k) is not None for k in "abcd"] == [True, False, True, True]
+    cache.put("e", b"z" * 26)  # over a quarter of the byte budget: not kept
+    assert cache.get("e") is None
+    by_bytes: BoundedCache[bytes] = BoundedCache(10, 100, len)
+    for key in "fghi":
+        by_bytes.put(key, b"w" * 25)  # 100 bytes: all kept
+    by_bytes.put("j", b"v" * 25)  # 125 bytes: the oldest goes
+    assert [by_bytes.get(k) is not None for k in "fghij"] == [False, True, True, True, True]
