@@ -13,9 +13,11 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
+from dotstat_fake import TOKEN, FakeDotStat, running
 from registry_builders import served
 
 from sdmx_tools.exchange.readers import read_data
+from sdmx_tools.registry.dialects import _http, dotstat
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -90,3 +92,18 @@ def demo_url(demo_run, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 def published(demo_run) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """What convert published (SDMX-CSV 1.0), read back."""
     return read_data(demo_run.workspace / "out" / "sdmx" / "data.csv")
+
+
+@pytest.fixture
+def fast_pushes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries and .Stat status polls without their real waits; the fake's token set."""
+    monkeypatch.setattr(_http, "RETRY", _http.RetryPolicy(attempts=3, base_delay=0.01))
+    monkeypatch.setattr(dotstat, "POLL_INTERVAL", 0.01)
+    monkeypatch.setenv("DOTSTAT_TOKEN", TOKEN)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeDotStat]:
+    """A stand-in .Stat Suite (NSI and transfer services) served on 127.0.0.1."""
+    with running(FakeDotStat(token=TOKEN)) as served_fake:
+        yield served_fake

@@ -51,8 +51,11 @@ from sdmx_tools.registry.artefacts import (
     urn,
 )
 from sdmx_tools.registry.server import RegistryServer
+from sdmx_tools.workspace import RegistryTarget
 
 Key = tuple[str, str, str, str]
+#: The Bearer token the tests give the fake and the push (a secret that must never leak).
+TOKEN = "tok-S3cret-0123456789abcdef"
 _STRUCTURE_TYPES = {"application/xml", "text/xml", "application/vnd.sdmx.structure+xml"}
 _FILE_TYPES = {"text/csv", "application/xml", "text/xml"}
 _FLOW_REF = re.compile(r"^[A-Za-z0-9_@$.-]+:[A-Za-z0-9_@$-]+\([0-9.]+\)$")
@@ -76,6 +79,11 @@ class FakeDotStat:
     url: str = ""
     transfer_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def target(self) -> RegistryTarget:
+        """A ``dotstat`` push target for these services (token from ``DOTSTAT_TOKEN``)."""
+        return RegistryTarget("dotstat", url=self.url, transfer_url=self.transfer_url,
+                              dataspace=self.dataspace, token_env="DOTSTAT_TOKEN")
 
     @property
     def writes(self) -> list[tuple[str, str]]:
@@ -294,4 +302,4 @@ def running(fake: FakeDotStat) -> Iterator[FakeDotStat]:
         thread.join(5)
 
 
-__all__ = ["FakeDotStat", "running"]
+__all__ = ["TOKEN", "FakeDotStat", "running"]

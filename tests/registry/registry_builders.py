@@ -97,6 +97,14 @@ def csv_data() -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+def csv2_data(**values: float) -> bytes:
+    """A tiny SDMX-CSV 2.0 data file for DF_TEST (``F=...`` overrides a value)."""
+    obs = {"F": 10.5, "M": 9.5, "_T": 20.0} | values
+    rows = ["STRUCTURE,STRUCTURE_ID,ACTION,SEX,TIME_PERIOD,OBS_VALUE"]
+    rows += [f"dataflow,{FLOW},I,{sex},2020,{value}" for sex, value in obs.items()]
+    return ("\n".join(rows) + "\n").encode()
+
+
 def ml_data() -> bytes:
     """A tiny SDMX-ML 2.1 structure-specific data message for DF_TEST (written by sdmx1)."""
     msg = structures()

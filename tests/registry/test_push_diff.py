@@ -8,14 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dotstat_fake import FakeDotStat, running
-from registry_builders import FLOW, ml_data, served, structure_xml
-from test_push_dotstat import TOKEN, csv2_data
+from dotstat_fake import FakeDotStat
+from registry_builders import FLOW, csv2_data, ml_data, served, structure_xml
 
 from sdmx_tools.registry import DataFile, RegistryHTTPError, RegistryTarget, diff, push
-from sdmx_tools.registry.dialects import _http, dotstat
+from sdmx_tools.registry.dialects import _http
 from sdmx_tools.registry.outcome import DataFormat
 
+pytestmark = pytest.mark.usefixtures("fast_pushes")
 CL_SEX = "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX_TEST:CL_SEX(1.0)"
 # The data format each dialect prefers: the data, that data edited, its observations.
 DATA: dict[str, tuple[DataFormat, bytes, bytes, int]] = {
@@ -23,19 +23,6 @@ DATA: dict[str, tuple[DataFormat, bytes, bytes, int]] = {
                 2),
     "sdmx-csv2": ("sdmx-csv2", csv2_data(), csv2_data(M=9.25), 3),
 }
-
-
-@pytest.fixture(autouse=True)
-def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_http, "RETRY", _http.RetryPolicy(attempts=3, base_delay=0.01))
-    monkeypatch.setattr(dotstat, "POLL_INTERVAL", 0.01)
-    monkeypatch.setenv("DOTSTAT_TOKEN", TOKEN)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeDotStat]:
-    with running(FakeDotStat(token=TOKEN)) as served_fake:
-        yield served_fake
 
 
 @pytest.fixture(params=["embedded", "sdmx-rest", "dotstat"])
@@ -47,9 +34,7 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Registr
         with served(tmp_path / "served.sqlite", anonymous_writes=True) as url:
             yield RegistryTarget("sdmx-rest", url=url)
     else:
-        with running(FakeDotStat(token=TOKEN)) as fake:
-            yield RegistryTarget("dotstat", url=fake.url, transfer_url=fake.transfer_url,
-                                 dataspace="design", token_env="DOTSTAT_TOKEN")
+        yield request.getfixturevalue("fake").target()
 
 
 def _write(tmp_path: Path, name: str, content: bytes) -> Path:
@@ -85,8 +70,7 @@ def test_new_then_unchanged_then_changed(registry: RegistryTarget, tmp_path: Pat
 
 
 def test_a_push_after_a_diff_sends_only_what_changed(fake: FakeDotStat, tmp_path: Path) -> None:
-    target = RegistryTarget("dotstat", url=fake.url, transfer_url=fake.transfer_url,
-                            dataspace="design", token_env="DOTSTAT_TOKEN")
+    target = fake.target()
     structure = _write(tmp_path, "s.xml", structure_xml(final=False))
     assert push(target, structure=structure).ok
     renamed = _write(tmp_path, "r.xml", structure_xml(final=False, sex_name="Sexo"))
@@ -101,8 +85,7 @@ def test_a_push_after_a_diff_sends_only_what_changed(fake: FakeDotStat, tmp_path
 def test_a_get_answered_503_is_retried(fake: FakeDotStat, tmp_path: Path) -> None:
     path = "/nsi/rest/codelist/MX_TEST/CL_SEX/1.0"
     fake.fail_next[("GET", path)] = [503, 503]
-    target = RegistryTarget("dotstat", url=fake.url, transfer_url=fake.transfer_url,
-                            dataspace="design", token_env="DOTSTAT_TOKEN")
+    target = fake.target()
     changes = diff(target, structure=_write(tmp_path, "s.xml", structure_xml()))
     assert {c.urn: c.status for c in changes.structures}[CL_SEX] == "new"
     assert fake.log.count(("GET", path)) == 3
@@ -111,8 +94,7 @@ def test_a_get_answered_503_is_retried(fake: FakeDotStat, tmp_path: Path) -> Non
 def test_retries_are_bounded(fake: FakeDotStat, tmp_path: Path) -> None:
     path = "/nsi/rest/codelist/MX_TEST/CL_SEX/1.0"
     fake.fail_next[("GET", path)] = [503] * 5
-    target = RegistryTarget("dotstat", url=fake.url, transfer_url=fake.transfer_url,
-                            dataspace="design", token_env="DOTSTAT_TOKEN")
+    target = fake.target()
     with pytest.raises(RegistryHTTPError, match="HTTP 503") as info:
         diff(target, structure=_write(tmp_path, "s.xml", structure_xml()))
     assert info.value.exit_code == 1 and fake.log.count(("GET", path)) == 3
@@ -120,8 +102,7 @@ def test_retries_are_bounded(fake: FakeDotStat, tmp_path: Path) -> None:
 
 def test_a_post_answered_503_is_not_sent_again(fake: FakeDotStat, tmp_path: Path) -> None:
     fake.fail_next[("POST", "/nsi/rest/structure")] = [503]
-    target = RegistryTarget("dotstat", url=fake.url, transfer_url=fake.transfer_url,
-                            dataspace="design", token_env="DOTSTAT_TOKEN")
+    target = fake.target()
     with pytest.raises(RegistryHTTPError, match="HTTP 503"):
         push(target, structure=_write(tmp_path, "s.xml", structure_xml()))
     assert fake.log.count(("POST", "/nsi/rest/structure")) == 1 and fake.artefacts == {}
@@ -145,8 +126,7 @@ def test_a_dropped_connection_is_retried_only_when_idempotent(method: str, calls
 def test_data_a_registry_cannot_serve_is_not_comparable(fake: FakeDotStat,
                                                         tmp_path: Path) -> None:
     fake.fail_next[("GET", "/nsi/rest/data/MX_TEST,DF_TEST,1.0/all")] = [500]
-    target = RegistryTarget("dotstat", url=fake.url, transfer_url=fake.transfer_url,
-                            dataspace="design", token_env="DOTSTAT_TOKEN")
+    target = fake.target()
     (change,) = diff(target, data=[DataFile(_write(tmp_path, "d.csv", csv2_data()), FLOW,
                                             "sdmx-csv2")]).data
     assert (change.status, change.observations) == ("not comparable", 3)

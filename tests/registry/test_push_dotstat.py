@@ -5,49 +5,23 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from dotstat_fake import FakeDotStat, running
-from registry_builders import FLOW, structure_xml
+from dotstat_fake import TOKEN, FakeDotStat
+from registry_builders import FLOW, csv2_data, structure_xml
 
 from sdmx_tools.cli import main
 from sdmx_tools.errors import RegistryError, SpecError
 from sdmx_tools.publish import push_outputs
-from sdmx_tools.registry import DataFile, RegistryTarget, diff, push
-from sdmx_tools.registry.dialects import _http, dotstat
+from sdmx_tools.registry import DataFile, diff, push
 from sdmx_tools.workspace import load_workspace
 
-TOKEN = "tok-S3cret-0123456789abcdef"
 WRONG = "wrong-T0ken-9876543210"
+pytestmark = pytest.mark.usefixtures("fast_pushes")
 
 
-def csv2_data(**values: float) -> bytes:
-    """A tiny SDMX-CSV 2.0 data file for DF_TEST (``F=...`` overrides a value)."""
-    obs = {"F": 10.5, "M": 9.5, "_T": 20.0} | values
-    rows = ["STRUCTURE,STRUCTURE_ID,ACTION,SEX,TIME_PERIOD,OBS_VALUE"]
-    rows += [f"dataflow,{FLOW},I,{sex},2020,{value}" for sex, value in obs.items()]
-    return ("\n".join(rows) + "\n").encode()
-
-
-@pytest.fixture(autouse=True)
-def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_http, "RETRY", _http.RetryPolicy(attempts=3, base_delay=0.01))
-    monkeypatch.setattr(dotstat, "POLL_INTERVAL", 0.01)
-    monkeypatch.setenv("DOTSTAT_TOKEN", TOKEN)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeDotStat]:
-    with running(FakeDotStat(token=TOKEN)) as served:
-        yield served
-
-
-def target(fake: FakeDotStat) -> RegistryTarget:
-    return RegistryTarget("dotstat", url=fake.url, transfer_url=fake.transfer_url,
-                          dataspace="design", token_env="DOTSTAT_TOKEN")
 
 
 @pytest.fixture
@@ -82,7 +56,7 @@ def cli(*args: str) -> Result:
 def test_push_sends_the_documented_request_shape(fake: FakeDotStat,
                                                  files: tuple[Path, Path]) -> None:
     structure, data = files
-    result = push(target(fake), structure=structure, data=[DataFile(data, FLOW, "sdmx-csv2")])
+    result = push(fake.target(), structure=structure, data=[DataFile(data, FLOW, "sdmx-csv2")])
     assert result.ok, result
     assert [o.status for o in result.outcomes] == ["created"] * 4 + ["loaded"]
     (sent,) = fake.imports
@@ -134,7 +108,7 @@ def test_a_wrong_token_is_a_clear_error_that_shows_no_token(
     assert WRONG not in result.output and TOKEN not in result.output
     assert fake.writes == []
     with pytest.raises(RegistryError) as info:  # the library's error carries none either
-        push(target(fake), structure=demo_ws / "out" / "sdmx" / "structure.xml")
+        push(fake.target(), structure=demo_ws / "out" / "sdmx" / "structure.xml")
     assert WRONG not in repr(vars(info.value)) + str(info.value)
 
 
@@ -158,7 +132,7 @@ def test_an_unreachable_service_exits_3(demo_ws: Path) -> None:
 def test_an_import_the_service_rejects_is_a_failed_outcome(fake: FakeDotStat,
                                                           files: tuple[Path, Path]) -> None:
     _, data = files  # no structures pushed: the dataflow is not in the data space
-    (outcome,) = push(target(fake), data=[DataFile(data, FLOW, "sdmx-csv2")]).outcomes
+    (outcome,) = push(fake.target(), data=[DataFile(data, FLOW, "sdmx-csv2")]).outcomes
     assert (outcome.status, outcome.code) == ("failed", "invalid")
     assert "Error" in outcome.message and "not found in dataspace design" in outcome.message
     assert FLOW not in fake.data
@@ -167,22 +141,22 @@ def test_an_import_the_service_rejects_is_a_failed_outcome(fake: FakeDotStat,
 def test_an_nsi_answering_text_has_accepted_the_structures(fake: FakeDotStat,
                                                           files: tuple[Path, Path]) -> None:
     fake.text_answers = True
-    result = push(target(fake), structure=files[0])
+    result = push(fake.target(), structure=files[0])
     assert [o.status for o in result.outcomes] == ["replaced"] * 4
     assert "4 structures imported" in result.outcomes[0].message
 
 
 def test_a_changed_final_artefact_is_said_before_and_refused_in_the_answer(
         fake: FakeDotStat, files: tuple[Path, Path], tmp_path: Path) -> None:
-    assert push(target(fake), structure=files[0]).ok
+    assert push(fake.target(), structure=files[0]).ok
     edited = tmp_path / "edited.xml"
     edited.write_bytes(structure_xml(sex_name="Sexo"))
-    changes = {c.urn.rsplit("=", 1)[1]: c for c in diff(target(fake), structure=edited)
+    changes = {c.urn.rsplit("=", 1)[1]: c for c in diff(fake.target(), structure=edited)
                .structures}
     assert changes["MX_TEST:CL_SEX(1.0)"].status == "changed"
     assert "final in the registry" in changes["MX_TEST:CL_SEX(1.0)"].detail
     assert {c.status for k, c in changes.items() if k != "MX_TEST:CL_SEX(1.0)"} == {"unchanged"}
-    result = push(target(fake), structure=edited, skip_unchanged=diff(target(fake),
+    result = push(fake.target(), structure=edited, skip_unchanged=diff(fake.target(),
                                                                       structure=edited))
     refused = [o for o in result.outcomes if o.status == "failed"]
     assert [o.item.rsplit("=", 1)[1] for o in refused] == ["MX_TEST:CL_SEX(1.0)"]
