@@ -10,7 +10,6 @@ series key and the value), the same records as the conversion report.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from sdmx_tools.errors import StructureError, clip
 from sdmx_tools.exchange.periods import period_bounds
+from sdmx_tools.exchange.refs import parse_urn, reference_urn
 from sdmx_tools.exchange.xmlsafe import q
 from sdmx_tools.report import Finding, Severity
 
@@ -60,18 +60,12 @@ class StructureRules:
         return [a for a in self.attributes if a not in self.observation_attributes]
 
 
-_URN = re.compile(r"=([^:=()]{1,200}):([^:=()]{1,200})\(([^()]{1,50})\)$")
-
-
-def _ref_key(enumeration: etree._Element | None) -> tuple[str, str, str] | None:
+def _codelist_key(enumeration: etree._Element | None) -> tuple[str, str, str] | None:
     """``(agency, id, version)`` of the codelist an ``Enumeration`` names (Ref or URN)."""
     if enumeration is None:
         return None
-    ref = enumeration.find("Ref")
-    if ref is not None:
-        return ref.get("agencyID", ""), ref.get("id", ""), ref.get("version", "1.0")
-    found = _URN.search((enumeration.findtext("URN") or "").strip())
-    return (found[1], found[2], found[3]) if found else None
+    parts = parse_urn(reference_urn(enumeration, ("Codelist", "codelist")))
+    return (parts.agency, parts.id, parts.version) if parts else None
 
 
 def _position(dimension: etree._Element) -> int:
@@ -109,7 +103,7 @@ def rules_from_structure(root: etree._Element, dsd_id: str | None = None) -> Str
                 is not None:
             ref = core.get((concept.get("agencyID", ""),
                             concept.get("maintainableParentID", ""), concept.get("id", "")))
-        key = _ref_key(ref)
+        key = _codelist_key(ref)
         if key is None:
             continue
         if key not in lists:

@@ -22,6 +22,7 @@ from typing import Any
 from lxml import etree
 
 from sdmx_tools.errors import StructureError
+from sdmx_tools.exchange.refs import reference_urn
 from sdmx_tools.exchange.xmlsafe import parse, q
 
 __all__ = ["SCHEMA_URL", "structure_json"]
@@ -147,7 +148,7 @@ class _Converter:
             return {}
         enum = box.find(q("str", "Enumeration"))
         if enum is not None:
-            return {key: {"enumeration": reference(enum, ("Codelist", "codelist"))}}
+            return {key: {"enumeration": reference_urn(enum, ("Codelist", "codelist"))}}
         fmt = box.find(q("str", "TextFormat"))
         if fmt is None:
             return {}
@@ -166,24 +167,6 @@ class _Converter:
         return {key: {"format": out}}
 
 
-def reference(el: etree._Element, default: tuple[str, str]) -> str:
-    """The URN an SDMX-ML 2.1 reference (``Ref`` or ``URN`` child) points to; ``default``
-    is the ``(class, package)`` a ``Ref`` without them means where it stands."""
-    urn = el.find("URN")
-    if urn is not None and urn.text:
-        return urn.text.strip()
-    ref = el.find("Ref")
-    if ref is None:
-        raise StructureError("a reference has neither Ref nor URN",
-                             value=etree.QName(el).localname)
-    cls, package = ref.get("class", default[0]), ref.get("package", default[1])
-    head = f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}={ref.get('agencyID')}"
-    parent = ref.get("maintainableParentID")
-    if parent:
-        return f"{head}:{parent}({ref.get('maintainableParentVersion', '1.0')}).{ref.get('id')}"
-    return f"{head}:{ref.get('id')}({ref.get('version', '1.0')})"
-
-
 def _scheme(item: str, key: str) -> Callable[[_Converter, etree._Element], Json]:
     def write(conv: _Converter, el: etree._Element) -> Json:
         out = conv.maintainable(el)
@@ -199,7 +182,7 @@ def _dataflow(conv: _Converter, el: etree._Element) -> Json:
     out = conv.maintainable(el)
     structure = el.find(q("str", "Structure"))
     if structure is not None:
-        out["structure"] = reference(structure, ("DataStructure", "datastructure"))
+        out["structure"] = reference_urn(structure, ("DataStructure", "datastructure"))
     return out
 
 
@@ -207,7 +190,7 @@ def _categorisation(conv: _Converter, el: etree._Element) -> Json:
     out = conv.maintainable(el)
     for tag, key in (("Source", "source"), ("Target", "target")):
         if (ref := el.find(q("str", tag))) is not None:
-            out[key] = reference(ref, ("Category", "categoryscheme") if tag == "Target"
+            out[key] = reference_urn(ref, ("Category", "categoryscheme") if tag == "Target"
                                  else ("Dataflow", "datastructure"))
     return out
 
@@ -217,7 +200,7 @@ def _component(conv: _Converter, el: etree._Element) -> Json:
     out.update(conv.annotations(el))
     identity = el.find(q("str", "ConceptIdentity"))
     if identity is not None:
-        out["conceptIdentity"] = reference(identity, ("Concept", "conceptscheme"))
+        out["conceptIdentity"] = reference_urn(identity, ("Concept", "conceptscheme"))
     out.update(conv.representation(el, "LocalRepresentation", "localRepresentation"))
     return out
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
 from sdmx_tools.errors import StructureError
+from sdmx_tools.exchange.refs import parse_urn
 from sdmx_tools.exchange.xmlsafe import NS, parse, q
 
 __all__ = [
@@ -111,10 +111,6 @@ _DEFAULT_CLASS = {
     "Structure": "DataStructure",
     "Parent": None,  # local item parent: never a cross-reference
 }
-_URN_RE = re.compile(
-    r"^urn:sdmx:org\.sdmx\.infomodel\.[a-z]+\.(?P<cls>\w+)="
-    r"(?P<agency>[^:]+):(?P<id>[^(]+)\((?P<version>[^)]+)\)(?:\.(?P<item>.+))?$"
-)
 
 
 @dataclass
@@ -164,15 +160,15 @@ def urn(key: Key) -> str:
 
 def key_from_urn(text: str) -> Key | None:
     """The maintainable key a URN points to (an item URN gives its scheme), or None."""
-    m = _URN_RE.match(text.strip())
-    if not m:
+    parts = parse_urn(text)
+    if parts is None:
         return None
-    cls = m["cls"]
-    if m["item"] is not None or cls not in TYPES:
+    cls = parts.cls
+    if parts.item is not None or cls not in TYPES:
         cls = _PARENT_OF_ITEM.get(cls, cls)
     if cls not in TYPES:
         return None
-    return (cls, m["agency"], m["id"], m["version"])
+    return (cls, parts.agency, parts.id, parts.version)
 
 
 def rest_types(name: str) -> list[str] | None:

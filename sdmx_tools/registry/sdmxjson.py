@@ -15,13 +15,12 @@ from typing import Any
 from lxml import etree
 
 from sdmx_tools.errors import StructureError
+from sdmx_tools.exchange.refs import parse_urn
 from sdmx_tools.exchange.xmlsafe import q
 from sdmx_tools.registry.artefacts import NSMAP, Artefact, iter_artefacts, key_from_urn
 
 __all__ = ["json_to_artefacts"]
 
-_ITEM_URN = re.compile(r"^urn:sdmx:org\.sdmx\.infomodel\.(?P<pkg>[a-z]+)\.(?P<cls>\w+)="
-                       r"(?P<agency>[^:]+):(?P<scheme>[^(]+)\((?P<version>[^)]+)\)\.(?P<id>.+)$")
 _SEMVER_FINAL = re.compile(r"^\d+\.\d+\.\d+$")
 _SCHEMES = {  # JSON key -> (container, element, items key, item element)
     "agencySchemes": ("OrganisationSchemes", "AgencyScheme", "agencies", "Agency"),
@@ -66,12 +65,12 @@ def _named(el: etree._Element, obj: dict[str, Any]) -> etree._Element:
 
 
 def _ref(parent: etree._Element, urn: str) -> None:
-    item = _ITEM_URN.match(urn)
-    if item:
+    item = parse_urn(urn)
+    if item is not None and item.item is not None:
         etree.SubElement(parent, "Ref", {
-            "agencyID": item["agency"], "maintainableParentID": item["scheme"],
-            "maintainableParentVersion": item["version"], "id": item["id"],
-            "package": item["pkg"], "class": item["cls"]})
+            "agencyID": item.agency, "maintainableParentID": item.id,
+            "maintainableParentVersion": item.version, "id": item.item,
+            "package": item.package, "class": item.cls})
         return
     key = key_from_urn(urn)
     if key is None:
