@@ -247,8 +247,9 @@ def convert(ws: Workspace) -> ConvertResult:
             hint=report.errors[0].to_text(),
         )
 
+    published = set(frame["SERIES"])
     series_names = {c.definition.series: c.definition.names for c in computed
-                    if c.definition.series in set(frame["SERIES"])}
+                    if c.definition.series in published}
     structures = build_structures(codelists, ws.agency, ws.dataflow, synthetic=ws.synthetic,
                                   dataflow_names=ws.title,
                                   series_names=series_names if ws.indicator_dataflows else None)
@@ -270,25 +271,25 @@ def convert(ws: Workspace) -> ConvertResult:
         write_dsd_schema(tmp / paths.data_ss_schema.name,
                          dataflow_namespace(ws.agency, ws.dataflow, structures.version),
                          codelists)
-        _write_series_flows(frame, tmp, structures, ws.synthetic)
+        _write_series_flows(frame, paths, tmp, structures, ws.synthetic)
     _write_tables(paths, computed, frames, areas)
     _write_manifest(paths, ws, harmonised, computed, structures, origins)
     result.files = [*paths.checked, paths.manifest, paths.report_html]
     return result
 
 
-def _write_series_flows(frame: pd.DataFrame, folder: Path, structures: NationalStructures,
-                        synthetic: bool) -> None:
+def _write_series_flows(frame: pd.DataFrame, paths: OutputPaths, folder: Path,
+                        structures: NationalStructures, synthetic: bool) -> None:
     """Each indicator dataflow's data, structure-specific and SDMX-CSV 2.0 (what push sends),
-    in ``flows/`` beside the national files."""
+    at their :meth:`OutputPaths.flow_data` places inside ``folder`` (the new sdmx folder)."""
     for series, flow_id in structures.series_flows.items():
         rows = frame[frame["SERIES"] == series]
-        (folder / "flows").mkdir(exist_ok=True)
-        write_structure_specific(rows, folder / "flows" / f"{flow_id}.xml",
-                                 agency=structures.agency, dataflow_id=flow_id,
+        ss, csv2 = (folder / paths.flow_data(flow_id, fmt).relative_to(paths.sdmx)
+                    for fmt in ("sdmx-ml", "sdmx-csv2"))
+        ss.parent.mkdir(exist_ok=True)
+        write_structure_specific(rows, ss, agency=structures.agency, dataflow_id=flow_id,
                                  version=structures.version, synthetic=synthetic)
-        write_data_csv(rows, folder / "flows" / f"{flow_id}.csv", version="2.0",
-                       dataflow_ref=structures.flow_ref(flow_id))
+        write_data_csv(rows, csv2, version="2.0", dataflow_ref=structures.flow_ref(flow_id))
 
 
 def _code_names(frame: pd.DataFrame, codelists: Mapping[str, Codelist], lang: str

@@ -63,19 +63,28 @@ def _manifest(paths: OutputPaths, needed: list[Path]) -> dict[str, Any]:
             problem = _shape(info, _INDICATOR_KEYS, f"indicators[{i}].")
             if problem:
                 break
+    flows = data.get("indicator_dataflows", {}) if problem is None else {}
+    if not isinstance(flows, dict) or not all(isinstance(r, str) for r in flows.values()):
+        problem = "indicator_dataflows is not an object of dataflow references"
     if problem:
         raise WorkspaceError(f"the manifest is damaged: {problem}", file=paths.manifest,
                              hint=again)
+    _verify(paths, data, needed)
+    return dict(data)
+
+
+def _verify(paths: OutputPaths, manifest: dict[str, Any], needed: list[Path]) -> None:
+    """Each ``needed`` output is there and is the file convert wrote (its sha256)."""
+    again = "run 'sdmx-tools convert' again"
     for path in needed:
         name = str(path.relative_to(paths.root))
-        want = data["outputs"].get(name)
+        want = manifest["outputs"].get(name)
         if not path.is_file():
             raise WorkspaceError("an output of convert is missing", file=path, hint=again)
         if want != file_sha256(path):
             raise WorkspaceError(
                 "this output is not the one convert wrote (truncated, edited or replaced: "
                 "its sha256 differs from the manifest's)", file=path, hint=again)
-    return dict(data)
 
 
 def _shape(table: Any, keys: dict[str, type | tuple[type, ...]], prefix: str = "") -> str | None:
@@ -109,13 +118,9 @@ def push_outputs(ws: Workspace, *, dry_run: bool = False) -> PushReport:
     data_path = {"sdmx-ml": paths.data_ss, "sdmx-csv": paths.data_csv,
                  "sdmx-csv2": paths.data_csv2}[fmt]
     manifest = _manifest(paths, [paths.structure, data_path])
-    flows = manifest.get("indicator_dataflows") or {}
-    if not isinstance(flows, dict) or not all(isinstance(r, str) for r in flows.values()):
-        raise WorkspaceError("the manifest is damaged: indicator_dataflows is not an object "
-                             "of dataflow references", file=paths.manifest,
-                             hint="run 'sdmx-tools convert' again")
-    extra = {ref: paths.flow_data(parse_flow_ref(ref)[1], fmt) for ref in flows.values()}
-    _manifest(paths, list(extra.values()))  # each indicator dataflow's file checked too
+    extra = {ref: paths.flow_data(parse_flow_ref(ref)[1], fmt)
+             for ref in manifest.get("indicator_dataflows", {}).values()}
+    _verify(paths, manifest, list(extra.values()))  # each indicator dataflow's file too
     files = [DataFile(data_path, manifest["dataflow"], fmt),
              *[DataFile(path, ref, fmt) for ref, path in extra.items()]]
     changes = diff(ws.registry, structure=paths.structure, data=files)

@@ -20,8 +20,9 @@ __all__ = [
 ]
 
 Status = Literal["created", "replaced", "unchanged", "loaded", "deleted", "failed"]
-#: A data file's format: ``sdmx-ml`` is SDMX-ML 2.1 *structure-specific* data, ``sdmx-csv``
-#: SDMX-CSV 1.0, ``sdmx-csv2`` SDMX-CSV 2.0.
+#: A data file's format: ``sdmx-ml`` is an SDMX-ML 2.1 data message (push sends
+#: structure-specific; the store takes generic too), ``sdmx-csv`` SDMX-CSV 1.0,
+#: ``sdmx-csv2`` SDMX-CSV 2.0.
 DataFormat = Literal["sdmx-ml", "sdmx-csv", "sdmx-csv2"]
 _AGENCY, _ID = r"(?P<agency>[A-Za-z0-9_@$.-]+)", r"(?P<id>[A-Za-z0-9_@$-]+)"
 # AGENCY:ID(VERSION), as SDMX-CSV writes it, or AGENCY,ID,VERSION, as SDMX-REST paths do.

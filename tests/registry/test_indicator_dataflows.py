@@ -4,6 +4,7 @@ and push stores each in the registry, served like the national one."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 import sdmx
 from registry_builders import served
 
+from sdmx_tools.errors import WorkspaceError
 from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.exchange.validate import validate_file
 from sdmx_tools.pipeline import OutputPaths, convert
@@ -67,3 +69,23 @@ def test_push_stores_each_indicator_dataflow(flows_ws: Path) -> None:
             want = national[national["SERIES"] == s]
             assert len(got) == len(want) > 0
             assert sorted(got["OBS_VALUE"].dropna()) == sorted(want["OBS_VALUE"].dropna())
+
+
+def test_push_refuses_an_edited_flow_file_or_a_damaged_list(flows_ws: Path,
+                                                            tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(flows_ws, root)
+    ws = load_workspace(root)
+    paths = OutputPaths(ws.output)
+    flow_file = next(paths.sdmx.glob("flows/*.xml"))
+    original = flow_file.read_bytes()
+    flow_file.write_bytes(original.replace(b'OBS_VALUE="', b'OBS_VALUE="1', 1))
+    with pytest.raises(WorkspaceError, match="not the one convert wrote") as info:
+        push_outputs(ws, dry_run=True)
+    assert info.value.file == str(flow_file)
+    flow_file.write_bytes(original)
+    manifest = json.loads(paths.manifest.read_text(encoding="utf-8"))
+    manifest["indicator_dataflows"] = {"X": 1}
+    paths.manifest.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="indicator_dataflows is not an object"):
+        push_outputs(ws, dry_run=True)

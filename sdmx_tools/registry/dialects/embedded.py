@@ -1,6 +1,7 @@
 """Push into the embedded registry's SQLite store directly (no server needed).
 
-Data go as structure-specific SDMX-ML 2.1, the format the store keeps and serves from.
+Data go as structure-specific SDMX-ML 2.1 (the store keeps any format as sent and serves
+every format from it).
 """
 
 from __future__ import annotations
