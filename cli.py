@@ -158,9 +158,8 @@ def validate(files: tuple[Path, ...], structure: Path | None, fmt: str,
     """
     import json
 
-    from sdmx_tools.exchange.validate import validate_file
+    from sdmx_tools.exchange.validate import validate_files
     from sdmx_tools.pipeline import OutputPaths
-    from sdmx_tools.workspace import find_workspace
 
     try:
         paths: OutputPaths | None = OutputPaths(_load(workspace).output)
@@ -174,26 +173,15 @@ def validate(files: tuple[Path, ...], structure: Path | None, fmt: str,
                  paths.data_csv2)
     if structure is None and paths is not None and paths.structure.is_file():
         structure = paths.structure
-    codelists = _codelists(workspace if workspace is not None or paths is None
-                           else find_workspace(Path.cwd()))
-    results = []
     for path in files:
         if not path.is_file():
             raise ToolkitError("file not found", file=path, hint="run 'sdmx-tools convert'")
-        results.append((path, validate_file(path, structure=structure, codelists=codelists)))
-    if fmt == "json":
-        click.echo(json.dumps({"valid": not any(f for _, f in results), "files": [
-            {"file": str(p), "valid": not f, "findings": [x.to_dict() for x in f]}
-            for p, f in results]}, ensure_ascii=False, indent=2))
-    else:
-        for path, findings in results:
-            click.echo(f"{path}: {'valid' if not findings else 'INVALID'}")
-            for f in findings:
-                click.echo("  " + f.to_text())
-    problems = sum(len(f) for _, f in results)
-    if problems:
-        raise StructureError(f"{problems} problem(s) in {sum(bool(f) for _, f in results)} "
-                             "file(s)")
+    report = validate_files(files, structure=structure, codelists=_codelists(workspace))
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if fmt == "json"
+               else report.to_text())
+    if report.problems:
+        raise StructureError(f"{report.problems} problem(s) in "
+                             f"{sum(bool(f) for _, f in report.files)} file(s)")
 
 
 @main.command()

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sdmx_tools.cli import main
 from sdmx_tools.exchange.conformance import check_data, rules_from_structure
 from sdmx_tools.exchange.readers import read_data
-from sdmx_tools.exchange.validate import validate_file
+from sdmx_tools.exchange.validate import validate_file, validate_files
 from sdmx_tools.exchange.xmlsafe import parse
 from sdmx_tools.vocabulary.dsd import DIMENSIONS
 
@@ -65,10 +65,12 @@ def test_cli_json_equals_the_library(sdmx_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["valid"] is False
-    assert report["files"][0]["findings"] == [
-        f.to_dict() for f in validate_file(spoilt, structure=structure)]
+    assert report == validate_files([spoilt], structure=structure).to_dict()
+    assert len(report["files"][0]["findings"]) == 4
     text = CliRunner().invoke(main, ["validate", "--structure", str(structure), str(spoilt)])
-    assert text.exit_code == 1 and "[unknown-code]" in text.stdout
+    assert text.exit_code == 1
+    assert text.stdout.rstrip("\n") == validate_files([spoilt], structure=structure).to_text()
+    assert "[unknown-code]" in text.stdout
     assert "Traceback" not in text.output
 
 

