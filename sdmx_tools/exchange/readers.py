@@ -1,5 +1,5 @@
 """SDMX data readers: SDMX-ML 2.1 (generic, structure-specific), SDMX-CSV 1.0/2.0 and
-SDMX-JSON 2.0 (:func:`~sdmx_tools.exchange.jsondata.read_data_json`).
+SDMX-JSON 2.0 (:func:`~sdmx_tools.exchange.jsonread.read_data_json`).
 
 Each gives the same tidy frame: one row per observation, a text column per dimension and
 attribute found (codes stay text: ``01001`` keeps its zero), ``TIME_PERIOD`` and
@@ -23,7 +23,7 @@ import pandas as pd
 from lxml import etree
 
 from sdmx_tools.errors import StructureError, first_line
-from sdmx_tools.exchange.jsondata import read_data_json
+from sdmx_tools.exchange.jsonread import read_data_json
 
 __all__ = ["read_data"]
 
