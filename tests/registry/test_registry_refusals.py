@@ -67,13 +67,14 @@ def test_data_set_attributes_reach_every_observation() -> None:
     assert "action" not in frame.columns
 
 
-@pytest.mark.parametrize("message", [
-    _ss_message('action="Delete"', ""),
-    _ss_message("", '<Group SEX="F" UNIT_MULT="3"/>'),
-    b"STRUCTURE,STRUCTURE_ID,ACTION,SEX,TIME_PERIOD,OBS_VALUE\ndataflow,X,D,F,2020,1\n",
+@pytest.mark.parametrize(("message", "why"), [
+    (_ss_message('action="Delete"', ""), "a deletion message"),
+    (_ss_message("", '<Group SEX="F" UNIT_MULT="3"/>'), "group attributes are not read"),
+    (b"STRUCTURE,STRUCTURE_ID,ACTION,SEX,TIME_PERIOD,OBS_VALUE\ndataflow,X,D,F,2020,1\n",
+     "deletions are not"),
 ])
-def test_what_would_be_misread_is_refused(message: bytes) -> None:
-    with pytest.raises(StructureError):
+def test_what_would_be_misread_is_refused(message: bytes, why: str) -> None:
+    with pytest.raises(StructureError, match=why):
         read_data(message)
 
 
