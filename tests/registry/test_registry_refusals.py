@@ -51,11 +51,11 @@ def test_a_provider_or_an_ambiguous_dataflow_is_refused(url: str) -> None:
     assert httpx.get(f"{url}/data/DF_TEST/all/all").status_code == 200
 
 
-def _ss_message(dataset_attrs: str, rows: str) -> bytes:
+def _ss_message(dataset_attrs: str, rows: str, action: str = "Replace") -> bytes:
     return (f'<m:StructureSpecificData xmlns:m="http://www.sdmx.org/resources/sdmxml/schemas/'
             f'v2_1/message" xmlns:ss="{SS}"><m:Header><m:ID>X</m:ID><m:Test>false</m:Test>'
             '<m:Prepared>2020-01-01T00:00:00</m:Prepared><m:Sender id="S"/></m:Header>'
-            f'<m:DataSet ss:structureRef="S" action="Replace" {dataset_attrs}>{rows}'
+            f'<m:DataSet ss:structureRef="S" action="{action}" {dataset_attrs}>{rows}'
             '</m:DataSet></m:StructureSpecificData>').encode()
 
 
@@ -68,7 +68,7 @@ def test_data_set_attributes_reach_every_observation() -> None:
 
 
 @pytest.mark.parametrize(("message", "why"), [
-    (_ss_message('action="Delete"', ""), "a deletion message"),
+    (_ss_message("", "", action="Delete"), "a deletion message"),
     (_ss_message("", '<Group SEX="F" UNIT_MULT="3"/>'), "group attributes are not read"),
     (b"STRUCTURE,STRUCTURE_ID,ACTION,SEX,TIME_PERIOD,OBS_VALUE\ndataflow,X,D,F,2020,1\n",
      "deletions are not"),
