@@ -293,7 +293,7 @@ def test_broken_messages_are_located(written: tuple[pd.DataFrame, Path]) -> None
         assert caught.value.file == "upload.json", message
         if key is not None:
             assert caught.value.key is not None and key in caught.value.key, (message, key)
-    with pytest.raises(StructureError) as caught:
+    with pytest.raises(StructureError, match="malformed JSON") as caught:
         read_data(good[:-40], name="upload.json")
     assert caught.value.row is not None  # malformed JSON: the line
 

@@ -107,7 +107,7 @@ def test_a_wrong_token_is_a_clear_error_that_shows_no_token(
     assert "credentials' environment variables" in result.stderr
     assert WRONG not in result.output and TOKEN not in result.output
     assert fake.writes == []
-    with pytest.raises(RegistryError) as info:  # the library's error carries none either
+    with pytest.raises(RegistryError, match="HTTP 401") as info:  # nor the library's error
         push(fake.target(), structure=demo_ws / "out" / "sdmx" / "structure.xml")
     assert WRONG not in repr(vars(info.value)) + str(info.value)
 
