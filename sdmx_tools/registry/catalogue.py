@@ -29,13 +29,13 @@ from sdmx_tools.registry.artefacts import (
 )
 from sdmx_tools.registry.merge import merge_item_schemes
 from sdmx_tools.registry.messages import structure_message
-from sdmx_tools.registry.outcome import PushOutcome
+from sdmx_tools.registry.outcome import PushOutcome, format_flow_ref
 from sdmx_tools.registry.versions import id_matches, select_versions
 
 __all__ = ["Action", "ArtefactInfo", "NotFoundError", "StructureCatalogue", "exists", "now"]
 
 Action = Literal["append", "replace", "merge", "delete"]
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: one data set per dataflow (1 kept one per dataflow and format)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS artefact (
@@ -116,6 +116,8 @@ class StructureCatalogue:
             row = db.execute("SELECT version FROM schema_version").fetchone()
             if row is None:
                 db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] == 1:
+                _migrate_from_1(db)
             elif row[0] != SCHEMA_VERSION:
                 raise ToolkitError(
                     f"Registry database has schema version {row[0]}, this code expects "
@@ -168,10 +170,14 @@ class StructureCatalogue:
             kept = self._local.kept = (inode, sqlite3.connect(self.path, timeout=30,
                                                               isolation_level=None))
         try:
-            n, ident = kept[1].execute("SELECT n, id FROM revision").fetchone()
+            return self._revision_in(kept[1])
         except sqlite3.DatabaseError as exc:
             raise RegistryError(f"the registry database cannot be used: {exc}",
                                 file=self.path) from exc
+
+    @staticmethod
+    def _revision_in(db: sqlite3.Connection) -> str:
+        n, ident = db.execute("SELECT n, id FROM revision").fetchone()
         return f"{ident}:{n}"
 
     # ------------------------------------------------------------------ structures
@@ -294,6 +300,11 @@ class StructureCatalogue:
             "DELETE FROM reference WHERE src_type=? AND src_agency=? AND src_id=? "
             "AND src_version=?", key,
         )
+        if key[0] == "Dataflow":  # its data set would otherwise outlive it, unreachable
+            gone = db.execute("DELETE FROM dataset WHERE dataflow=?",
+                              (format_flow_ref(*key[1:]),)).rowcount
+            if gone:
+                return PushOutcome(urn(key), "deleted", "with its data set")
         return PushOutcome(urn(key), "deleted")
 
     def delete_structure(self, type: str, agency: str, id: str, version: str) -> PushOutcome:
@@ -388,6 +399,16 @@ class StructureCatalogue:
                 "ORDER BY type, agency, id, version"
             ).fetchall()
         return [ArtefactInfo(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
+
+
+def _migrate_from_1(db: sqlite3.Connection) -> None:
+    """Schema 1 could keep a data set per format of a dataflow: keep the newest only."""
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("DELETE FROM dataset WHERE rowid NOT IN (SELECT rowid FROM dataset d WHERE "
+               "updated = (SELECT max(updated) FROM dataset WHERE dataflow = d.dataflow) "
+               "GROUP BY dataflow)")
+    db.execute("UPDATE schema_version SET version=?", (SCHEMA_VERSION,))
+    db.execute("COMMIT")
 
 
 def exists(db: sqlite3.Connection, key: Key) -> bool:

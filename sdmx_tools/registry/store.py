@@ -25,6 +25,13 @@ from sdmx_tools.registry.versions import flow_query
 
 __all__ = ["Action", "ArtefactInfo", "NotFoundError", "RegistryStore"]
 
+_ATTEMPTS = 3
+
+
+class _Stale(Exception):
+    """Internal: the registry changed between checking a data set and storing it."""
+
+
 _RULES: BoundedCache[StructureRules] = BoundedCache(16)  # see RegistryStore.rules
 
 
@@ -68,19 +75,30 @@ class RegistryStore(StructureCatalogue):
         if not self.find(*key):
             return PushOutcome(item, "failed", "the dataflow is not in the registry: push its "
                                "structures first", "missing-reference")
-        refused = self.refusal(key, content, fmt)
-        if refused is not None:
-            return PushOutcome(item, "failed", *refused)
         digest = datafmt.digest(content)
-        with self._transaction() as db:
-            row = db.execute("SELECT digest, format FROM dataset WHERE dataflow=?",
-                             (flow,)).fetchall()
-            if row == [(digest, fmt)]:
-                return PushOutcome(item, "unchanged")
-            db.execute("DELETE FROM dataset WHERE dataflow=?", (flow,))
-            db.execute("INSERT INTO dataset VALUES (?, ?, ?, ?, ?)",
-                       (flow, fmt, content, digest, now()))
-        return PushOutcome(item, "loaded", f"{len(content)} bytes")
+        for _ in range(_ATTEMPTS):
+            # Checked outside the write lock (it may take seconds), so stored only if no
+            # structure changed meanwhile: else checked again against the new ones.
+            checked_at = self.revision()
+            refused = self.refusal(key, content, fmt)
+            if refused is not None:
+                return PushOutcome(item, "failed", *refused)
+            try:
+                with self._transaction() as db:
+                    if self._revision_in(db) != checked_at:
+                        raise _Stale
+                    row = db.execute("SELECT digest, format FROM dataset WHERE dataflow=?",
+                                     (flow,)).fetchall()
+                    if row == [(digest, fmt)]:
+                        return PushOutcome(item, "unchanged")
+                    db.execute("DELETE FROM dataset WHERE dataflow=?", (flow,))
+                    db.execute("INSERT INTO dataset VALUES (?, ?, ?, ?, ?)",
+                               (flow, fmt, content, digest, now()))
+            except _Stale:
+                continue
+            return PushOutcome(item, "loaded", f"{len(content)} bytes")
+        return PushOutcome(item, "failed", f"the registry changed {_ATTEMPTS} times while the "
+                           "data set was being checked: push it again", "busy")
 
     def refusal(self, flow: Key, content: bytes, fmt: DataFormat) -> tuple[str, str] | None:
         """Why a data set cannot be stored for a stored dataflow, as ``(message, code)``

@@ -155,7 +155,8 @@ def post_data(request: Request, store: RegistryStore, m: re.Match[str]) -> Respo
     outcome = store.put_data(m["flow"], body, _data_format(request, body))
     status = {"loaded": 201, "unchanged": 200}.get(outcome.status)
     if status is None:
-        status = {"missing-reference": 409, "nonconforming": 422}.get(outcome.code, 400)
+        status = {"missing-reference": 409, "nonconforming": 422,
+                  "busy": 503}.get(outcome.code, 400)
     return Response.json(status, vars(outcome))
 
 

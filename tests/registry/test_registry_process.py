@@ -133,9 +133,9 @@ def test_server_refuses_a_database_of_another_schema_in_one_line(
     database = tmp_path / "old.sqlite"
     RegistryStore(database)
     with sqlite3.connect(database) as db:
-        db.execute("UPDATE schema_version SET version = 2")
+        db.execute("UPDATE schema_version SET version = 99")
     assert main(["--database", str(database)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == (f"Error: {database}: Registry database has schema version 2, this "
-                            "code expects 1\n")
+    assert captured.err == (f"Error: {database}: Registry database has schema version 99, this "
+                            "code expects 2\n")

@@ -25,8 +25,27 @@ def store(tmp_path: Path) -> RegistryStore:
 
 def test_schema_version_table_and_wal(store: RegistryStore) -> None:
     with sqlite3.connect(store.path) as db:
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_schema_1_database_keeps_the_newest_data_set_of_each_dataflow(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    message = ml_data()
+    RegistryStore(path).put_structures(structure_xml())
+    with sqlite3.connect(path) as db:  # what schema 1 allowed: one data set per format
+        db.execute("UPDATE schema_version SET version=1")
+        db.executemany("INSERT INTO dataset VALUES (?, ?, ?, ?, ?)", [
+            (FLOW, "sdmx-csv", csv_data(), "a", "2026-01-01T00:00:00Z"),
+            (FLOW, "sdmx-ml", message, "b", "2026-02-01T00:00:00Z"),
+            ("MX_TEST:OTHER(1.0)", "sdmx-csv", csv_data(), "c", "2025-01-01T00:00:00Z"),
+        ])
+    store = RegistryStore(path)
+    assert store.get_data("DF_TEST") == (message, "sdmx-ml")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert sorted(db.execute("SELECT dataflow, format FROM dataset")) == [
+            (FLOW, "sdmx-ml"), ("MX_TEST:OTHER(1.0)", "sdmx-csv")]
 
 
 def test_create_then_unchanged(store: RegistryStore) -> None:
@@ -95,6 +114,44 @@ def test_delete_refused_while_referenced(store: RegistryStore) -> None:
     outcome = store.delete_structure("Codelist", "MX_TEST", "CL_SEX", "1.0")
     assert outcome.status == "failed" and outcome.code == "in-use"
     assert "DSD_TEST" in outcome.message
+
+
+def test_deleting_a_dataflow_deletes_its_data_set(store: RegistryStore) -> None:
+    store.put_structures(structure_xml())
+    assert store.put_data(FLOW, csv_data(), "sdmx-csv").status == "loaded"
+    outcome = store.delete_structure("Dataflow", "MX_TEST", "DF_TEST", "1.0")
+    assert (outcome.status, outcome.message) == ("deleted", "with its data set")
+    store.put_structures(structure_xml())  # the same dataflow again: no data until pushed
+    with pytest.raises(NotFoundError, match="No data stored"):
+        store.get_data("DF_TEST")
+
+
+def test_data_is_checked_again_when_a_structure_changes_meanwhile(
+    store: RegistryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.put_structures(structure_xml(final=False))
+    without_total = etree.fromstring(structure_xml(final=False))
+    for code in without_total.iter(q("str", "Code")):
+        if code.get("id") == "_T":
+            code.getparent().remove(code)
+    check = store.refusal
+    calls = []
+
+    def slow_check(*args):  # type: ignore[no-untyped-def]
+        refused = check(*args)
+        if not calls:  # another push lands while the first check runs
+            assert {o.status for o in store.put_structures(etree.tostring(without_total))} \
+                >= {"replaced"}
+        calls.append(refused)
+        return refused
+
+    monkeypatch.setattr(store, "refusal", slow_check)
+    outcome = store.put_data(FLOW, csv_data(), "sdmx-csv")  # it holds a _T observation
+    assert calls[0] is None and len(calls) == 2
+    assert (outcome.status, outcome.code) == ("failed", "nonconforming"), outcome
+    assert "_T" in outcome.message
+    with pytest.raises(NotFoundError):
+        store.get_data("DF_TEST")
 
 
 def test_references_descendants(store: RegistryStore) -> None:
