@@ -23,7 +23,6 @@ from sdmx_tools.compute import (
     TOTAL,
     Computed,
     IndicatorDef,
-    as_engine,
     compute_indicator,
     cube_to_frame,
     inventory,
@@ -50,10 +49,9 @@ from sdmx_tools.ingest import (
     Origin,
     SourceSpec,
     fetch_source,
-    harmonise,
     load_spec,
-    read_table,
 )
+from sdmx_tools.ingest.blocks import block_mapper, harmonise_source
 from sdmx_tools.report import Finding, Report, Severity, write_report_html
 from sdmx_tools.territory import AreaCodelist, load_areas
 from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
@@ -190,8 +188,9 @@ def convert(ws: Workspace) -> ConvertResult:
         if origin is not None:
             origins[spec.id] = origin
     _check_distinct_ids(specs)
-    harmonised = [harmonise(read_table(s.path, s.read), s, areas, years=ws.years)
-                  for s in specs]
+    with block_mapper(ws.engine, ws.scheduler) as mapper:
+        harmonised = [harmonise_source(s, areas, years=ws.years, block_bytes=ws.block_bytes,
+                                       mapper=mapper) for s in specs]
     _check_distinct_files(harmonised)
     report = Report()
     report.findings.extend(
@@ -203,8 +202,9 @@ def convert(ws: Workspace) -> ConvertResult:
         report.findings.extend(h.findings)
 
     tidy = pd.concat([h.observations for h in harmonised], ignore_index=True)
-    # Converted and inventoried once for every indicator (each is a pass over all rows).
-    obs = as_engine(tidy, ws.engine)
+    # The observations are in memory now (compact: categoricals): the cube is reduced in
+    # pandas whatever the engine, inventoried once for every indicator.
+    obs = tidy
     inv = inventory(obs)
     available = set(inv["measure"])
     definitions = load_indicators(ws.bundled_and_overrides("indicators"))

@@ -31,6 +31,7 @@ __all__ = ["CONFIG_NAME", "RegistryTarget", "Workspace", "default_years", "find_
 
 CONFIG_NAME = "sdmx-tools.toml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_SCHEDULER = re.compile(r"(tcp|tls|inproc|ucx)://[A-Za-z0-9_.:\[\]-]{1,255}")
 _LANGS = {"es", "en"}
 
 
@@ -102,8 +103,15 @@ class Workspace:
     indicators
         Ids of indicators to compute (empty: every indicator whose inputs exist).
     engine
-        ``pandas`` (in memory) or ``dask`` (partitioned, for inputs larger than memory;
-        the ``[dask]`` extra); both give identical cubes.
+        ``pandas`` (blocks one after the other, in this process) or ``dask`` (blocks as
+        Dask tasks, on threads or on the cluster of ``scheduler``; the ``[dask]`` extra).
+        Both give identical outputs.
+    scheduler
+        ``tcp://HOST:PORT`` of a running ``dask.distributed`` scheduler (implies ``dask``);
+        its workers must see the source files at the same paths.
+    block_bytes
+        Delimited files larger than this are read and harmonised in blocks of about this
+        size (64 MiB by default): memory follows the block, not the file.
     registry
         Where ``push`` sends structures and data.
     years
@@ -127,6 +135,8 @@ class Workspace:
     source_files: tuple[Path, ...] = field(default=())
     years: tuple[int, int] | None = None
     indicator_dataflows: bool = False
+    scheduler: str | None = None
+    block_bytes: int = 64 << 20
 
     @property
     def config(self) -> Path:
@@ -174,7 +184,7 @@ def load_workspace(path: Path) -> Workspace:
     ws = get(data, "workspace", dict, file=config)
     check_keys(ws, ["agency", "dataflow", "languages", "title", "output", "synthetic",
                     "indicators", "engine", "first_year", "last_year",
-                    "indicator_dataflows"], file=config,
+                    "indicator_dataflows", "scheduler", "block_bytes"], file=config,
                section="workspace")
     agency = get(ws, "agency", str, file=config, section="workspace")
     dataflow = get(ws, "dataflow", str, "DF_SDG", file=config, section="workspace")
@@ -195,6 +205,16 @@ def load_workspace(path: Path) -> Workspace:
     engine = get(ws, "engine", str, "pandas", file=config, section="workspace")
     if engine not in ("pandas", "dask"):
         raise SpecError("workspace.engine must be 'pandas' or 'dask'", file=config, value=engine)
+    scheduler = get(ws, "scheduler", str, None, file=config, section="workspace")
+    if scheduler is not None:
+        if not _SCHEDULER.fullmatch(scheduler):
+            raise SpecError("workspace.scheduler must be a Dask scheduler address",
+                            file=config, value=scheduler, hint="tcp://HOST:PORT")
+        engine = "dask"
+    block_bytes = get(ws, "block_bytes", int, 64 << 20, file=config, section="workspace")
+    if not 1 << 12 <= block_bytes <= 1 << 32:
+        raise SpecError("workspace.block_bytes must be between 4096 and 4294967296",
+                        file=config, value=block_bytes)
     first = get(ws, "first_year", int, None, file=config, section="workspace")
     last = get(ws, "last_year", int, None, file=config, section="workspace")
     years = None
@@ -221,6 +241,8 @@ def load_workspace(path: Path) -> Workspace:
         engine=engine,
         source_files=tuple(sorted(sources_dir.glob("*.toml"))) if sources_dir.is_dir() else (),
         years=years,
+        scheduler=scheduler,
+        block_bytes=block_bytes,
     )
 
 

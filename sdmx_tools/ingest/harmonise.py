@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from sdmx_tools.errors import SpecError
+from sdmx_tools.errors import SourceReadError, SpecError
 from sdmx_tools.ingest.areas import resolve_areas
 from sdmx_tools.ingest.quarantine import Problems, quarantine_frame
 from sdmx_tools.ingest.quarantine import findings as quarantine_findings
@@ -30,7 +30,7 @@ from sdmx_tools.report import Finding, RowAccount, Severity
 from sdmx_tools.territory import NATION, AreaCodelist
 from sdmx_tools.workspace import default_years
 
-__all__ = ["OBS_COLUMNS", "Harmonised", "harmonise"]
+__all__ = ["OBS_COLUMNS", "Harmonised", "Part", "finish", "harmonise", "harmonise_block"]
 
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
 
@@ -62,6 +62,31 @@ class Harmonised:
     findings: list[Finding] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Part:
+    """What one block of a source's rows gave (:func:`harmonise_block`); blocks add up to
+    the source (:func:`finish`).
+
+    Attributes
+    ----------
+    observations
+        Tidy observations, with the dimensions :attr:`SourceSpec.sum_over` and
+        ``LOCALITY`` still there (a repeated key is checked across blocks with them).
+    totals
+        The file's own state and national rows (``level = "any"``), kept aside.
+    quarantine, account
+        The block's quarantined rows and its row accounting.
+    localities
+        Distinct locality codes (``level = "locality"``), else None.
+    """
+
+    observations: pd.DataFrame
+    totals: pd.DataFrame
+    quarantine: pd.DataFrame
+    account: RowAccount
+    localities: frozenset[str] | None = None
+
+
 def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
               years: tuple[int, int] | None = None) -> Harmonised:
     """Turn one raw table into tidy observations, quarantine and row accounting.
@@ -79,9 +104,30 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
     SpecError
         When the spec names a column the file does not have.
     """
+    part = harmonise_block(raw, spec, areas, years=years, first=True)
+    return finish(spec, raw.sha256, raw.encoding, part.observations, [part], areas)
+
+
+def harmonise_block(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
+                    years: tuple[int, int] | None = None, first: bool = True) -> Part:
+    """:func:`harmonise` of one block of a file's rows (the ``first`` holds the rows
+    ``read.skip_rows`` skips): everything but what needs every block (see :func:`finish`).
+
+    Raises
+    ------
+    SpecError
+        When the spec names a column the file does not have.
+    SourceReadError
+        When ``read.skip_rows`` reaches past the first block.
+    """
     df = raw.frame
     _check_columns(spec, df, raw)
     account = RowAccount(source=spec.id, read=len(df))
+    if first and spec.read.skip_rows >= len(df) > 0:
+        raise SourceReadError(f"read.skip_rows ({spec.read.skip_rows}) skips every row of "
+                              "the file's first block", file=raw.path,
+                              hint="lower read.skip_rows: it counts the lines right below "
+                                   "the header")
     data_cols = [c for c in df.columns if c != ROW]
     used_cols = spec.required_columns()
     # The spec's columns as categoricals of stripped text: every later step (exclusions,
@@ -91,8 +137,9 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
 
     excluded = pd.Series(None, index=df.index, dtype=object)
     excluded[_blank(df, stripped, data_cols)] = "blank"
-    excluded.iloc[: spec.read.skip_rows] = excluded.iloc[: spec.read.skip_rows].fillna(
-        "skip_rows")
+    if first:
+        excluded.iloc[: spec.read.skip_rows] = excluded.iloc[: spec.read.skip_rows].fillna(
+            "skip_rows")
     for rule in spec.exclude:
         cells = stripped[rule.column]
         hit = cells.isin(rule.equals)
@@ -141,26 +188,16 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
         obs["LOCALITY"] = pd.Categorical.from_codes(
             localities.codes[cells.loc[keep, "pos"].to_numpy()], localities.categories)
     obs = _duplicates(obs, spec, problems, rows.index)
-    findings: list[Finding] = []
+    totals = obs.iloc[:0]
     if spec.area.level == "any":
         obs, totals = split_totals(obs, areas)
         excluded[totals["row_index"].to_numpy()] = totals["REF_AREA"].map(
             lambda c: "national-total" if c == NATION else "state-total").to_numpy()
-        findings += reconcile(totals, obs, spec, areas)
-    if localities is not None:
-        findings.append(Finding(
-            code="localities-summed", severity=Severity.INFO, source=spec.id,
-            file=str(spec.path), message=f"{obs['LOCALITY'].nunique()} localities summed to "
-            f"{obs['REF_AREA'].nunique()} municipalities"))
-    # Declared sums (and localities): these dimensions add up downstream, as the total.
-    obs = obs.drop(columns=[*spec.sum_over, *(["LOCALITY"] if localities is not None else [])])
-    obs = _zero_fill(obs, spec, areas)
     quarantined_s = problems.any
 
     # Row labels are positions in the read frame (a RangeIndex).
     gave = np.zeros(len(df), dtype=bool)
-    labels = obs["row_index"].to_numpy()
-    gave[labels[labels >= 0]] = True
+    gave[obs["row_index"].to_numpy()] = True
     has_obs = pd.Series(gave[rows.index.to_numpy()], index=rows.index)
     no_data = ~quarantined_s & ~has_obs & excluded[rows.index].isna()
     excluded[no_data[no_data].index] = "no-data"
@@ -172,11 +209,51 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
     found = problems.frame()
     account.quarantined_by_reason = {
         str(k): int(v) for k, v in found["reason"].value_counts().items()}
+    return Part(observations=obs.drop(columns="row_index"),
+                totals=totals.drop(columns="row_index"),
+                quarantine=quarantine_frame(df, data_cols, found, raw, spec), account=account,
+                localities=None if localities is None else frozenset(
+                    str(c) for c in obs["LOCALITY"].unique() if isinstance(c, str)))
 
-    quarantine = quarantine_frame(df, data_cols, found, raw, spec)
-    findings = quarantine_findings(quarantine, spec, account) + findings
-    obs = obs.drop(columns="row_index").reset_index(drop=True)
-    return Harmonised(spec=spec, sha256=raw.sha256, encoding=raw.encoding, observations=obs,
+
+def finish(spec: SourceSpec, sha256: str, encoding: str, observations: pd.DataFrame,
+           parts: list[Part], areas: AreaCodelist) -> Harmonised:
+    """A source from its blocks' parts: accounts summed, quarantine in file order, the
+    file's totals reconciled, declared sums dropped, an exhaustive source's zeros.
+
+    ``observations`` are the parts' observations concatenated in order (and any repeated
+    key across blocks already quarantined: :mod:`.blocks`).
+    """
+    account = RowAccount(source=spec.id)
+    for p in parts:
+        a = p.account
+        account.read += a.read
+        account.used += a.used
+        account.quarantined += a.quarantined
+        account.excluded += a.excluded
+        for mine, theirs in ((account.excluded_by_rule, a.excluded_by_rule),
+                             (account.quarantined_by_reason, a.quarantined_by_reason)):
+            for k, v in theirs.items():
+                mine[k] = mine.get(k, 0) + v
+    quarantine = pd.concat([p.quarantine for p in parts], ignore_index=True) \
+        if len(parts) > 1 else parts[0].quarantine
+    if len(parts) > 1:
+        quarantine = quarantine.sort_values("row", kind="stable", ignore_index=True)
+    findings = quarantine_findings(quarantine, spec, account)
+    if spec.area.level == "any":
+        totals = pd.concat([p.totals for p in parts], ignore_index=True) \
+            if len(parts) > 1 else parts[0].totals
+        findings += reconcile(totals, observations, spec, areas)
+    localities = [p.localities for p in parts if p.localities is not None]
+    if localities:
+        findings.append(Finding(
+            code="localities-summed", severity=Severity.INFO, source=spec.id,
+            file=str(spec.path), message=f"{len(frozenset().union(*localities))} localities "
+            f"summed to {observations['REF_AREA'].nunique()} municipalities"))
+    # Declared sums (and localities): these dimensions add up downstream, as the total.
+    obs = observations.drop(columns=[*spec.sum_over, *(["LOCALITY"] if localities else [])])
+    obs = _zero_fill(obs, spec, areas).reset_index(drop=True)
+    return Harmonised(spec=spec, sha256=sha256, encoding=encoding, observations=obs,
                       quarantine=quarantine, account=account, findings=findings)
 
 
@@ -402,8 +479,7 @@ def _zero_fill(obs: pd.DataFrame, spec: SourceSpec, areas: AreaCodelist) -> pd.D
     if not spec.area.covers or not counted or obs.empty:
         return obs
     munis = [c for s in spec.area.covers for c in areas.municipalities(s)]
-    key = [c for c in obs.columns if c not in ("row_index", "source", "row", "value", "unit",
-                                                "REF_AREA")]
+    key = [c for c in obs.columns if c not in ("source", "row", "value", "unit", "REF_AREA")]
     combos = obs[obs["measure"].isin(counted)][key].drop_duplicates()
     full = combos.merge(pd.DataFrame({"REF_AREA": munis}), how="cross")
     seen = obs.set_index([*key, "REF_AREA"]).index
@@ -411,6 +487,6 @@ def _zero_fill(obs: pd.DataFrame, spec: SourceSpec, areas: AreaCodelist) -> pd.D
     if zeros.empty:
         return obs
     units = {m.id: m.unit for m in spec.measures}
-    zeros = zeros.assign(row_index=-1, source=spec.id, row=0, value=0.0,
+    zeros = zeros.assign(source=spec.id, row=0, value=0.0,
                          unit=zeros["measure"].map(units))
     return pd.concat([obs, zeros[obs.columns]], ignore_index=True)

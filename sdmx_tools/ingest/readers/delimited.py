@@ -30,7 +30,8 @@ from sdmx_tools.errors import SourceReadError, first_line
 from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, table
 from sdmx_tools.ingest.spec import ReadOptions
 
-__all__ = ["DelimitedReader", "detect_encoding", "sniff_delimiter"]
+__all__ = ["DelimitedReader", "check_end", "decode", "detect_encoding", "layout", "parse_block",
+           "sniff_delimiter"]
 
 # Spanish open data is latin-1/cp1252 when it is not UTF-8; limiting the candidates keeps
 # charset-normalizer from guessing exotic code pages on short files.
@@ -65,7 +66,36 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
           ) -> tuple[pd.DataFrame, np.ndarray, str, frozenset[int], list[str]]:
     """Parse with pyarrow (which also transcodes, in parallel); pandas when it cannot."""
     bom = data.startswith(b"\xef\xbb\xbf")
-    head = _decode_head(data[3:] if bom else data, encoding, path).splitlines()
+    header_row, delimiter, header, names = layout(data[3:] if bom else data, encoding,
+                                                  options, path)
+    check_end(data, encoding, delimiter, path)
+    frame, rows, short = parse_block(data[3:] if bom else data, names, delimiter, header_row,
+                                     encoding, path)
+    return frame, rows, delimiter, short, header
+
+
+def parse_block(body: bytes, names: list[str], delimiter: str, skip: int, encoding: str,
+                path: Path, first_line: int = 1
+                ) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
+    """Rows of ``body`` (whole lines of a file, ``skip`` of them before the data) as text
+    cells, with their line numbers in the file (``body`` starts at line ``first_line``)."""
+    try:
+        frame, rows, short = _read_arrow(body, names, delimiter, skip,
+                                         _arrow_encoding(encoding), path)
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
+        text = decode(body, encoding, path, first_line)  # located when a byte does not decode
+        frame, rows, short = _read_pandas(text, names, delimiter, skip, path)
+    if first_line != 1:
+        rows = rows + (first_line - 1)
+        short = frozenset(r + first_line - 1 for r in short)
+    return frame, rows, short
+
+
+def layout(data: bytes, encoding: str, options: ReadOptions, path: Path
+           ) -> tuple[int, str, list[str], list[str]]:
+    """The header line, delimiter, header as written and cleaned names, from the file's
+    first part (``data`` without its BOM)."""
+    head = _decode_head(data, encoding, path).splitlines()
     head = head[: options.header_row + 50]
     if len(head) < options.header_row:
         raise SourceReadError(f"the file has {len(head)} lines, fewer than "
@@ -79,16 +109,7 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
             raise SourceReadError("the file has only its 'sep=' line", file=path)
     delimiter = declared or sniff_delimiter(head[header_row - 1:])
     header = next(csv.reader([head[header_row - 1]], delimiter=delimiter))
-    names = clean_header(header, path)
-    _check_end(data, encoding, delimiter, path)
-    body = data[3:] if bom else data
-    try:
-        frame, rows, short = _read_arrow(body, names, delimiter, header_row,
-                                         _arrow_encoding(encoding), path)
-    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
-        text = decode(data, encoding, path)  # a located error when a byte does not decode
-        frame, rows, short = _read_pandas(text, names, delimiter, header_row, path)
-    return frame, rows, delimiter, short, header
+    return header_row, delimiter, header, clean_header(header, path)
 
 
 def _as_utf8(data: bytes, encoding: str, path: Path) -> bytes:
@@ -142,12 +163,13 @@ def detect_encoding(data: bytes) -> str:
     return best.encoding if best is not None else "cp1252"
 
 
-def decode(data: bytes, encoding: str, path: Path) -> str:
-    """Decode the whole file, or raise a located error at the first bad byte."""
+def decode(data: bytes, encoding: str, path: Path, first_line: int = 1) -> str:
+    """Decode the whole file (or a block of it starting at line ``first_line``), or raise a
+    located error at the first bad byte."""
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + first_line
         raise SourceReadError(
             f"cannot decode as {encoding}", file=path, row=line,
             value=data[exc.start: exc.start + 8].hex(" "),
@@ -172,7 +194,7 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _check_end(data: bytes, encoding: str, delimiter: str, path: Path) -> None:
+def check_end(data: bytes, encoding: str, delimiter: str, path: Path) -> None:
     """A file cut inside a quoted field (a truncated download) is an error, not a value.
 
     Only the last line can tell: a field opened with a quote that never closes. A stray

@@ -1,0 +1,159 @@
+"""A large delimited file in blocks of whole records, so no step holds all of it as text.
+
+:func:`plan_blocks` reads the file once through a memory map (sha256, encoding check, line
+count) and cuts it at line breaks outside quoted fields; :func:`read_block` parses one
+block with the same parser as a whole file (:func:`.delimited.parse_block`), its rows
+numbered by their lines in the file. Blocks are independent: they can be read in any
+order, in other processes or on other machines that see the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import mmap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import charset_normalizer
+
+from sdmx_tools.errors import SourceReadError
+from sdmx_tools.ingest.readers.base import RawTable, table
+from sdmx_tools.ingest.readers.delimited import (
+    check_end,
+    detect_encoding,
+    layout,
+    parse_block,
+)
+from sdmx_tools.ingest.spec import ReadOptions
+
+__all__ = ["BLOCK_BYTES", "BlockPlan", "plan_blocks", "read_block"]
+
+BLOCK_BYTES = 64 << 20
+_SCAN = 16 << 20  # what is copied out of the map at a time
+_SAMPLE = 2_000_000
+_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+@dataclass(frozen=True, slots=True)
+class BlockPlan:
+    """How a file is cut: ``blocks`` are ``(start, end, first_line)`` byte ranges.
+
+    The first block holds the header lines (``skip`` of them before the data).
+    """
+
+    path: Path
+    sha256: str
+    encoding: str
+    delimiter: str
+    header: tuple[str, ...]
+    names: tuple[str, ...]
+    skip: int
+    blocks: tuple[tuple[int, int, int], ...]
+
+
+@contextmanager
+def _mapped(path: Path) -> Iterator[mmap.mmap]:
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        yield mm
+
+
+def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES
+                ) -> BlockPlan | None:
+    """The blocks of a delimited file larger than ``block_bytes``; None for a file read
+    whole (smaller, not delimited, or in UTF-16/32, which is transcoded whole).
+
+    Raises
+    ------
+    SourceReadError
+        As for a whole file: undecodable, truncated inside a quote, a bad header.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if path.suffix.lower() not in _SUFFIXES or size <= block_bytes:
+        return None
+    with _mapped(path) as mm:
+        head = mm[:_SAMPLE]
+        encoding = options.encoding
+        if encoding == "auto":
+            encoding = _detect(mm, head)
+        try:
+            if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+                return None
+        except LookupError as exc:
+            raise SourceReadError("unknown encoding", file=path, value=encoding) from exc
+        start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        skip, delimiter, header, names = layout(head[start:], encoding, options, path)
+        check_end(mm[max(start, size - _SCAN):], encoding, delimiter, path)
+        # One pass over the map: the hash of the bytes as published, the line of each cut.
+        sha = hashlib.sha256(mm[:start])
+        blocks, line, at = [], 1, start
+        while at < size:
+            end = _cut(mm, at, block_bytes, size)
+            blocks.append((at, end, line))
+            for s in range(at, end, _SCAN):
+                piece = mm[s:min(end, s + _SCAN)]
+                sha.update(piece)
+                line += piece.count(b"\n")
+            at = end
+    return BlockPlan(path=path, sha256=sha.hexdigest(), encoding=encoding,
+                     delimiter=delimiter, header=tuple(header), names=tuple(names), skip=skip,
+                     blocks=tuple(blocks))
+
+
+def _detect(mm: mmap.mmap, head: bytes) -> str:
+    """:func:`.delimited.detect_encoding` without decoding the whole file at once."""
+    guess = detect_encoding(head[:4096])
+    if guess != "utf-8":
+        return guess  # a BOM, UTF-16 without one, or not UTF-8 already in its first part
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for s in range(0, len(mm), _SCAN):
+            decoder.decode(mm[s:s + _SCAN])
+        decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(head, cp_isolation=["utf_8", "cp1252", "latin_1"]
+                                             ).best()
+        return best.encoding if best is not None else "cp1252"
+
+
+def _cut(mm: mmap.mmap, at: int, block_bytes: int, size: int) -> int:
+    """Where the block starting at ``at`` ends: the first line break after ``block_bytes``
+    that is outside a quoted field (an even number of quotes since ``at``; ``""`` inside a
+    quoted field counts twice). A stray quote in an unquoted cell makes the rest of the
+    file one block: never a record cut in two."""
+    target = at + block_bytes
+    if target >= size:
+        return size
+    quotes = sum(mm[s:min(target, s + _SCAN)].count(b'"') for s in range(at, target, _SCAN))
+    pos = target
+    while True:
+        nl = mm.find(b"\n", pos)
+        if nl < 0:
+            return size
+        quotes += mm[pos:nl + 1].count(b'"')
+        if quotes % 2 == 0:
+            return nl + 1
+        pos = nl + 1
+
+
+def read_block(plan: BlockPlan, i: int) -> RawTable:
+    """Block ``i`` of a planned file as a :class:`RawTable` (``sha256`` of the whole file).
+
+    Raises
+    ------
+    SourceReadError
+        A malformed or undecodable row, located by its line in the file.
+    """
+    start, end, first_line = plan.blocks[i]
+    with _mapped(plan.path) as mm:
+        body = mm[start:end]
+    frame, rows, short = parse_block(body, list(plan.names), plan.delimiter,
+                                     plan.skip if i == 0 else 0, plan.encoding, plan.path,
+                                     first_line=first_line)
+    return table(frame, rows, plan.path, b"", plan.encoding, plan.delimiter, short,
+                 sha256=plan.sha256, header=plan.header)
+
