@@ -1,0 +1,147 @@
+"""Large files in blocks: the blocks read back the whole file, and every engine (in order
+here, Dask threads, a ``distributed.LocalCluster``) gives the same outputs, byte for byte,
+as the file read whole."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
+from sdmx_tools.ingest.readers import ROW, read_table
+from sdmx_tools.ingest.readers.chunks import plan_blocks, read_block
+from sdmx_tools.ingest.spec import ReadOptions
+from sdmx_tools.pipeline import ConvertResult, OutputPaths, convert
+from sdmx_tools.workspace import bundled, load_workspace
+
+
+def _blocks(path: Path, options: ReadOptions, size: int) -> tuple[pd.DataFrame, set[int], int]:
+    plan = plan_blocks(path, options, size)
+    assert plan is not None
+    tables = [read_block(plan, i) for i in range(len(plan.blocks))]
+    frame = pd.concat([t.frame for t in tables], ignore_index=True)
+    short = set().union(*(t.short_rows for t in tables))
+    assert {t.sha256 for t in tables} == {read_table(path, options).sha256}
+    return frame, short, len(plan.blocks)
+
+
+def test_blocks_read_back_the_whole_file(tmp_path: Path) -> None:
+    # latin-1, CRLF, title lines, quoted cells spanning lines, quotes doubled inside them,
+    # a short line and a footer: every row in order with its line, whatever the block size.
+    lines = ["Reporte municipal", "", "clave;nombre;valor"]
+    for i in range(400):
+        name = f'"Villa {i}\r\nsegunda línea ""{i}"""' if i % 37 == 0 else f"Municipio {i}"
+        lines.append(f"{i:05d};{name};{i * 3}")
+        if i == 201:
+            lines.append("nota corta")
+    lines.append("Fuente: INEGI")
+    path = tmp_path / "f.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
+    options = ReadOptions(header_row=3, delimiter=";")
+    whole = read_table(path, options)
+    for size in (4096, 1000 + 3, 5000):
+        frame, short, n = _blocks(path, options, size)
+        assert n > 1
+        pd.testing.assert_frame_equal(frame, whole.frame)
+        assert short == set(whole.short_rows)
+    assert whole.frame[ROW].iloc[-1] == len("\r\n".join(lines).split("\r\n"))  # the footer
+
+
+def test_a_stray_quote_never_cuts_a_record(tmp_path: Path) -> None:
+    # A quote inside an unquoted cell (tubo 1/2") is data: the file after it is one block.
+    rows = ["clave,descripcion,valor"] + [f"{i},pieza {i},{i}" for i in range(300)]
+    rows[10] = '9,tubo 1/2",9'
+    path = tmp_path / "stray.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    frame, _, n = _blocks(path, ReadOptions(), 1024)
+    pd.testing.assert_frame_equal(frame, read_table(path, ReadOptions()).frame)
+    assert n == 1  # the cut after line 11 would be inside a quote as far as it can tell
+
+
+def test_small_or_other_files_are_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert plan_blocks(path, ReadOptions(), 4096) is None
+    wide = tmp_path / "u16.csv"
+    wide.write_text("a,b\n" + "1,2\n" * 3000, encoding="utf-16")
+    assert plan_blocks(wide, ReadOptions(), 4096) is None
+
+
+_MONTHLY = "16.1.9"  # no such SDG indicator: a test monthly variant of 16.1.1
+# When each message was written: the only bytes that differ between two runs.
+_STAMPS = re.compile(rb'<(\w+):(ID|Prepared)>[^<]*</\1:\2>|"id": ?"DATA[0-9T]+"|'
+                     rb'"prepared": ?"[^"]*"')
+
+
+@pytest.fixture(scope="module")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace, with a monthly indicator and a key given again at the end of
+    the homicides file (a block far from the first row giving it)."""
+    ws = copy_demo_workspace(tmp_path_factory.mktemp("blocks") / "demo")
+    generate_demo_data(ws)
+    homicides = ws / "data" / "sesnsp_homicidios.csv"
+    lines = homicides.read_bytes().splitlines(keepends=True)
+    homicides.write_bytes(b"".join([*lines, lines[5]]))
+    spec = ws / "sources" / "sesnsp_homicidios.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("tolerance = 1", "tolerance = 2"),
+                    encoding="utf-8")
+    (ws / "indicators").mkdir()
+    monthly = (bundled("indicators") / "16.1.1.toml").read_text(encoding="utf-8")
+    monthly = monthly.replace('id = "16.1.1"', f'id = "{_MONTHLY}"').replace(
+        'frequency = "A"', 'frequency = "M"')
+    (ws / "indicators" / "16.1.9.toml").write_text(monthly, encoding="utf-8")
+    return ws
+
+
+def _run(source: Path, dest: Path, settings: str) -> tuple[OutputPaths, ConvertResult]:
+    ws_dir = shutil.copytree(source, dest)
+    config = ws_dir / "sdmx-tools.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("synthetic = true", f"synthetic = true\n{settings}"),
+                      encoding="utf-8")
+    result = convert(load_workspace(ws_dir))
+    return OutputPaths(load_workspace(ws_dir).output), result
+
+
+def _outputs(paths: OutputPaths) -> dict[str, bytes]:
+    files = [paths.data_csv, paths.data_csv2, paths.data_ss, paths.data_xml, paths.data_json,
+             paths.indicators_csv, paths.quarantine, paths.report_json]
+    root = str(paths.root.parent).encode()  # the workspace: each run has its own
+    return {f.name: _STAMPS.sub(b"", f.read_bytes()).replace(root, b"WS") for f in files}
+
+
+@pytest.mark.slow
+def test_every_engine_gives_the_outputs_of_the_whole_file(demo_source: Path,
+                                                          tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    whole_paths, whole = _run(demo_source, tmp_path / "whole", "")
+    expected = _outputs(whole_paths)
+    # The planted rows are quarantined when the file is read whole: the test means something.
+    homicides = next(h for h in whole.harmonised if h.spec.id == "sesnsp_homicidios")
+    assert sorted(homicides.quarantine["reason"]) == ["duplicate-key", "unknown-area"]
+    assert _MONTHLY in {c.definition.id for c in whole.computed}
+    assert b'"M"' in expected["data.json"] or b",M," in expected["data.csv"]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        runs = {"blocks": "block_bytes = 8192",
+                "dask threads": 'block_bytes = 8192\nengine = "dask"',
+                "LocalCluster": f'block_bytes = 8192\nscheduler = "{cluster.scheduler_address}"'}
+        for name, settings in runs.items():
+            paths, result = _run(demo_source, tmp_path / name.replace(" ", "_"), settings)
+            got = _outputs(paths)
+            for file, content in expected.items():
+                assert got[file] == content, (name, file)
+            accounts = [asdict(h.account) for h in result.harmonised]
+            assert accounts == [asdict(h.account) for h in whole.harmonised], name
+    # The file really was cut: the repeated row is in another block than its first.
+    big = demo_source / "data" / "sesnsp_homicidios.csv"
+    plan = plan_blocks(big, ReadOptions(), 8192)
+    assert plan is not None and len(plan.blocks) > 10
+    first_lines = np.array([b[2] for b in plan.blocks])
+    assert np.searchsorted(first_lines, 6, side="right") != len(first_lines)
