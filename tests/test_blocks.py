@@ -5,8 +5,8 @@ as the file read whole."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
