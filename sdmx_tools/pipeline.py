@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -161,6 +162,9 @@ class ConvertResult:
     observations: int
     files: list[Path] = field(default_factory=list)
     origins: dict[str, Origin] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage: ``harmonise`` (read included), ``compute``, ``provenance``,
+    ``write`` (for benchmarks and ``-v``)."""
 
 
 def convert(ws: Workspace) -> ConvertResult:
@@ -188,10 +192,12 @@ def convert(ws: Workspace) -> ConvertResult:
         if origin is not None:
             origins[spec.id] = origin
     _check_distinct_ids(specs)
+    clock = _Clock()
     with block_mapper(ws.engine, ws.scheduler) as mapper:
         harmonised = [harmonise_source(s, areas, years=ws.years, block_bytes=ws.block_bytes,
                                        mapper=mapper) for s in specs]
     _check_distinct_files(harmonised)
+    clock.lap("harmonise")
     report = Report()
     report.findings.extend(
         Finding(code="source-offline", severity=Severity.WARNING, message=o.note,
@@ -222,9 +228,11 @@ def convert(ws: Workspace) -> ConvertResult:
                            message="no indicator can be computed from these sources",
                            hint=_missing_measures(definitions.values(), available)))
     computed = [compute_indicator(d, obs, areas, inv=inv) for d in chosen]
+    clock.lap("compute")
     sha = {h.spec.id: h.sha256 for h in harmonised}
     frames = {c.definition.id: _with_provenance(cube_to_frame(c), c, tidy, areas, sha)
               for c in computed}
+    clock.lap("provenance")
     files = {h.spec.id: str(h.spec.path) for h in harmonised}
     for c in computed:
         c.findings = _located(c, frames[c.definition.id], files)
@@ -239,7 +247,7 @@ def convert(ws: Workspace) -> ConvertResult:
                     "quarantine.csv"))
     _write_diagnostics(paths, harmonised, report)
     result = ConvertResult(harmonised, computed, report, observations=len(frame),
-                           origins=origins)
+                           origins=origins, timings=clock.laps)
     if not report.ok:
         raise ConvertError(
             f"{len(report.errors)} data error(s): nothing published",
@@ -275,7 +283,21 @@ def convert(ws: Workspace) -> ConvertResult:
     _write_tables(paths, computed, frames, areas)
     _write_manifest(paths, ws, harmonised, computed, structures, origins)
     result.files = [*paths.checked, paths.manifest, paths.report_html]
+    clock.lap("write")
     return result
+
+
+class _Clock:
+    """Seconds between laps, by the name of the stage each lap ends."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = now - self._last
+        self._last = now
 
 
 def _write_series_flows(frame: pd.DataFrame, paths: OutputPaths, folder: Path,

@@ -10,6 +10,8 @@ municipalities, row 0) have no line to point at and are not listed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -45,26 +47,26 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
     """
     dims = list(defn.disaggregations)
     keys = [*KEY, *dims]
-    # The rows the cube sums: the numerator's selection, municipal rows only.
+    # The rows the cube sums: the numerator's selection, municipal rows only. Everything
+    # below works on categorical codes: a few thousand areas and periods, millions of rows.
     num = select_term(observations, defn.numerator, dims, None, keep=("source", "row"))
-    num = num[num["REF_AREA"].map(areas.level).to_numpy() == "municipality"]
-    frame = pd.DataFrame({k: num[k].to_numpy(dtype=object) for k in [*keys, "source"]})
-    frame["TIME_PERIOD"] = indicator_period(frame["TIME_PERIOD"], defn.frequency)
-    frame["row"] = num["row"].to_numpy(dtype=np.int64)
+    cols = {k: pd.Categorical(num[k]) for k in [*keys, "source"]}
+    municipal = _per_category(cols["REF_AREA"], lambda c: areas.level(c) == "municipality")
+    cols = {k: c[municipal] for k, c in cols.items()}
+    rows = num["row"].to_numpy(dtype=np.int64)[municipal]
+    cols["TIME_PERIOD"] = _recode(cols["TIME_PERIOD"], lambda p: indicator_period(
+        pd.Series(p, dtype=object), defn.frequency).to_numpy(dtype=object))
     parts = []
     for level_of in (None, areas.parent, lambda _c: NATION):  # each from municipal codes
-        level = frame if level_of is None else frame.assign(
-            REF_AREA=frame["REF_AREA"].map(level_of))
-        groups = level[[*keys, "source"]].drop_duplicates().reset_index(drop=True)
-        at = pd.MultiIndex.from_frame(groups).get_indexer(
-            pd.MultiIndex.from_frame(level[[*keys, "source"]]))
-        rows = level["row"].to_numpy()
+        level = dict(cols)
+        if level_of is not None:
+            level["REF_AREA"] = _recode(cols["REF_AREA"], np.frompyfunc(level_of, 1, 1))
+        at, groups = _groups(level, [*keys, "source"])
         if level_of is None:
-            text = _ranges(at, rows, len(groups))
+            text = _ranges(*_pairs(at, rows), len(groups))
         else:
             # Distinct input lines: one wide row gives twelve monthly observations.
-            pairs = np.unique(np.stack([at, rows])[:, rows > 0], axis=1)
-            counted = np.bincount(pairs[0], minlength=len(groups))
+            counted = np.bincount(_pairs(at, rows)[0], minlength=len(groups))
             text = np.array([_ZERO if n == 0 else f"({n:,} row{'s' if n > 1 else ''})"
                              for n in counted], dtype=object)
         digest = groups["source"].map(lambda s: sha[s][:12])
@@ -78,29 +80,65 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
     return pd.concat([out[~several], joined.reset_index()], ignore_index=True)
 
 
+def _per_category(cat: pd.Categorical, test: Callable[[str], bool]) -> np.ndarray:
+    """``test`` of every row's value, computed once per category (missing: False)."""
+    per = np.array([test(c) for c in cat.categories] + [False], dtype=bool)
+    return per[cat.codes]
+
+
+def _recode(cat: pd.Categorical, fn: Callable[[np.ndarray], np.ndarray]) -> pd.Categorical:
+    """``fn`` of the categories (an array of labels), as a categorical of the rows."""
+    mapped = pd.Categorical(fn(np.asarray(cat.categories, dtype=object)))
+    return pd.Categorical.from_codes(mapped.codes[cat.codes], mapped.categories)
+
+
+def _groups(cols: dict[str, pd.Categorical], names: list[str]
+            ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's group (in order of first appearance) and the groups' values."""
+    combined = np.zeros(len(cols[names[0]]), dtype=np.int64)
+    for name in names:
+        cat = cols[name]
+        combined = combined * (len(cat.categories) + 1) + (cat.codes.astype(np.int64) + 1)
+    at, _ = pd.factorize(combined)
+    first = np.unique(at, return_index=True)[1]
+    groups = pd.DataFrame({name: np.asarray(cols[name].categories, dtype=object)[
+        cols[name].codes[first]] for name in names})
+    return at.astype(np.int64), groups
+
+
+def _pairs(group: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``(group, line)`` of real lines (not row 0), sorted by group, line."""
+    real = rows > 0
+    span = int(rows.max(initial=0)) + 1
+    both = np.sort(group[real] * span + rows[real])  # a sort: np.unique hashes, slower here
+    both = both[np.r_[True, both[1:] != both[:-1]]] if len(both) else both
+    return both // span, both % span
+
+
 def row_ranges(rows: np.ndarray) -> str:
     """Line numbers as ranges, ``rows 4-15, 30``; long lists are cut with a count."""
-    return str(_ranges(np.zeros(len(rows), dtype=np.int64), np.asarray(rows), 1)[0])
+    rows = np.asarray(rows, dtype=np.int64)
+    return str(_ranges(*_pairs(np.zeros(len(rows), dtype=np.int64), rows), 1)[0])
 
 
-def _ranges(group: np.ndarray, rows: np.ndarray, n_groups: int) -> np.ndarray:
-    """:func:`row_ranges` of every group at once (one sort, no Python loop per group)."""
+def _ranges(g: np.ndarray, r: np.ndarray, n_groups: int) -> np.ndarray:
+    """:func:`row_ranges` of every group at once, from the distinct ``(group, line)``
+    pairs sorted by group and line (:func:`_pairs`): no Python loop per group."""
     out = np.full(n_groups, _ZERO, dtype=object)
-    pairs = np.unique(np.stack([group, rows])[:, rows > 0], axis=1)
-    if not pairs.size:
+    if not len(g):
         return out
-    g, r = pairs
     # A span starts where the group changes or the line does not follow the previous one.
     start = np.r_[True, (g[1:] != g[:-1]) | (r[1:] != r[:-1] + 1)]
     end = np.r_[start[1:], True]
-    first, last, span_group = r[start], r[end], g[start]
-    text = np.where(first == last, first.astype(str),
-                    np.char.add(np.char.add(first.astype(str), "-"), last.astype(str)))
+    span_group = g[start]
     rank = np.arange(len(span_group)) - np.searchsorted(span_group, span_group)
     spans = np.bincount(span_group, minlength=n_groups)
     lines = np.bincount(g, minlength=n_groups)
-    keep = rank < _MAX_RANGES
-    pieces, kept_group = np.char.add(text[keep], ", ").astype(object), span_group[keep]
+    keep = rank < _MAX_RANGES  # text only for the spans shown: at most 8 a group
+    first, last, kept_group = r[start][keep], r[end][keep], span_group[keep]
+    pieces = np.array([f"{a}, " if a == b else f"{a}-{b}, "
+                       for a, b in zip(first.tolist(), last.tolist(), strict=True)],
+                      dtype=object)
     heads = np.flatnonzero(np.r_[True, kept_group[1:] != kept_group[:-1]])
     joined = np.add.reduceat(pieces, heads)  # '+' on objects concatenates, in one C loop
     for i, spans_text in zip(kept_group[heads], joined, strict=True):

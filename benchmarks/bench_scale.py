@@ -1,0 +1,162 @@
+"""Benchmark: convert at scale, stage by stage, against a bare pyarrow read + groupby.
+
+For each size (default 10^4, 10^5, 10^6, 10^7 rows) a deterministic incident file
+(:mod:`generate`) becomes the homicides source of the demo workspace (with its population
+source, indicator 16.1.1). Each run is its own process, so its peak RSS is its own:
+
+- ``bare``: ``pyarrow.csv.read_csv`` of the file + a groupby count by state, municipality,
+  year and month (what convert must at least do);
+- ``convert`` with each engine: seconds per stage (harmonise with the read, compute,
+  provenance, write), then push (embedded registry) and release, and the peak RSS.
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_scale.py [--rows 10000 ...]``.
+Writes ``benchmarks/RESULTS.md`` (the table, with the machine's cores and memory) and
+``benchmarks/results/scale.json``. Generated inputs are kept in ``--data`` between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from _common import peak_mib, run_child
+
+HERE = Path(__file__).resolve().parent
+
+
+def _bare(path: Path) -> dict[str, object]:
+    import pyarrow.csv as pacsv
+
+    start = time.perf_counter()
+    table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(encoding="latin-1"))
+    counts = table.group_by(["cve_ent", "cve_mun", "anio", "mes"]).aggregate([("folio",
+                                                                                "count")])
+    return {"seconds": time.perf_counter() - start, "groups": counts.num_rows,
+            "peak_mib": peak_mib()}
+
+
+def _workspace(data: Path, rows: int, engine: str, block_mib: int) -> Path:
+    from generate import SPEC, incident_file
+
+    from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
+
+    source = data / f"incidents_{rows}.csv"
+    planted_at = source.with_suffix(".json")
+    if not source.is_file() or not planted_at.is_file():
+        planted_at.write_text(json.dumps(incident_file(source, rows)))
+    planted = json.loads(planted_at.read_text())
+    ws = data / f"ws_{rows}_{engine}"
+    shutil.rmtree(ws, ignore_errors=True)
+    copy_demo_workspace(ws)
+    generate_demo_data(ws)
+    for spec in (ws / "sources").glob("*.toml"):
+        if spec.stem != "poblacion_conapo":
+            spec.unlink()
+    inside = ws / "data" / source.name  # sources live in the workspace: a hard link
+    try:
+        os.link(source, inside)
+    except OSError:
+        shutil.copyfile(source, inside)
+    (ws / "sources" / "incidentes.toml").write_text(SPEC.format(
+        path=f"data/{source.name}", tolerance=sum(planted.values())), encoding="utf-8")
+    # Synthetic victims are not spread like the demo's synthetic population: a rate may
+    # pass the declared range, which is an error; the range is widened for the benchmark.
+    from sdmx_tools.workspace import bundled
+
+    (ws / "indicators").mkdir()
+    definition = (bundled("indicators") / "16.1.1.toml").read_text(encoding="utf-8")
+    (ws / "indicators" / "16.1.1.toml").write_text(
+        definition.replace("range = [0, 1000]", "range = [0, 10000000]"), encoding="utf-8")
+    config = ws / "sdmx-tools.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "synthetic = true", f'synthetic = true\nengine = "{engine}"\nindicators = ["16.1.1"]\n'
+        f"block_bytes = {block_mib << 20}"), encoding="utf-8")
+    return ws
+
+
+def _convert(ws: Path) -> dict[str, object]:
+    from sdmx_tools.pipeline import convert
+    from sdmx_tools.publish import push_outputs, release_site
+    from sdmx_tools.workspace import load_workspace
+
+    workspace = load_workspace(ws)
+    start = time.perf_counter()
+    result = convert(workspace)
+    total = time.perf_counter() - start
+    stages = dict(result.timings)
+    for stage, run in (("push", push_outputs), ("release", release_site)):
+        t = time.perf_counter()
+        run(workspace)
+        stages[stage] = time.perf_counter() - t
+    incidents = next(h for h in result.harmonised if h.spec.id == "incidentes")
+    return {"convert_seconds": total, "stages": stages, "peak_mib": peak_mib(),
+            "rows_read": incidents.account.read,
+            "quarantined": incidents.account.quarantined_by_reason}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, nargs="+", default=[10**4, 10**5, 10**6, 10**7])
+    parser.add_argument("--engines", nargs="+", default=["pandas", "dask"])
+    parser.add_argument("--block-mib", type=int, default=64)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/sdmx-tools-bench"))
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, target = args.child
+        print(json.dumps(_bare(Path(target)) if kind == "bare" else _convert(Path(target))))
+        return
+    args.data.mkdir(parents=True, exist_ok=True)
+    results = []
+    for rows in args.rows:
+        for engine in args.engines:
+            ws = _workspace(args.data, rows, engine, args.block_mib)
+            run = run_child(__file__, "--child", "convert", str(ws))
+            results.append({"rows": rows, "engine": engine, **run})
+            print(json.dumps(results[-1]), flush=True)
+            shutil.rmtree(ws)
+        source = args.data / f"incidents_{rows}.csv"
+        bare = run_child(__file__, "--child", "bare", str(source))
+        results.append({"rows": rows, "engine": "bare pyarrow", "bytes": source.stat().st_size,
+                        **bare})
+        print(json.dumps(results[-1]), flush=True)
+    _write(results, args)
+
+
+def _write(results: list[dict[str, object]], args: argparse.Namespace) -> None:
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    machine = {"cores": os.cpu_count(), "memory_gib": round(mem, 1),
+               "python": sys.version.split()[0], "block_mib": args.block_mib}
+    (out / "scale.json").write_text(json.dumps({"machine": machine, "results": results},
+                                               indent=2) + "\n")
+    bare = {r["rows"]: r for r in results if r["engine"] == "bare pyarrow"}
+    lines = ["# Convert at scale", "",
+             f"Machine: {machine['cores']} cores, {machine['memory_gib']} GiB, Python "
+             f"{machine['python']}; blocks of {args.block_mib} MiB. Made by "
+             "`benchmarks/bench_scale.py` (`make bench`); the figures are of one run.", "",
+             "| rows | run | total s | x bare | harmonise | compute | provenance | write | "
+             "push | release | peak MiB |", "|" + "---|" * 11]
+    for r in results:
+        if r["engine"] == "bare pyarrow":
+            lines.append(f"| {r['rows']:,} | bare pyarrow read + groupby | {r['seconds']:.2f} "
+                         f"| 1.0 | | | | | | | {r['peak_mib']:.0f} |")
+            continue
+        s = r["stages"]
+        ratio = r["convert_seconds"] / bare[r["rows"]]["seconds"] if r["rows"] in bare else 0
+        lines.append(
+            f"| {r['rows']:,} | convert, {r['engine']} | {r['convert_seconds']:.2f} | "
+            f"{ratio:.1f} | {s['harmonise']:.2f} | {s['compute']:.2f} | "
+            f"{s['provenance']:.2f} | {s['write']:.2f} | {s['push']:.2f} | "
+            f"{s['release']:.2f} | {r['peak_mib']:.0f} |")
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
