@@ -8,6 +8,7 @@ with the candidates), never a guessed code.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sdmx_tools.ingest.spec import AreaSpec
@@ -49,8 +50,16 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
         positions, uniques = pd.factorize(keys[0], use_na_sentinel=False)
         parts = [list(uniques)]
     else:
-        positions, pairs = pd.factorize(pd.MultiIndex.from_arrays(keys), use_na_sentinel=False)
-        parts = [list(pairs.get_level_values(i)) for i in range(len(keys))]
+        # Each column factorized, the codes combined: a MultiIndex of millions of tuples
+        # is what would be slow here.
+        each = [pd.factorize(k, use_na_sentinel=False) for k in keys]
+        combined = np.zeros(len(rows), dtype=np.int64)
+        for codes, uniques in each:
+            combined = combined * len(uniques) + codes
+        positions, _ = pd.factorize(combined)
+        first = np.unique(positions, return_index=True)[1]
+        parts = [list(np.asarray(uniques, dtype=object)[codes[first]])
+                 for codes, uniques in each]
     localities: list[str | None] = [None] * len(parts[0])
     if spec.code_column:
         matches = areas.match_codes(parts[0])
