@@ -121,12 +121,21 @@ def init(directory: Path, agency: str) -> None:
 @workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Report format on stdout.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Run the blocks of large files on this dask.distributed scheduler "
+                   "(overrides workspace.scheduler).")
 @_fail_cleanly
-def convert(workspace: Path | None, fmt: str) -> None:
+def convert(workspace: Path | None, fmt: str, scheduler: str | None) -> None:
     """Read, harmonise and compute; write SDMX, tables and the report."""
+    import dataclasses
+
     from sdmx_tools.pipeline import ConvertError, OutputPaths, convert
+    from sdmx_tools.workspace import check_scheduler
 
     ws = _load(workspace)
+    if scheduler is not None:
+        ws = dataclasses.replace(ws, scheduler=check_scheduler(scheduler, "--scheduler"),
+                                 engine="dask")
     try:
         result = convert(ws)
     except ConvertError:

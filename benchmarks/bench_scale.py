@@ -41,14 +41,16 @@ def _bare(path: Path) -> dict[str, object]:
 
 
 def _workspace(data: Path, rows: int, engine: str, block_mib: int) -> Path:
-    from generate import SPEC, incident_file
+    from generate import SPEC
 
     from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
 
     source = data / f"incidents_{rows}.csv"
     planted_at = source.with_suffix(".json")
     if not source.is_file() or not planted_at.is_file():
-        planted_at.write_text(json.dumps(incident_file(source, rows)))
+        # In a child: this process's peak RSS would be carried into the measured ones.
+        planted_at.write_text(json.dumps(run_child(HERE / "generate.py", str(rows),
+                                                   str(source))))
     planted = json.loads(planted_at.read_text())
     ws = data / f"ws_{rows}_{engine}"
     shutil.rmtree(ws, ignore_errors=True)

@@ -12,6 +12,7 @@ Run: ``.venv/bin/python benchmarks/generate.py ROWS OUT.csv``.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,7 @@ def main() -> None:
     parser.add_argument("rows", type=int)
     parser.add_argument("out", type=Path)
     args = parser.parse_args()
-    print(incident_file(args.out, args.rows))
+    print(json.dumps(incident_file(args.out, args.rows)))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ from sdmx_tools.ingest import (
     fetch_source,
     load_spec,
 )
-from sdmx_tools.ingest.blocks import block_mapper, harmonise_source
+from sdmx_tools.ingest.blocks import block_mapper, concat_observations, harmonise_source
 from sdmx_tools.report import Finding, Report, Severity, write_report_html
 from sdmx_tools.territory import AreaCodelist, load_areas
 from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
@@ -207,7 +207,8 @@ def convert(ws: Workspace) -> ConvertResult:
         report.accounts.append(h.account)
         report.findings.extend(h.findings)
 
-    tidy = pd.concat([h.observations for h in harmonised], ignore_index=True)
+    # A dimension a source does not give is its total (as the cube reads it anyway).
+    tidy = concat_observations([h.observations for h in harmonised], fill=TOTAL)
     # The observations are in memory now (compact: categoricals): the cube is reduced in
     # pandas whatever the engine, inventoried once for every indicator.
     obs = tidy

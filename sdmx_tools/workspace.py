@@ -153,6 +153,15 @@ class Workspace:
         return [bundled(name), *self.overrides(name)]
 
 
+def check_scheduler(address: str, where: str, config: Path | None = None) -> str:
+    """``address`` if it is a Dask scheduler address (``tcp://HOST:PORT``), else a SpecError
+    naming ``where`` it was given."""
+    if not _SCHEDULER.fullmatch(address):
+        raise SpecError(f"{where} must be a Dask scheduler address", file=config,
+                        value=address, hint="tcp://HOST:PORT")
+    return address
+
+
 def default_years() -> tuple[int, int]:
     """1900 to next year: the periods a source may plausibly hold."""
     return 1900, datetime.now(UTC).year + 1
@@ -207,9 +216,7 @@ def load_workspace(path: Path) -> Workspace:
         raise SpecError("workspace.engine must be 'pandas' or 'dask'", file=config, value=engine)
     scheduler = get(ws, "scheduler", str, None, file=config, section="workspace")
     if scheduler is not None:
-        if not _SCHEDULER.fullmatch(scheduler):
-            raise SpecError("workspace.scheduler must be a Dask scheduler address",
-                            file=config, value=scheduler, hint="tcp://HOST:PORT")
+        check_scheduler(scheduler, "workspace.scheduler", config)
         engine = "dask"
     block_bytes = get(ws, "block_bytes", int, 64 << 20, file=config, section="workspace")
     if not 1 << 12 <= block_bytes <= 1 << 32:

@@ -56,28 +56,35 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
     rows = num["row"].to_numpy(dtype=np.int64)[municipal]
     cols["TIME_PERIOD"] = _recode(cols["TIME_PERIOD"], lambda p: indicator_period(
         pd.Series(p, dtype=object), defn.frequency).to_numpy(dtype=object))
-    parts = []
-    for level_of in (None, areas.parent, lambda _c: NATION):  # each from municipal codes
-        level = dict(cols)
-        if level_of is not None:
-            level["REF_AREA"] = _recode(cols["REF_AREA"], np.frompyfunc(level_of, 1, 1))
-        at, groups = _groups(level, [*keys, "source"])
-        if level_of is None:
-            text = _ranges(*_pairs(at, rows), len(groups))
-        else:
-            # Distinct input lines: one wide row gives twelve monthly observations.
-            counted = np.bincount(_pairs(at, rows)[0], minlength=len(groups))
-            text = np.array([_ZERO if n == 0 else f"({n:,} row{'s' if n > 1 else ''})"
-                             for n in counted], dtype=object)
-        digest = groups["source"].map(lambda s: sha[s][:12])
-        groups["SOURCE_DETAIL"] = groups["source"] + " sha256:" + digest + " " + text
-        parts.append(groups[[*keys, "SOURCE_DETAIL"]])
+    names = [*keys, "source"]
+    at, groups = _groups(cols, names)
+    g, r = _pairs(at, rows)
+    lines = np.bincount(g, minlength=len(groups))
+    parts = [_detail(groups, _ranges(g, r, len(groups)), sha, keys)]
+    for level_of in (areas.parent, lambda _c: NATION):  # each from municipal groups
+        up = groups.assign(REF_AREA=groups["REF_AREA"].map(level_of))
+        ids = up.groupby(names, sort=False).ngroup().to_numpy()
+        first = np.unique(ids, return_index=True)[1]
+        # A line has one area: the lines of a state's municipal groups never repeat, so
+        # the distinct lines add up (one wide row still counts once: its twelve months
+        # are one municipal group of the year).
+        counted = np.bincount(ids, weights=lines, minlength=len(first)).astype(np.int64)
+        text = np.array([_ZERO if n == 0 else f"({n:,} row{'s' if n > 1 else ''})"
+                         for n in counted.tolist()], dtype=object)
+        parts.append(_detail(up.iloc[first].reset_index(drop=True), text, sha, keys))
     out = pd.concat(parts, ignore_index=True)
     several = out.duplicated(keys, keep=False)  # keys fed by more than one source
     if not several.any():
         return out
     joined = out[several].groupby(keys, sort=False)["SOURCE_DETAIL"].agg("; ".join)
     return pd.concat([out[~several], joined.reset_index()], ignore_index=True)
+
+
+def _detail(groups: pd.DataFrame, text: np.ndarray, sha: dict[str, str], keys: list[str]
+            ) -> pd.DataFrame:
+    digest = groups["source"].map(lambda s: sha[s][:12])
+    return groups[keys].assign(SOURCE_DETAIL=groups["source"] + " sha256:" + digest + " "
+                               + text)
 
 
 def _per_category(cat: pd.Categorical, test: Callable[[str], bool]) -> np.ndarray:

@@ -12,6 +12,7 @@ so every engine gives the same observations.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +21,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from sdmx_tools.errors import SourceReadError, ToolkitError, first_line
+from sdmx_tools.fsutil import file_sha256
 from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise, harmonise_block
 from sdmx_tools.ingest.quarantine import quarantine_frame
 from sdmx_tools.ingest.readers import ROW, read_table
@@ -112,12 +114,14 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
         if block_bytes < size <= spec.read.max_bytes else None
     if plan is None:  # read_table refuses a file over read.max_bytes, located
         return harmonise(read_table(spec.path, spec.read), spec, areas, years=years)
-    parts = mapper(_Block(plan, spec, areas, years), range(len(plan.blocks)))
-    observations = concat_observations([p.observations for p in parts])
-    observations, repeated = _repeated_across_blocks(observations, plan, spec)
-    if repeated is not None:
-        parts = [*parts, repeated]
-    return finish(spec, plan.sha256, plan.encoding, observations, parts, areas)
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: beside the blocks
+        sha256 = pool.submit(file_sha256, spec.path)
+        parts = mapper(_Block(plan, spec, areas, years), range(len(plan.blocks)))
+        observations = concat_observations([p.observations for p in parts])
+        observations, repeated = _repeated_across_blocks(observations, plan, spec)
+        if repeated is not None:
+            parts = [*parts, repeated]
+        return finish(spec, sha256.result(), plan.encoding, observations, parts, areas)
 
 
 class _Block:
@@ -132,14 +136,23 @@ class _Block:
                                years=self.years, first=i == 0)
 
 
-def concat_observations(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Frames of the same columns one after the other, categoricals kept categorical
-    (``pandas.concat`` turns categoricals of different categories into objects)."""
+def concat_observations(frames: Sequence[pd.DataFrame], fill: str | None = None
+                        ) -> pd.DataFrame:
+    """Frames one after the other, categoricals kept categorical (``pandas.concat`` turns
+    categoricals of different categories into objects: ten times the memory, and every
+    later step slower).
+
+    A column some frames lack (a dimension one source does not give) is ``fill`` in
+    their rows: the total code, for tidy observations of several sources.
+    """
     if len(frames) == 1:
         return frames[0]
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
     out = {}
-    for col in frames[0].columns:
-        parts = [f[col] for f in frames]
+    for col in columns:
+        parts = [f[col] if col in f.columns else pd.Series(
+            pd.Categorical.from_codes(np.zeros(len(f), dtype=np.int8), [fill]))
+            for f in frames]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
             cats = [p.array.set_categories(p.cat.categories.astype(object)) for p in parts]
             out[col] = union_categoricals(cats)

@@ -116,6 +116,7 @@ def table(frame: pd.DataFrame, rows: Sequence[int] | np.ndarray, path: Path, dat
     if not all(dtype == "str" for dtype in frame.dtypes) or frame.isna().any().any():
         frame = frame.fillna("").astype(str)
     frame[ROW] = np.asarray(rows, dtype=np.int64)
-    return RawTable(frame=frame, path=path, sha256=sha256 or hashlib.sha256(data).hexdigest(),
+    return RawTable(frame=frame, path=path,
+                    sha256=hashlib.sha256(data).hexdigest() if sha256 is None else sha256,
                     encoding=encoding, delimiter=delimiter, short_rows=short_rows,
                     duplicates=header_duplicates(header))

@@ -1,16 +1,15 @@
 """A large delimited file in blocks of whole records, so no step holds all of it as text.
 
-:func:`plan_blocks` reads the file once through a memory map (sha256, encoding check, line
-count) and cuts it at line breaks outside quoted fields; :func:`read_block` parses one
-block with the same parser as a whole file (:func:`.delimited.parse_block`), its rows
-numbered by their lines in the file. Blocks are independent: they can be read in any
-order, in other processes or on other machines that see the file.
+:func:`plan_blocks` reads the file once through a memory map (encoding check, line count)
+and cuts it at line breaks outside quoted fields; :func:`read_block` parses one block with
+the same parser as a whole file (:func:`.delimited.parse_block`), its rows numbered by
+their lines in the file. Blocks are independent: they can be read in any order, in other
+processes or on other machines that see the file.
 """
 
 from __future__ import annotations
 
 import codecs
-import hashlib
 import mmap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,7 +44,6 @@ class BlockPlan:
     """
 
     path: Path
-    sha256: str
     encoding: str
     delimiter: str
     header: tuple[str, ...]
@@ -87,18 +85,13 @@ def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES
         start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
         skip, delimiter, header, names = layout(head[start:], encoding, options, path)
         check_end(mm[max(start, size - _SCAN):], encoding, delimiter, path)
-        # One pass over the map: the hash of the bytes as published, the line of each cut.
-        sha = hashlib.sha256(mm[:start])
         blocks, line, at = [], 1, start
         while at < size:
             end = _cut(mm, at, block_bytes, size)
             blocks.append((at, end, line))
-            for s in range(at, end, _SCAN):
-                piece = mm[s:min(end, s + _SCAN)]
-                sha.update(piece)
-                line += piece.count(b"\n")
+            line += sum(mm[s:min(end, s + _SCAN)].count(b"\n") for s in range(at, end, _SCAN))
             at = end
-    return BlockPlan(path=path, sha256=sha.hexdigest(), encoding=encoding,
+    return BlockPlan(path=path, encoding=encoding,
                      delimiter=delimiter, header=tuple(header), names=tuple(names), skip=skip,
                      blocks=tuple(blocks))
 
@@ -141,7 +134,8 @@ def _cut(mm: mmap.mmap, at: int, block_bytes: int, size: int) -> int:
 
 
 def read_block(plan: BlockPlan, i: int) -> RawTable:
-    """Block ``i`` of a planned file as a :class:`RawTable` (``sha256`` of the whole file).
+    """Block ``i`` of a planned file as a :class:`RawTable` (its ``sha256`` is empty: the
+    file's is computed once, beside the blocks, by :mod:`..blocks`).
 
     Raises
     ------
@@ -155,5 +149,5 @@ def read_block(plan: BlockPlan, i: int) -> RawTable:
                                      plan.skip if i == 0 else 0, plan.encoding, plan.path,
                                      first_line=first_line)
     return table(frame, rows, plan.path, b"", plan.encoding, plan.delimiter, short,
-                 sha256=plan.sha256, header=plan.header)
+                 sha256="", header=plan.header)
 
