@@ -16,17 +16,17 @@ import numpy as np
 import pandas as pd
 
 from sdmx_tools.compute.definitions import IndicatorDef
-from sdmx_tools.compute.reduce import KEY, indicator_period, select_term
+from sdmx_tools.compute.lines import LineSpans, group_codes, line_spans, span_text
+from sdmx_tools.compute.reduce import KEY, TOTAL, indicator_period, select_term
 from sdmx_tools.territory import NATION, AreaCodelist
 
-__all__ = ["row_ranges", "source_detail"]
+__all__ = ["numerator_lines", "row_ranges", "source_detail"]
 
-_MAX_RANGES = 8
 _ZERO = "no input row (zero by coverage)"
 
 
 def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist,
-                  sha: dict[str, str]) -> pd.DataFrame:
+                  sha: dict[str, str], lines: LineSpans | None = None) -> pd.DataFrame:
     """``SOURCE_DETAIL`` text per observation key of one indicator.
 
     Parameters
@@ -34,33 +34,42 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
     defn
         The indicator (its numerator: measure, filter; its disaggregations).
     observations
-        Tidy observations of every source (``source``, ``row``, ``measure``, keys).
+        Tidy observations of every source (``source``, ``row``, ``measure``, keys): one
+        per input value, or summed by key when ``lines`` gives the lines.
     areas
         For the parents of municipalities.
     sha
         Each source's file sha256.
+    lines
+        :func:`numerator_lines` of the input rows (merged over blocks and sources); by
+        default taken from ``observations``.
 
     Returns
     -------
     pandas.DataFrame
         ``REF_AREA, TIME_PERIOD``, the disaggregations, ``SOURCE_DETAIL``.
     """
-    dims = list(defn.disaggregations)
-    keys = [*KEY, *dims]
-    # The rows the cube sums: the numerator's selection, municipal rows only. Everything
-    # below works on categorical codes: a few thousand areas and periods, millions of rows.
-    num = select_term(observations, defn.numerator, dims, None, keep=("source", "row"))
-    cols = {k: pd.Categorical(num[k]) for k in [*keys, "source"]}
-    municipal = _per_category(cols["REF_AREA"], lambda c: areas.level(c) == "municipality")
-    cols = {k: c[municipal] for k, c in cols.items()}
-    rows = num["row"].to_numpy(dtype=np.int64)[municipal]
-    cols["TIME_PERIOD"] = _recode(cols["TIME_PERIOD"], lambda p: indicator_period(
-        pd.Series(p, dtype=object), defn.frequency).to_numpy(dtype=object))
+    keys = [*KEY, *defn.disaggregations]
     names = [*keys, "source"]
-    at, groups = _groups(cols, names)
-    g, r = _pairs(at, rows)
-    lines = np.bincount(g, minlength=len(groups))
-    parts = [_detail(groups, _ranges(g, r, len(groups)), sha, keys)]
+    cols, rows = _municipal_numerator(defn, observations, areas)
+    at, groups = group_codes(cols, names)
+    if lines is None:
+        lines = line_spans(at, groups, rows)
+    # The groups are those of the observations (a zero by coverage has no line), their
+    # lines those the input rows gave.
+    known = groups.merge(lines.groups[names].assign(_at=np.arange(len(lines.groups))),
+                         on=names, how="left", validate="one_to_one")["_at"]
+    index = np.full(len(lines.groups), -1, dtype=np.int64)
+    found = known.notna().to_numpy()
+    index[known[found].astype(np.int64).to_numpy()] = np.flatnonzero(found)
+    spans = lines.spans[index[lines.spans["group"].to_numpy()] >= 0]
+    per = groups.assign(n_lines=0, n_spans=0)
+    per.loc[found, ["n_lines", "n_spans"]] = lines.groups.loc[
+        known[found].astype(np.int64), ["n_lines", "n_spans"]].to_numpy()
+    text = span_text(LineSpans(per, spans.assign(group=index[spans["group"].to_numpy()])),
+                     _ZERO)
+    parts = [_detail(groups, text, sha, keys)]
+    counts = per["n_lines"].to_numpy()
     for level_of in (areas.parent, lambda _c: NATION):  # each from municipal groups
         up = groups.assign(REF_AREA=groups["REF_AREA"].map(level_of))
         ids = up.groupby(names, sort=False).ngroup().to_numpy()
@@ -68,7 +77,7 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
         # A line has one area: the lines of a state's municipal groups never repeat, so
         # the distinct lines add up (one wide row still counts once: its twelve months
         # are one municipal group of the year).
-        counted = np.bincount(ids, weights=lines, minlength=len(first)).astype(np.int64)
+        counted = np.bincount(ids, weights=counts, minlength=len(first)).astype(np.int64)
         text = np.array([_ZERO if n == 0 else f"({n:,} row{'s' if n > 1 else ''})"
                          for n in counted.tolist()], dtype=object)
         parts.append(_detail(up.iloc[first].reset_index(drop=True), text, sha, keys))
@@ -78,6 +87,33 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
         return out
     joined = out[several].groupby(keys, sort=False)["SOURCE_DETAIL"].agg("; ".join)
     return pd.concat([out[~several], joined.reset_index()], ignore_index=True)
+
+
+def numerator_lines(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist
+                    ) -> LineSpans:
+    """The lines of each municipal group of the indicator's numerator, from observations
+    with one row per input value (a block of one source's rows will do: dimensions it
+    does not give are the total)."""
+    cols, rows = _municipal_numerator(defn, observations, areas)
+    at, groups = group_codes(cols, [*KEY, *defn.disaggregations, "source"])
+    return line_spans(at, groups, rows)
+
+
+def _municipal_numerator(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist
+                         ) -> tuple[dict[str, pd.Categorical], np.ndarray]:
+    """The rows the cube sums (the numerator's selection, municipal rows only) as
+    categoricals of the group columns, periods as the indicator's, and their lines."""
+    dims = list(defn.disaggregations)
+    missing = [d for d in [*dims, *defn.numerator.filter] if d not in observations.columns]
+    if missing:  # a source not giving a dimension gives its total
+        observations = observations.assign(**dict.fromkeys(missing, TOTAL))
+    num = select_term(observations, defn.numerator, dims, None, keep=("source", "row"))
+    cols = {k: pd.Categorical(num[k]) for k in [*KEY, *dims, "source"]}
+    municipal = _per_category(cols["REF_AREA"], lambda c: areas.level(c) == "municipality")
+    cols = {k: c[municipal] for k, c in cols.items()}
+    cols["TIME_PERIOD"] = _recode(cols["TIME_PERIOD"], lambda p: indicator_period(
+        pd.Series(p, dtype=object), defn.frequency).to_numpy(dtype=object))
+    return cols, num["row"].to_numpy(dtype=np.int64)[municipal]
 
 
 def _detail(groups: pd.DataFrame, text: np.ndarray, sha: dict[str, str], keys: list[str]
@@ -99,57 +135,9 @@ def _recode(cat: pd.Categorical, fn: Callable[[np.ndarray], np.ndarray]) -> pd.C
     return pd.Categorical.from_codes(mapped.codes[cat.codes], mapped.categories)
 
 
-def _groups(cols: dict[str, pd.Categorical], names: list[str]
-            ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Each row's group (in order of first appearance) and the groups' values."""
-    combined = np.zeros(len(cols[names[0]]), dtype=np.int64)
-    for name in names:
-        cat = cols[name]
-        combined = combined * (len(cat.categories) + 1) + (cat.codes.astype(np.int64) + 1)
-    at, _ = pd.factorize(combined)
-    first = np.unique(at, return_index=True)[1]
-    groups = pd.DataFrame({name: np.asarray(cols[name].categories, dtype=object)[
-        cols[name].codes[first]] for name in names})
-    return at.astype(np.int64), groups
-
-
-def _pairs(group: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct ``(group, line)`` of real lines (not row 0), sorted by group, line."""
-    real = rows > 0
-    span = int(rows.max(initial=0)) + 1
-    both = np.sort(group[real] * span + rows[real])  # a sort: np.unique hashes, slower here
-    both = both[np.r_[True, both[1:] != both[:-1]]] if len(both) else both
-    return both // span, both % span
-
-
 def row_ranges(rows: np.ndarray) -> str:
     """Line numbers as ranges, ``rows 4-15, 30``; long lists are cut with a count."""
     rows = np.asarray(rows, dtype=np.int64)
-    return str(_ranges(*_pairs(np.zeros(len(rows), dtype=np.int64), rows), 1)[0])
-
-
-def _ranges(g: np.ndarray, r: np.ndarray, n_groups: int) -> np.ndarray:
-    """:func:`row_ranges` of every group at once, from the distinct ``(group, line)``
-    pairs sorted by group and line (:func:`_pairs`): no Python loop per group."""
-    out = np.full(n_groups, _ZERO, dtype=object)
-    if not len(g):
-        return out
-    # A span starts where the group changes or the line does not follow the previous one.
-    start = np.r_[True, (g[1:] != g[:-1]) | (r[1:] != r[:-1] + 1)]
-    end = np.r_[start[1:], True]
-    span_group = g[start]
-    rank = np.arange(len(span_group)) - np.searchsorted(span_group, span_group)
-    spans = np.bincount(span_group, minlength=n_groups)
-    lines = np.bincount(g, minlength=n_groups)
-    keep = rank < _MAX_RANGES  # text only for the spans shown: at most 8 a group
-    first, last, kept_group = r[start][keep], r[end][keep], span_group[keep]
-    pieces = np.array([f"{a}, " if a == b else f"{a}-{b}, "
-                       for a, b in zip(first.tolist(), last.tolist(), strict=True)],
-                      dtype=object)
-    heads = np.flatnonzero(np.r_[True, kept_group[1:] != kept_group[:-1]])
-    joined = np.add.reduceat(pieces, heads)  # '+' on objects concatenates, in one C loop
-    for i, spans_text in zip(kept_group[heads], joined, strict=True):
-        label = "row" if lines[i] == 1 else "rows"
-        cut = f" … ({lines[i]:,} rows)" if spans[i] > _MAX_RANGES else ""
-        out[i] = f"{label} {spans_text[:-2]}{cut}"
-    return out
+    one = pd.DataFrame({"g": [0]})
+    return str(span_text(line_spans(np.zeros(len(rows), dtype=np.int64), one, rows),
+                         _ZERO)[0])

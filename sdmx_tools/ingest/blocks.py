@@ -20,17 +20,15 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from sdmx_tools.errors import SourceReadError, ToolkitError, first_line
+from sdmx_tools.errors import ToolkitError, first_line
 from sdmx_tools.fsutil import file_sha256
-from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise, harmonise_block
-from sdmx_tools.ingest.quarantine import quarantine_frame
-from sdmx_tools.ingest.readers import ROW, read_table
+from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise_block
+from sdmx_tools.ingest.readers import RawTable, read_table
 from sdmx_tools.ingest.readers.chunks import BLOCK_BYTES, BlockPlan, plan_blocks, read_block
 from sdmx_tools.ingest.spec import SourceSpec
-from sdmx_tools.report import RowAccount
 from sdmx_tools.territory import AreaCodelist
 
-__all__ = ["Mapper", "block_mapper", "concat_observations", "harmonise_source"]
+__all__ = ["Mapper", "block_mapper", "concat_observations", "harmonise_source", "sum_by_key"]
 
 # Runs ``fn`` on every item, results in the items' order (a list comprehension, or Dask).
 Mapper = Callable[[Callable[[Any], Part], Sequence[Any]], list[Part]]
@@ -91,7 +89,8 @@ def _call(fn: Callable[[Any], Part], item: Any) -> Part:
 
 def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
                      years: tuple[int, int] | None = None, block_bytes: int = BLOCK_BYTES,
-                     mapper: Mapper = _serial) -> Harmonised:
+                     mapper: Mapper = _serial,
+                     summarise: Callable[[pd.DataFrame], Any] | None = None) -> Harmonised:
     """Read and harmonise a source's file, by blocks when it is a large delimited file.
 
     Parameters
@@ -103,6 +102,11 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
     mapper
         Runs the blocks: in order in this process by default; a Dask mapper runs them
         as tasks (the results are identical).
+    summarise
+        Called in each block with its observations, one per input value (declared sums
+        dropped); what it returns is kept in :attr:`Harmonised.summaries`, and the
+        observations are then summed by key, so only that much leaves the block. Without
+        it the observations stay one per input value.
 
     Raises
     ------
@@ -112,28 +116,76 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
     size = spec.path.stat().st_size if spec.path.is_file() else 0
     plan = plan_blocks(spec.path, spec.read, block_bytes) \
         if block_bytes < size <= spec.read.max_bytes else None
+    task = _Block(plan, spec, areas, years, summarise)
     if plan is None:  # read_table refuses a file over read.max_bytes, located
-        return harmonise(read_table(spec.path, spec.read), spec, areas, years=years)
+        raw = read_table(spec.path, spec.read)
+        part = task.harmonise(raw, 0)
+        return finish(spec, raw.sha256, raw.encoding, part.observations, [part], areas,
+                      summaries=[part.summary])
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: beside the blocks
         sha256 = pool.submit(file_sha256, spec.path)
-        parts = mapper(_Block(plan, spec, areas, years), range(len(plan.blocks)))
+        parts = mapper(task, range(len(plan.blocks)))
+        again = _repeated_across_blocks(parts, plan, spec)
+        if again:  # rare: those blocks again, the repeating rows quarantined
+            redone = mapper(task, [(i, lines) for i, lines in again.items()])
+            for i, part in zip(again, redone, strict=True):
+                parts[i] = part
         observations = concat_observations([p.observations for p in parts])
-        observations, repeated = _repeated_across_blocks(observations, plan, spec)
-        if repeated is not None:
-            parts = [*parts, repeated]
-        return finish(spec, sha256.result(), plan.encoding, observations, parts, areas)
+        return finish(spec, sha256.result(), plan.encoding, observations, parts, areas,
+                      summaries=[p.summary for p in parts])
 
 
 class _Block:
-    """One block's task (a class, not a closure: Dask sends it to other processes)."""
+    """One block's task (a class, not a closure: Dask sends it to other processes).
 
-    def __init__(self, plan: BlockPlan, spec: SourceSpec, areas: AreaCodelist,
-                 years: tuple[int, int] | None) -> None:
+    Called with the block's number, or ``(number, repeated lines)``.
+    """
+
+    def __init__(self, plan: BlockPlan | None, spec: SourceSpec, areas: AreaCodelist,
+                 years: tuple[int, int] | None,
+                 summarise: Callable[[pd.DataFrame], Any] | None) -> None:
         self.plan, self.spec, self.areas, self.years = plan, spec, areas, years
+        self.summarise = summarise
 
-    def __call__(self, i: int) -> Part:
-        return harmonise_block(read_block(self.plan, i), self.spec, self.areas,
-                               years=self.years, first=i == 0)
+    def __call__(self, item: int | tuple[int, frozenset[int]]) -> Part:
+        i, repeated = (item, frozenset[int]()) if isinstance(item, int) else item
+        assert self.plan is not None
+        return self.harmonise(read_block(self.plan, i), i, repeated)
+
+    def harmonise(self, raw: RawTable, i: int, repeated: frozenset[int] = frozenset()
+                  ) -> Part:
+        part = harmonise_block(raw, self.spec, self.areas, years=self.years, first=i == 0,
+                               repeated=repeated)
+        if self.summarise is not None:
+            obs = part.observations
+            dropped = [c for c in [*self.spec.sum_over, "LOCALITY"] if c in obs.columns]
+            part.summary = self.summarise(obs.drop(columns=dropped))
+            part.observations = sum_by_key(obs)
+        return part
+
+
+def sum_by_key(obs: pd.DataFrame) -> pd.DataFrame:
+    """Observations summed by their key (every column but ``value`` and ``row``; ``row``
+    becomes the key's first line), keys in order of first appearance, values added in
+    row order (so the same rows give the same bits)."""
+    key = [c for c in obs.columns if c not in ("value", "row")]
+    combined = np.zeros(len(obs), dtype=np.int64)
+    for col in key:
+        cat = obs[col].array
+        if not isinstance(cat, pd.Categorical):
+            cat = pd.Categorical(obs[col])
+        combined = combined * (len(cat.categories) + 1) + (cat.codes.astype(np.int64) + 1)
+    at, uniques = pd.factorize(combined)
+    if len(uniques) == len(obs):
+        return obs
+    first = np.unique(at, return_index=True)[1]
+    rows = obs["row"].to_numpy()
+    lowest = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(lowest, at, rows)
+    out = obs.iloc[first].reset_index(drop=True)
+    out["value"] = np.bincount(at, weights=obs["value"].to_numpy(), minlength=len(uniques))
+    out["row"] = lowest
+    return out
 
 
 def concat_observations(frames: Sequence[pd.DataFrame], fill: str | None = None
@@ -161,37 +213,21 @@ def concat_observations(frames: Sequence[pd.DataFrame], fill: str | None = None
     return pd.DataFrame(out)
 
 
-def _repeated_across_blocks(obs: pd.DataFrame, plan: BlockPlan, spec: SourceSpec
-                            ) -> tuple[pd.DataFrame, Part | None]:
-    """Rows repeating a key an earlier block gave (not counted records, which add up):
-    quarantined as ``duplicate-key``, as a repeat within one block is; the part that moves
-    them from used to quarantined."""
+def _repeated_across_blocks(parts: list[Part], plan: BlockPlan, spec: SourceSpec
+                            ) -> dict[int, frozenset[int]]:
+    """The lines, by block, of rows repeating a key an earlier block gave (counted records
+    add up instead): those rows are quarantined as a repeat within one block is."""
     summed = {m.id for m in spec.measures if m.count_rows}
-    strict = ~obs["measure"].isin(summed).to_numpy()
-    if not strict.any():
-        return obs, None
+    strict = [p.observations[~p.observations["measure"].isin(summed)] for p in parts]
+    if not any(len(s) for s in strict):
+        return {}
+    obs = concat_observations(strict)
     key = [c for c in obs.columns if c not in ("source", "row", "value", "unit")]
-    repeated = obs[strict].duplicated(key, keep="first").to_numpy()
-    lines = np.unique(obs["row"].to_numpy()[strict][repeated])
+    # Within a block a strict key is given once (repeats are quarantined there), so
+    # ``row`` is the line that gave it.
+    lines = obs["row"].to_numpy()[obs.duplicated(key, keep="first").to_numpy()]
     if not len(lines):
-        return obs, None
-    kept = obs[~obs["row"].isin(lines)].reset_index(drop=True)
-    quarantine = []
+        return {}
     first_lines = np.array([b[2] for b in plan.blocks])
-    for i in np.unique(np.searchsorted(first_lines, lines, side="right") - 1):
-        raw = read_block(plan, int(i))
-        at = raw.frame.index[raw.frame[ROW].isin(lines)]
-        found = pd.DataFrame({
-            "reason": "duplicate-key", "column": None, "value": "",
-            "message": "another row already gave a value for the same area, period and "
-                       "dimensions", "candidates": ""}, index=at)
-        data_cols = [c for c in raw.frame.columns if c != ROW]
-        quarantine.append(quarantine_frame(raw.frame, data_cols, found, raw, spec))
-    n = len(lines)
-    if sum(len(q) for q in quarantine) != n:  # the plan and the file disagree: changed?
-        raise SourceReadError("the file changed while it was read", file=plan.path,
-                              hint="read it again once it is no longer being written")
-    account = RowAccount(source=spec.id, used=-n, quarantined=n,
-                         quarantined_by_reason={"duplicate-key": n})
-    return kept, Part(observations=kept.iloc[:0], totals=kept.iloc[:0],
-                      quarantine=pd.concat(quarantine, ignore_index=True), account=account)
+    block = np.searchsorted(first_lines, lines, side="right") - 1
+    return {int(b): frozenset(lines[block == b].tolist()) for b in np.unique(block)}

@@ -33,6 +33,7 @@ from sdmx_tools.workspace import default_years
 __all__ = ["OBS_COLUMNS", "Harmonised", "Part", "finish", "harmonise", "harmonise_block"]
 
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
+_REPEATED = "another row already gave a value for the same area, period and dimensions"
 
 
 @dataclass(slots=True)
@@ -51,6 +52,8 @@ class Harmonised:
         Rows read, used, quarantined and excluded.
     findings
         Typed findings (a summary error when quarantined rows exceed the tolerance).
+    summaries
+        Each block's :attr:`Part.summary`, in file order (:mod:`.blocks`).
     """
 
     spec: SourceSpec
@@ -60,6 +63,7 @@ class Harmonised:
     quarantine: pd.DataFrame
     account: RowAccount
     findings: list[Finding] = field(default_factory=list)
+    summaries: list[Any] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -71,13 +75,17 @@ class Part:
     ----------
     observations
         Tidy observations, with the dimensions :attr:`SourceSpec.sum_over` and
-        ``LOCALITY`` still there (a repeated key is checked across blocks with them).
+        ``LOCALITY`` still there (a repeated key is checked across blocks with them):
+        one per input value, or summed by key (:mod:`.blocks`).
     totals
         The file's own state and national rows (``level = "any"``), kept aside.
     quarantine, account
         The block's quarantined rows and its row accounting.
     localities
         Distinct locality codes (``level = "locality"``), else None.
+    summary
+        What the caller took from the block's rows before they were summed by key (the
+        lines of each observation, for provenance); None if nothing.
     """
 
     observations: pd.DataFrame
@@ -85,6 +93,7 @@ class Part:
     quarantine: pd.DataFrame
     account: RowAccount
     localities: frozenset[str] | None = None
+    summary: Any = None
 
 
 def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
@@ -109,9 +118,12 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
 
 
 def harmonise_block(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
-                    years: tuple[int, int] | None = None, first: bool = True) -> Part:
+                    years: tuple[int, int] | None = None, first: bool = True,
+                    repeated: frozenset[int] = frozenset()) -> Part:
     """:func:`harmonise` of one block of a file's rows (the ``first`` holds the rows
     ``read.skip_rows`` skips): everything but what needs every block (see :func:`finish`).
+    The rows on the lines ``repeated`` give a key an earlier block gave: quarantined as
+    ``duplicate-key``, as a repeat within the block is.
 
     Raises
     ------
@@ -188,6 +200,11 @@ def harmonise_block(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
         obs["LOCALITY"] = pd.Categorical.from_codes(
             localities.codes[cells.loc[keep, "pos"].to_numpy()], localities.categories)
     obs = _duplicates(obs, spec, problems, rows.index)
+    if repeated:
+        again = obs["row"].isin(list(repeated)).to_numpy()
+        problems.add(pd.Series(rows.index.isin(obs["row_index"].to_numpy()[again]),
+                               index=rows.index), "duplicate-key", None, "", _REPEATED)
+        obs = obs[~again]
     totals = obs.iloc[:0]
     if spec.area.level == "any":
         obs, totals = split_totals(obs, areas)
@@ -217,12 +234,14 @@ def harmonise_block(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
 
 
 def finish(spec: SourceSpec, sha256: str, encoding: str, observations: pd.DataFrame,
-           parts: list[Part], areas: AreaCodelist) -> Harmonised:
+           parts: list[Part], areas: AreaCodelist, summaries: list[Any] | None = None
+           ) -> Harmonised:
     """A source from its blocks' parts: accounts summed, quarantine in file order, the
     file's totals reconciled, declared sums dropped, an exhaustive source's zeros.
 
     ``observations`` are the parts' observations concatenated in order (and any repeated
-    key across blocks already quarantined: :mod:`.blocks`).
+    key across blocks already quarantined: :mod:`.blocks`); ``summaries`` are kept as
+    :attr:`Harmonised.summaries`.
     """
     account = RowAccount(source=spec.id)
     for p in parts:
@@ -254,7 +273,8 @@ def finish(spec: SourceSpec, sha256: str, encoding: str, observations: pd.DataFr
     obs = observations.drop(columns=[*spec.sum_over, *(["LOCALITY"] if localities else [])])
     obs = _zero_fill(obs, spec, areas).reset_index(drop=True)
     return Harmonised(spec=spec, sha256=sha256, encoding=encoding, observations=obs,
-                      quarantine=quarantine, account=account, findings=findings)
+                      quarantine=quarantine, account=account, findings=findings,
+                      summaries=summaries or [])
 
 
 def _cell_problem(cells: pd.DataFrame, bad: np.ndarray, problems: Problems, index: pd.Index,
@@ -453,8 +473,7 @@ def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: Problems, index: 
     dup_rows = obs["row_index"].to_numpy()[strict][dup]
     if len(dup_rows):
         mask = pd.Series(index.isin(dup_rows), index=index)
-        problems.add(mask, "duplicate-key", None, "",
-                     "another row already gave a value for the same area, period and dimensions")
+        problems.add(mask, "duplicate-key", None, "", _REPEATED)
         obs = obs[~obs["row_index"].isin(dup_rows)]
     return obs
 
