@@ -30,8 +30,8 @@ from sdmx_tools.compute import (
     load_indicators,
     source_detail,
 )
-from sdmx_tools.compute.lines import LineSpans, concat_line_spans, merge_line_spans
-from sdmx_tools.compute.provenance import numerator_lines
+from sdmx_tools.compute.lines import LineSpans
+from sdmx_tools.compute.provenance import NumeratorLines, merged_lines
 from sdmx_tools.errors import IndicatorError, SpecError, ToolkitError
 from sdmx_tools.exchange import (
     NationalStructures,
@@ -198,7 +198,7 @@ def convert(ws: Workspace) -> ConvertResult:
     definitions = load_indicators(ws.bundled_and_overrides("indicators"))
     # Each block keeps the lines of its numerators' groups, then sums its rows by key:
     # what leaves a block is small, whatever the file.
-    lines = _NumeratorLines(list(definitions.values()), areas)
+    lines = NumeratorLines(list(definitions.values()), areas)
     with block_mapper(ws.engine, ws.scheduler) as mapper:
         harmonised = [harmonise_source(s, areas, years=ws.years, block_bytes=ws.block_bytes,
                                        mapper=mapper, summarise=lines) for s in specs]
@@ -237,7 +237,7 @@ def convert(ws: Workspace) -> ConvertResult:
     clock.lap("compute")
     sha = {h.spec.id: h.sha256 for h in harmonised}
     frames = {c.definition.id: _with_provenance(cube_to_frame(c), c, tidy, areas, sha,
-                                                _merged_lines(c.definition, harmonised))
+                                                merged_lines(c.definition, harmonised))
               for c in computed}
     clock.lap("provenance")
     files = {h.spec.id: str(h.spec.path) for h in harmonised}
@@ -397,27 +397,6 @@ def _with_provenance(frame: pd.DataFrame, c: Computed, obs: pd.DataFrame, areas:
     keys = [*KEY, *c.definition.disaggregations]
     return frame.merge(source_detail(c.definition, obs, areas, sha, lines), on=keys,
                        how="left", validate="one_to_one")
-
-
-class _NumeratorLines:
-    """A block's :func:`numerator_lines` for every indicator whose numerator it gives (a
-    class, not a closure: Dask sends it to other processes)."""
-
-    def __init__(self, definitions: list[IndicatorDef], areas: AreaCodelist) -> None:
-        self.definitions, self.areas = definitions, areas
-
-    def __call__(self, obs: pd.DataFrame) -> dict[str, LineSpans]:
-        given = set(obs["measure"].unique())
-        return {d.id: numerator_lines(d, obs, self.areas) for d in self.definitions
-                if d.numerator.measure in given}
-
-
-def _merged_lines(defn: IndicatorDef, harmonised: list[Harmonised]) -> LineSpans:
-    """The lines of the indicator's numerator groups over every block of every source."""
-    names = [*KEY, *defn.disaggregations, "source"]
-    per_source = [merge_line_spans(parts, names) for h in harmonised
-                  if (parts := [s[defn.id] for s in h.summaries if defn.id in s])]
-    return concat_line_spans(per_source, names)
 
 
 def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

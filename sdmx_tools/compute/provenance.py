@@ -16,11 +16,19 @@ import numpy as np
 import pandas as pd
 
 from sdmx_tools.compute.definitions import IndicatorDef
-from sdmx_tools.compute.lines import LineSpans, group_codes, line_spans, span_text
+from sdmx_tools.compute.lines import (
+    LineSpans,
+    concat_line_spans,
+    group_codes,
+    line_spans,
+    merge_line_spans,
+    span_text,
+)
 from sdmx_tools.compute.reduce import KEY, TOTAL, indicator_period, select_term
+from sdmx_tools.ingest.harmonise import Harmonised
 from sdmx_tools.territory import NATION, AreaCodelist
 
-__all__ = ["numerator_lines", "row_ranges", "source_detail"]
+__all__ = ["NumeratorLines", "merged_lines", "numerator_lines", "row_ranges", "source_detail"]
 
 _ZERO = "no input row (zero by coverage)"
 
@@ -97,6 +105,27 @@ def numerator_lines(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaC
     cols, rows = _municipal_numerator(defn, observations, areas)
     at, groups = group_codes(cols, [*KEY, *defn.disaggregations, "source"])
     return line_spans(at, groups, rows)
+
+
+class NumeratorLines:
+    """A block's :func:`numerator_lines` for every indicator whose numerator it gives (a
+    class, not a closure: Dask sends it to other processes)."""
+
+    def __init__(self, definitions: list[IndicatorDef], areas: AreaCodelist) -> None:
+        self.definitions, self.areas = definitions, areas
+
+    def __call__(self, obs: pd.DataFrame) -> dict[str, LineSpans]:
+        given = set(obs["measure"].unique())
+        return {d.id: numerator_lines(d, obs, self.areas) for d in self.definitions
+                if d.numerator.measure in given}
+
+
+def merged_lines(defn: IndicatorDef, harmonised: list[Harmonised]) -> LineSpans:
+    """The lines of the indicator's numerator groups over every block of every source."""
+    names = [*KEY, *defn.disaggregations, "source"]
+    per_source = [merge_line_spans(parts, names) for h in harmonised
+                  if (parts := [s[defn.id] for s in h.summaries if defn.id in s])]
+    return concat_line_spans(per_source, names)
 
 
 def _municipal_numerator(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist

@@ -20,6 +20,7 @@ from pandas.api.types import union_categoricals
 
 from sdmx_tools.errors import SourceReadError, SpecError
 from sdmx_tools.ingest.areas import resolve_areas
+from sdmx_tools.ingest.coverage import zero_fill
 from sdmx_tools.ingest.quarantine import Problems, quarantine_frame
 from sdmx_tools.ingest.quarantine import findings as quarantine_findings
 from sdmx_tools.ingest.readers import ROW, RawTable
@@ -271,7 +272,7 @@ def finish(spec: SourceSpec, sha256: str, encoding: str, observations: pd.DataFr
             f"summed to {observations['REF_AREA'].nunique()} municipalities"))
     # Declared sums (and localities): these dimensions add up downstream, as the total.
     obs = observations.drop(columns=[*spec.sum_over, *(["LOCALITY"] if localities else [])])
-    obs = _zero_fill(obs, spec, areas).reset_index(drop=True)
+    obs = zero_fill(obs, spec, areas).reset_index(drop=True)
     return Harmonised(spec=spec, sha256=sha256, encoding=encoding, observations=obs,
                       quarantine=quarantine, account=account, findings=findings,
                       summaries=summaries or [])
@@ -487,25 +488,3 @@ def _key_codes(frame: pd.DataFrame, key: list[str]) -> pd.Index:
             cat = pd.Categorical(frame[col])
         combined = combined * (len(cat.categories) + 1) + (cat.codes.astype(np.int64) + 1)
     return pd.Index(combined)
-
-
-def _zero_fill(obs: pd.DataFrame, spec: SourceSpec, areas: AreaCodelist) -> pd.DataFrame:
-    """Counted measures of an exhaustive source: municipalities without records had zero.
-
-    The added observations have input row 0 (no input row: implied by ``area.covers``).
-    """
-    counted = [m.id for m in spec.measures if m.count_rows]
-    if not spec.area.covers or not counted or obs.empty:
-        return obs
-    munis = [c for s in spec.area.covers for c in areas.municipalities(s)]
-    key = [c for c in obs.columns if c not in ("source", "row", "value", "unit", "REF_AREA")]
-    combos = obs[obs["measure"].isin(counted)][key].drop_duplicates()
-    full = combos.merge(pd.DataFrame({"REF_AREA": munis}), how="cross")
-    seen = obs.set_index([*key, "REF_AREA"]).index
-    zeros = full[~full.set_index([*key, "REF_AREA"]).index.isin(seen)].copy()
-    if zeros.empty:
-        return obs
-    units = {m.id: m.unit for m in spec.measures}
-    zeros = zeros.assign(source=spec.id, row=0, value=0.0,
-                         unit=zeros["measure"].map(units))
-    return pd.concat([obs, zeros[obs.columns]], ignore_index=True)
