@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint readme clean
+.PHONY: demo test bench lint readme clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ test: $(STAMP)  ## the whole test suite, lint and type checks
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## convert at 10^4..10^7 rows, stage by stage: benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/bench_scale.py
 
 readme: $(STAMP)  ## regenerate the README's CLI reference from --help
 	$(BIN)/python scripts/cli_reference.py --write

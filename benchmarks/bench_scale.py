@@ -157,6 +157,14 @@ def _write(results: list[dict[str, object]], args: argparse.Namespace) -> None:
             f"{ratio:.1f} | {s['harmonise']:.2f} | {s['compute']:.2f} | "
             f"{s['provenance']:.2f} | {s['write']:.2f} | {s['push']:.2f} | "
             f"{s['release']:.2f} | {r['peak_mib']:.0f} |")
+    limited = out / "memory_limit.json"  # from bench_memory_limit.py, run as root
+    if limited.is_file():
+        m = json.loads(limited.read_text())
+        lines += ["", "## Under a memory limit", "",
+                  f"`bench_memory_limit.py`: {m['rows']:,} rows ({m['file_mib']:,} MiB of "
+                  f"latin-1 CSV) converted in a cgroup capped at {m['limit_mib']:,} MiB, "
+                  f"engine {m['engine']}: exit {m['exit']} in {m['seconds']} s, the cgroup's "
+                  f"peak {m['peak_mib']:,} MiB (page cache included)."]
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
 
 

@@ -144,3 +144,62 @@ def test_every_engine_gives_the_outputs_of_the_whole_file(demo_source: Path,
     assert plan is not None and len(plan.blocks) > 10
     first_lines = np.array([b[2] for b in plan.blocks])
     assert np.searchsorted(first_lines, 6, side="right") != len(first_lines)
+
+
+def test_an_incident_file_in_blocks_equals_a_recount_of_its_lines(tmp_path: Path) -> None:
+    """The benchmark's incident file in 1 MiB blocks: every municipal count, and the rows
+    its provenance names, recounted from the file with plain pandas."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    from generate import SPEC, incident_file
+
+    ws = copy_demo_workspace(tmp_path / "ws")
+    generate_demo_data(ws)
+    for spec in (ws / "sources").glob("*.toml"):
+        if spec.stem != "poblacion_conapo":
+            spec.unlink()
+    planted = incident_file(ws / "data" / "incidents.csv", 60_000)
+    (ws / "sources" / "incidentes.toml").write_text(
+        SPEC.format(path="data/incidents.csv", tolerance=sum(planted.values())),
+        encoding="utf-8")
+    (ws / "indicators").mkdir()
+    definition = (bundled("indicators") / "16.1.1.toml").read_text(encoding="utf-8")
+    (ws / "indicators" / "16.1.1.toml").write_text(
+        definition.replace("range = [0, 1000]", "range = [0, 10000000]"), encoding="utf-8")
+    config = ws / "sdmx-tools.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "synthetic = true", 'synthetic = true\nindicators = ["16.1.1"]\nblock_bytes = 1048576'),
+        encoding="utf-8")
+    result = convert(load_workspace(ws))
+    incidents = next(h for h in result.harmonised if h.spec.id == "incidentes")
+    assert len(incidents.summaries) > 3  # really in blocks
+    assert incidents.account.quarantined_by_reason == planted
+
+    # The recount: the file as an analyst reads it, line numbers from the CSV's layout.
+    raw = pd.read_csv(ws / "data" / "incidents.csv", encoding="latin-1", dtype=str)
+    raw["line"] = np.arange(2, len(raw) + 2)
+    months = {m.casefold() for m in ("enero", "febrero", "marzo", "abril", "mayo", "junio",
+                                      "julio", "agosto", "septiembre", "octubre",
+                                      "noviembre", "diciembre")}
+    good = raw[(raw["cve_mun"] != "999") & raw["mes"].str.casefold().isin(months)]
+    good = good.assign(REF_AREA=good["cve_ent"].str.zfill(2) + good["cve_mun"].str.zfill(3))
+    counts = good.groupby(["REF_AREA", "anio"])["line"].agg(["size", "min", "max"])
+    table = pd.read_csv(OutputPaths(load_workspace(ws).output).indicators_csv, dtype=str)
+    municipal = table[table["level"] == "municipality"].set_index(["REF_AREA", "TIME_PERIOD"])
+    assert len(municipal) == len(counts)
+    for (area, year), rec in counts.iterrows():
+        row = municipal.loc[(area, year)]
+        assert float(row["numerator"]) == rec["size"], (area, year)
+        lines = good.loc[(good["REF_AREA"] == area) & (good["anio"] == year), "line"]
+        detail = row["SOURCE_DETAIL"]
+        spans: list[list[int]] = []
+        for n in lines.tolist():
+            if spans and n == spans[-1][1] + 1:
+                spans[-1][1] = n
+            else:
+                spans.append([n, n])
+        shown = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans[:8])
+        cut = f" … ({len(lines):,} rows)" if len(spans) > 8 else ""
+        label = "row" if len(lines) == 1 else "rows"
+        assert detail.endswith(f" {label} {shown}{cut}"), (area, year, detail)

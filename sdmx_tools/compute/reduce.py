@@ -1,10 +1,12 @@
 """From tidy observations to an indicator's terms: filter, convert units, sum.
 
-This is the only step that touches every input row, so it is the step that runs on Dask
-when the observations do not fit in memory: the same pandas-API code works on a
-``pandas.DataFrame`` and on a ``dask.dataframe.DataFrame``, and what leaves it is small
-(one row per area, period and disaggregation), computed into pandas for the rest of the
-cube. Sums of counts are exact in float64, so both engines give identical cubes.
+The same pandas-API code works on a ``pandas.DataFrame`` and on a
+``dask.dataframe.DataFrame`` (``compute_indicator(..., engine="dask")``, for a caller
+holding tidy observations as a Dask frame), and what leaves it is small (one row per area,
+period and disaggregation), computed into pandas for the rest of the cube. Sums of counts
+are exact in float64, so both engines give identical cubes. ``convert`` hands it
+observations already summed by key inside the blocks of each file
+(:mod:`sdmx_tools.ingest.blocks`), so there it runs in pandas.
 """
 
 from __future__ import annotations

@@ -363,7 +363,9 @@ def _months(cells: pd.Series) -> pd.Series:
     named = parse_periods(cells, "month-name")
     numeric = pd.to_numeric(cells, errors="coerce")
     fixed = numeric.where(numeric.between(1, 12) & (numeric % 1 == 0))
-    return named.fillna(fixed.map(lambda m: f"{int(m):02d}", na_action="ignore"))
+    numbered = fixed.map(lambda m: f"{int(m):02d}", na_action="ignore").astype(object)
+    # As objects: a text column refuses a fill that holds no text (all numbers missing).
+    return named.astype(object).where(named.notna(), numbered)
 
 
 def _factor_map(cells: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Categorical:
