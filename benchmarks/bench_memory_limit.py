@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/sdmx-tools-bench"))
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
-    ws = _workspace(args.data, args.rows, args.engine, 64)
+    ws = _workspace(args.data, args.rows, args.engine, 32)
     source = args.data / f"incidents_{args.rows}.csv"
     limit = args.limit_mib << 20
     try:

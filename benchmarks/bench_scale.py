@@ -105,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10**4, 10**5, 10**6, 10**7])
     parser.add_argument("--engines", nargs="+", default=["pandas", "dask"])
-    parser.add_argument("--block-mib", type=int, default=64)
+    parser.add_argument("--block-mib", type=int, default=32)
     parser.add_argument("--data", type=Path, default=Path("/tmp/sdmx-tools-bench"))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -31,6 +31,9 @@ __all__ = ["CONFIG_NAME", "RegistryTarget", "Workspace", "default_years", "find_
 
 CONFIG_NAME = "sdmx-tools.toml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+# Large delimited files are read in blocks of about this size: 16, 32 and 64 MiB were
+# measured at 10^6 and 10^7 rows (benchmarks/bench_scale.py), 32 was the fastest.
+DEFAULT_BLOCK_BYTES = 32 << 20
 _SCHEDULER = re.compile(r"(tcp|tls|inproc|ucx)://[A-Za-z0-9_.:\[\]-]{1,255}")
 _LANGS = {"es", "en"}
 
@@ -103,7 +106,7 @@ class Workspace:
     indicators
         Ids of indicators to compute (empty: every indicator whose inputs exist).
     engine
-        ``pandas`` (blocks one after the other, in this process) or ``dask`` (blocks as
+        ``pandas`` (blocks on this process's threads, no Dask needed) or ``dask`` (blocks as
         Dask tasks, on threads or on the cluster of ``scheduler``; the ``[dask]`` extra).
         Both give identical outputs.
     scheduler
@@ -111,7 +114,7 @@ class Workspace:
         its workers must see the source files at the same paths.
     block_bytes
         Delimited files larger than this are read and harmonised in blocks of about this
-        size (64 MiB by default): memory follows the block, not the file.
+        size (32 MiB by default): memory follows the block, not the file.
     registry
         Where ``push`` sends structures and data.
     years
@@ -136,7 +139,7 @@ class Workspace:
     years: tuple[int, int] | None = None
     indicator_dataflows: bool = False
     scheduler: str | None = None
-    block_bytes: int = 64 << 20
+    block_bytes: int = DEFAULT_BLOCK_BYTES
 
     @property
     def config(self) -> Path:
@@ -218,7 +221,7 @@ def load_workspace(path: Path) -> Workspace:
     if scheduler is not None:
         check_scheduler(scheduler, "workspace.scheduler", config)
         engine = "dask"
-    block_bytes = get(ws, "block_bytes", int, 64 << 20, file=config, section="workspace")
+    block_bytes = get(ws, "block_bytes", int, DEFAULT_BLOCK_BYTES, file=config, section="workspace")
     if not 1 << 12 <= block_bytes <= 1 << 32:
         raise SpecError("workspace.block_bytes must be between 4096 and 4294967296",
                         file=config, value=block_bytes)

@@ -203,3 +203,35 @@ def test_an_incident_file_in_blocks_equals_a_recount_of_its_lines(tmp_path: Path
         cut = f" … ({len(lines):,} rows)" if len(spans) > 8 else ""
         label = "row" if len(lines) == 1 else "rows"
         assert detail.endswith(f" {label} {shown}{cut}"), (area, year, detail)
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ('scheduler = "http://example.org"', "workspace.scheduler must be a Dask scheduler"),
+    ("block_bytes = 100", "workspace.block_bytes must be between"),
+])
+def test_bad_block_settings_are_located_errors(demo_source: Path, tmp_path: Path,
+                                               setting: str, message: str) -> None:
+    from sdmx_tools.errors import SpecError
+
+    ws = shutil.copytree(demo_source, tmp_path / "ws")
+    config = ws / "sdmx-tools.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "synthetic = true", f"synthetic = true\n{setting}"), encoding="utf-8")
+    with pytest.raises(SpecError, match=message) as caught:
+        load_workspace(ws)
+    assert caught.value.file == str(config)
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_one_clean_error(demo_source: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sdmx_tools.cli import main
+
+    ws = shutil.copytree(demo_source, tmp_path / "ws")
+    for address, expected in (("tcp://127.0.0.1:9", "cannot reach the Dask scheduler"),
+                              ("ftp://x", "--scheduler must be a Dask scheduler address")):
+        result = CliRunner().invoke(main, ["convert", "-w", str(ws), "--scheduler", address])
+        assert result.exit_code == 1, result.output
+        assert expected in result.output and "Traceback" not in result.output
+    assert not (ws / "out" / "sdmx").exists()  # nothing half-written

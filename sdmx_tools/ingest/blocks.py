@@ -11,6 +11,7 @@ so every engine gives the same observations.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -28,20 +29,27 @@ from sdmx_tools.ingest.readers.chunks import BLOCK_BYTES, BlockPlan, plan_blocks
 from sdmx_tools.ingest.spec import SourceSpec
 from sdmx_tools.territory import AreaCodelist
 
+_MAX_THREADS = 4  # each holds a block as text: memory grows with them
+
 __all__ = ["Mapper", "block_mapper", "concat_observations", "harmonise_source", "sum_by_key"]
 
-# Runs ``fn`` on every item, results in the items' order (a list comprehension, or Dask).
+# Runs ``fn`` on every item, results in the items' order (threads here, or Dask).
 Mapper = Callable[[Callable[[Any], Part], Sequence[Any]], list[Part]]
 
 
-def _serial(fn: Callable[[Any], Part], items: Sequence[Any]) -> list[Part]:
-    return [fn(item) for item in items]
+def _threads(fn: Callable[[Any], Part], items: Sequence[Any]) -> list[Part]:
+    """On a thread per core (pyarrow's parse and much of pandas leave the GIL), results
+    in the items' order."""
+    if len(items) < 2:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(min(len(items), os.cpu_count() or 1, _MAX_THREADS)) as pool:
+        return list(pool.map(fn, items))
 
 
 @contextmanager
 def block_mapper(engine: str, scheduler: str | None = None) -> Iterator[Mapper]:
-    """The :data:`Mapper` of an engine: ``pandas`` in order here, ``dask`` as tasks on
-    threads, or on the ``dask.distributed`` cluster at ``scheduler``.
+    """The :data:`Mapper` of an engine: ``pandas`` on this process's threads, ``dask`` as
+    tasks on Dask's threads, or on the ``dask.distributed`` cluster at ``scheduler``.
 
     Raises
     ------
@@ -50,7 +58,7 @@ def block_mapper(engine: str, scheduler: str | None = None) -> Iterator[Mapper]:
         cannot be reached.
     """
     if engine != "dask" and scheduler is None:
-        yield _serial
+        yield _threads
         return
     try:
         import dask
@@ -69,7 +77,7 @@ def block_mapper(engine: str, scheduler: str | None = None) -> Iterator[Mapper]:
         raise ToolkitError("a Dask scheduler needs dask.distributed",
                            hint="pip install 'sdmx-tools[dask]'") from exc
     try:
-        client = Client(scheduler, timeout=30, set_as_default=False)
+        client = Client(scheduler, timeout=10, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise ToolkitError(f"cannot reach the Dask scheduler: {first_line(exc)}",
                            value=scheduler, hint="check workspace.scheduler, and that the "
@@ -89,7 +97,7 @@ def _call(fn: Callable[[Any], Part], item: Any) -> Part:
 
 def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
                      years: tuple[int, int] | None = None, block_bytes: int = BLOCK_BYTES,
-                     mapper: Mapper = _serial,
+                     mapper: Mapper = _threads,
                      summarise: Callable[[pd.DataFrame], Any] | None = None) -> Harmonised:
     """Read and harmonise a source's file, by blocks when it is a large delimited file.
 
@@ -100,8 +108,9 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
     block_bytes
         Files larger than this are read in blocks of about this size.
     mapper
-        Runs the blocks: in order in this process by default; a Dask mapper runs them
-        as tasks (the results are identical).
+        Runs the blocks: on this process's threads by default; a Dask mapper runs them
+        as tasks (the results are identical: each block is computed alone, and the parts
+        are put together in file order).
     summarise
         Called in each block with its observations, one per input value (declared sums
         dropped); what it returns is kept in :attr:`Harmonised.summaries`, and the

@@ -27,10 +27,11 @@ from sdmx_tools.ingest.readers.delimited import (
     parse_block,
 )
 from sdmx_tools.ingest.spec import ReadOptions
+from sdmx_tools.workspace import DEFAULT_BLOCK_BYTES
 
 __all__ = ["BLOCK_BYTES", "BlockPlan", "plan_blocks", "read_block"]
 
-BLOCK_BYTES = 64 << 20
+BLOCK_BYTES = DEFAULT_BLOCK_BYTES
 _SCAN = 16 << 20  # what is copied out of the map at a time
 _SAMPLE = 2_000_000
 _SUFFIXES = (".csv", ".tsv", ".txt")
