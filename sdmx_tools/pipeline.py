@@ -31,7 +31,7 @@ from sdmx_tools.compute import (
     source_detail,
 )
 from sdmx_tools.compute.lines import LineSpans
-from sdmx_tools.compute.provenance import NumeratorLines, merged_lines
+from sdmx_tools.compute.provenance import Coverage, NumeratorLines, merged_lines
 from sdmx_tools.errors import IndicatorError, SpecError, ToolkitError
 from sdmx_tools.exchange import (
     NationalStructures,
@@ -395,8 +395,16 @@ def _with_provenance(frame: pd.DataFrame, c: Computed, obs: pd.DataFrame, areas:
                      sha: dict[str, str], lines: LineSpans) -> pd.DataFrame:
     """The cube's frame with ``SOURCE_DETAIL``: the file and input rows of each value."""
     keys = [*KEY, *c.definition.disaggregations]
-    return frame.merge(source_detail(c.definition, obs, areas, sha, lines), on=keys,
-                       how="left", validate="one_to_one")
+    # A flagged partial state or national value sums its covered municipalities only.
+    aggregate = frame["level"] != "municipality"
+    partial = frame.loc[aggregate & (frame["OBS_STATUS"] == "A")
+                        & (frame["reported"] < frame["expected"]), keys]
+    municipal = frame[~aggregate]
+    has_den = municipal["denominator"].notna() if c.definition.denominator is not None \
+        else True
+    coverage = Coverage(partial, municipal.loc[(municipal["reported"] >= 1) & has_den, keys])
+    return frame.merge(source_detail(c.definition, obs, areas, sha, lines, coverage),
+                       on=keys, how="left", validate="one_to_one")
 
 
 def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -137,3 +137,27 @@ def test_zero_filled_aggregates_say_so(areas) -> None:  # type: ignore[no-untype
     zero = "s sha256:abababababab no input row (zero by coverage)"
     assert detail["SOURCE_DETAIL"].to_dict() == {"09002": zero, "09003": zero, "09": zero,
                                                  "00": zero}
+
+
+def test_a_partial_aggregate_counts_the_rows_of_its_covered_municipalities(demo_run) -> None:  # type: ignore[no-untyped-def]
+    """A flagged partial state or national value sums its covered municipalities only
+    (complete, with a population): its "(N rows)" counts their lines, not every line.
+    In the SESNSP file each municipality and year is one line."""
+    from sdmx_tools.pipeline import OutputPaths
+
+    table = pd.read_csv(OutputPaths(demo_run.workspace / "out").indicators_csv, dtype=str)
+    table = table[table["indicator"] == "16.1.1"]
+    munis = table[table["level"] == "municipality"]
+    covered = munis[(munis["reported"] == "1") & munis["denominator"].notna()]
+    partial = table[(table["level"] != "municipality")
+                    & table["COMMENT_OBS"].fillna("").str.startswith("partial coverage")]
+    assert len(partial) > 3
+    for rec in partial.itertuples():
+        inside = covered[covered["TIME_PERIOD"] == rec.TIME_PERIOD]
+        if rec.REF_AREA != "00":
+            inside = inside[inside["REF_AREA"].str[:2] == rec.REF_AREA]
+        n = len(inside)
+        assert rec.SOURCE_DETAIL.endswith(f"({n:,} row{'s' if n > 1 else ''})"), rec
+    national = partial[partial["REF_AREA"] == "00"].iloc[0]
+    assert int(national["reported"]) > int(national["SOURCE_DETAIL"].split("(")[-1].split()[0]
+                                            .replace(",", ""))  # reporting, no population

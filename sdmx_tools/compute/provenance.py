@@ -11,6 +11,7 @@ municipalities, row 0) have no line to point at and are not listed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,13 +29,15 @@ from sdmx_tools.compute.reduce import KEY, TOTAL, indicator_period, select_term
 from sdmx_tools.ingest.harmonise import Harmonised
 from sdmx_tools.territory import NATION, AreaCodelist
 
-__all__ = ["NumeratorLines", "merged_lines", "numerator_lines", "row_ranges", "source_detail"]
+__all__ = ["Coverage", "NumeratorLines", "merged_lines", "numerator_lines", "row_ranges",
+           "source_detail"]
 
 _ZERO = "no input row (zero by coverage)"
 
 
 def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist,
-                  sha: dict[str, str], lines: LineSpans | None = None) -> pd.DataFrame:
+                  sha: dict[str, str], lines: LineSpans | None = None,
+                  coverage: Coverage | None = None) -> pd.DataFrame:
     """``SOURCE_DETAIL`` text per observation key of one indicator.
 
     Parameters
@@ -51,6 +54,10 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
     lines
         :func:`numerator_lines` of the input rows (merged over blocks and sources); by
         default taken from ``observations``.
+    coverage
+        The state and national values computed from their covered municipalities only
+        (flagged partial coverage): their rows are counted from those municipalities
+        alone, as their numerators are.
 
     Returns
     -------
@@ -78,6 +85,7 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
                      _ZERO)
     parts = [_detail(groups, text, sha, keys)]
     counts = per["n_lines"].to_numpy()
+    covered = _among(groups, keys, coverage and coverage.covered)
     for level_of in (areas.parent, lambda _c: NATION):  # each from municipal groups
         up = groups.assign(REF_AREA=groups["REF_AREA"].map(level_of))
         ids = up.groupby(names, sort=False).ngroup().to_numpy()
@@ -85,7 +93,9 @@ def source_detail(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCod
         # A line has one area: the lines of a state's municipal groups never repeat, so
         # the distinct lines add up (one wide row still counts once: its twelve months
         # are one municipal group of the year).
-        counted = np.bincount(ids, weights=counts, minlength=len(first)).astype(np.int64)
+        weights = np.where(_among(up, keys, coverage and coverage.partial) & ~covered, 0,
+                           counts)
+        counted = np.bincount(ids, weights=weights, minlength=len(first)).astype(np.int64)
         text = np.array([_ZERO if n == 0 else f"({n:,} row{'s' if n > 1 else ''})"
                          for n in counted.tolist()], dtype=object)
         parts.append(_detail(up.iloc[first].reset_index(drop=True), text, sha, keys))
@@ -126,6 +136,24 @@ def merged_lines(defn: IndicatorDef, harmonised: list[Harmonised]) -> LineSpans:
     per_source = [merge_line_spans(parts, names) for h in harmonised
                   if (parts := [s[defn.id] for s in h.summaries if defn.id in s])]
     return concat_line_spans(per_source, names)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Keys of flagged partial state and national values (``partial``) and of the
+    municipal values they are computed from (``covered``: complete, with a denominator)."""
+
+    partial: pd.DataFrame
+    covered: pd.DataFrame
+
+
+def _among(groups: pd.DataFrame, keys: list[str], wanted: pd.DataFrame | None) -> np.ndarray:
+    """Whether each group's key is one of ``wanted`` (none are when it is None)."""
+    if wanted is None or wanted.empty:
+        return np.zeros(len(groups), dtype=bool)
+    marks = wanted[keys].astype(object).drop_duplicates().assign(_in=True)
+    hit = groups[keys].astype(object).merge(marks, on=keys, how="left")["_in"]
+    return hit.notna().to_numpy()
 
 
 def _municipal_numerator(defn: IndicatorDef, observations: pd.DataFrame, areas: AreaCodelist
