@@ -41,9 +41,7 @@ def _bare(path: Path) -> dict[str, object]:
 
 
 def _workspace(data: Path, rows: int, engine: str, block_mib: int) -> Path:
-    from generate import SPEC
-
-    from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
+    from generate import incident_workspace
 
     source = data / f"incidents_{rows}.csv"
     planted_at = source.with_suffix(".json")
@@ -51,34 +49,18 @@ def _workspace(data: Path, rows: int, engine: str, block_mib: int) -> Path:
         # In a child: this process's peak RSS would be carried into the measured ones.
         planted_at.write_text(json.dumps(run_child(HERE / "generate.py", str(rows),
                                                    str(source))))
-    planted = json.loads(planted_at.read_text())
+
+    def place(path: Path) -> dict[str, int]:
+        try:  # a hard link: the workspace's own file, no copy
+            os.link(source, path)
+        except OSError:
+            shutil.copyfile(source, path)
+        return dict(json.loads(planted_at.read_text()))
+
     ws = data / f"ws_{rows}_{engine}"
     shutil.rmtree(ws, ignore_errors=True)
-    copy_demo_workspace(ws)
-    generate_demo_data(ws)
-    for spec in (ws / "sources").glob("*.toml"):
-        if spec.stem != "poblacion_conapo":
-            spec.unlink()
-    inside = ws / "data" / source.name  # sources live in the workspace: a hard link
-    try:
-        os.link(source, inside)
-    except OSError:
-        shutil.copyfile(source, inside)
-    (ws / "sources" / "incidentes.toml").write_text(SPEC.format(
-        path=f"data/{source.name}", tolerance=sum(planted.values())), encoding="utf-8")
-    # Synthetic victims are not spread like the demo's synthetic population: a rate may
-    # pass the declared range, which is an error; the range is widened for the benchmark.
-    from sdmx_tools.workspace import bundled
-
-    (ws / "indicators").mkdir()
-    definition = (bundled("indicators") / "16.1.1.toml").read_text(encoding="utf-8")
-    (ws / "indicators" / "16.1.1.toml").write_text(
-        definition.replace("range = [0, 1000]", "range = [0, 10000000]"), encoding="utf-8")
-    config = ws / "sdmx-tools.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "synthetic = true", f'synthetic = true\nengine = "{engine}"\nindicators = ["16.1.1"]\n'
-        f"block_bytes = {block_mib << 20}"), encoding="utf-8")
-    return ws
+    return incident_workspace(ws, place, f'engine = "{engine}"\nblock_bytes = '
+                                         f"{block_mib << 20}")
 
 
 def _convert(ws: Path) -> dict[str, object]:
@@ -108,7 +90,14 @@ def main() -> None:
     parser.add_argument("--block-mib", type=int, default=32)
     parser.add_argument("--data", type=Path, default=Path("/tmp/sdmx-tools-bench"))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite RESULTS.md from results/*.json")
     args = parser.parse_args()
+    if args.render:
+        saved = json.loads((HERE / "results" / "scale.json").read_text())
+        args.block_mib = saved["machine"]["block_mib"]
+        _write(saved["results"], args)
+        return
     if args.child:
         kind, target = args.child
         print(json.dumps(_bare(Path(target)) if kind == "bare" else _convert(Path(target))))

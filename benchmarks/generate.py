@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,35 @@ def incident_file(path: Path, rows: int, seed: int = 20261202) -> dict[str, int]
                 src.seek(src.tell() - len(rest))
     utf8.unlink()
     return {"unknown-area": int(bad_area.sum()), "bad-period": int(bad_month.sum())}
+
+
+def incident_workspace(dest: Path, place: Callable[[Path], dict[str, int]],
+                       settings: str) -> Path:
+    """The demo workspace with its population source and the incident file as its only
+    other source (``place`` puts the file at the path it is given and returns the planted
+    rows), indicator 16.1.1 alone, and ``settings`` added to ``[workspace]``."""
+    from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
+    from sdmx_tools.workspace import bundled
+
+    ws = copy_demo_workspace(dest)
+    generate_demo_data(ws)
+    for spec in (ws / "sources").glob("*.toml"):
+        if spec.stem != "poblacion_conapo":
+            spec.unlink()
+    planted = place(ws / "data" / "incidents.csv")  # sources live in the workspace
+    (ws / "sources" / "incidentes.toml").write_text(SPEC.format(
+        path="data/incidents.csv", tolerance=sum(planted.values())), encoding="utf-8")
+    # Synthetic victims are not spread like the demo's synthetic population: a rate may
+    # pass the declared range, which is an error; the range is widened for the benchmark.
+    (ws / "indicators").mkdir()
+    definition = (bundled("indicators") / "16.1.1.toml").read_text(encoding="utf-8")
+    (ws / "indicators" / "16.1.1.toml").write_text(
+        definition.replace("range = [0, 1000]", "range = [0, 10000000]"), encoding="utf-8")
+    config = ws / "sdmx-tools.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "synthetic = true", f'synthetic = true\nindicators = ["16.1.1"]\n{settings}'),
+        encoding="utf-8")
+    return ws
 
 
 def main() -> None:

@@ -152,25 +152,11 @@ def test_an_incident_file_in_blocks_equals_a_recount_of_its_lines(tmp_path: Path
     import sys
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-    from generate import SPEC, incident_file
+    from generate import incident_file, incident_workspace
 
-    ws = copy_demo_workspace(tmp_path / "ws")
-    generate_demo_data(ws)
-    for spec in (ws / "sources").glob("*.toml"):
-        if spec.stem != "poblacion_conapo":
-            spec.unlink()
-    planted = incident_file(ws / "data" / "incidents.csv", 60_000)
-    (ws / "sources" / "incidentes.toml").write_text(
-        SPEC.format(path="data/incidents.csv", tolerance=sum(planted.values())),
-        encoding="utf-8")
-    (ws / "indicators").mkdir()
-    definition = (bundled("indicators") / "16.1.1.toml").read_text(encoding="utf-8")
-    (ws / "indicators" / "16.1.1.toml").write_text(
-        definition.replace("range = [0, 1000]", "range = [0, 10000000]"), encoding="utf-8")
-    config = ws / "sdmx-tools.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "synthetic = true", 'synthetic = true\nindicators = ["16.1.1"]\nblock_bytes = 1048576'),
-        encoding="utf-8")
+    planted: dict[str, int] = {}
+    ws = incident_workspace(tmp_path / "ws", lambda path: planted.update(
+        incident_file(path, 60_000)) or planted, "block_bytes = 1048576")
     result = convert(load_workspace(ws))
     incidents = next(h for h in result.harmonised if h.spec.id == "incidentes")
     assert len(incidents.summaries) > 3  # really in blocks
@@ -235,3 +221,18 @@ def test_an_unreachable_scheduler_is_one_clean_error(demo_source: Path, tmp_path
         assert result.exit_code == 1, result.output
         assert expected in result.output and "Traceback" not in result.output
     assert not (ws / "out" / "sdmx").exists()  # nothing half-written
+
+
+def test_key_codes_stay_exact_when_the_product_of_categories_would_overflow() -> None:
+    from sdmx_tools.ingest.harmonise import key_codes
+
+    rng = np.random.default_rng(7)
+    # Eight columns of 300 categories: 301^8 > 2^63, the codes are renumbered on the way.
+    frame = pd.DataFrame({f"c{i}": pd.Categorical(rng.integers(0, 300, 5000).astype(str),
+                                                  categories=[str(n) for n in range(300)])
+                          for i in range(8)})
+    frame = pd.concat([frame, frame.iloc[:700]], ignore_index=True)  # repeated keys
+    codes = key_codes(frame, list(frame.columns))
+    assert codes.nunique() == len(frame.drop_duplicates())
+    assert (pd.Series(codes).duplicated().to_numpy()
+            == frame.duplicated().to_numpy()).all()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sdmx_tools.ingest.harmonise import key_codes
+
 __all__ = ["SHOWN", "LineSpans", "concat_line_spans", "group_codes", "line_pairs",
            "line_spans", "merge_line_spans", "span_text"]
 
@@ -35,11 +37,7 @@ class LineSpans:
 def group_codes(cols: dict[str, pd.Categorical], names: list[str]
                 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Each row's group (numbered in order of first appearance) and the groups' values."""
-    combined = np.zeros(len(cols[names[0]]), dtype=np.int64)
-    for name in names:
-        cat = cols[name]
-        combined = combined * (len(cat.categories) + 1) + (cat.codes.astype(np.int64) + 1)
-    at, _ = pd.factorize(combined)
+    at, _ = pd.factorize(key_codes(pd.DataFrame(cols), names))
     first = np.unique(at, return_index=True)[1]
     groups = pd.DataFrame({name: np.asarray(cols[name].categories, dtype=object)[
         cols[name].codes[first]] for name in names})

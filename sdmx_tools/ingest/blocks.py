@@ -23,7 +23,7 @@ from pandas.api.types import union_categoricals
 
 from sdmx_tools.errors import ToolkitError, first_line
 from sdmx_tools.fsutil import file_sha256
-from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise_block
+from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise_block, key_codes
 from sdmx_tools.ingest.readers import RawTable, read_table
 from sdmx_tools.ingest.readers.chunks import BLOCK_BYTES, BlockPlan, plan_blocks, read_block
 from sdmx_tools.ingest.spec import SourceSpec
@@ -177,14 +177,8 @@ def sum_by_key(obs: pd.DataFrame) -> pd.DataFrame:
     """Observations summed by their key (every column but ``value`` and ``row``; ``row``
     becomes the key's first line), keys in order of first appearance, values added in
     row order (so the same rows give the same bits)."""
-    key = [c for c in obs.columns if c not in ("value", "row")]
-    combined = np.zeros(len(obs), dtype=np.int64)
-    for col in key:
-        cat = obs[col].array
-        if not isinstance(cat, pd.Categorical):
-            cat = pd.Categorical(obs[col])
-        combined = combined * (len(cat.categories) + 1) + (cat.codes.astype(np.int64) + 1)
-    at, uniques = pd.factorize(combined)
+    at, uniques = pd.factorize(key_codes(obs, [c for c in obs.columns
+                                               if c not in ("value", "row")]))
     if len(uniques) == len(obs):
         return obs
     first = np.unique(at, return_index=True)[1]

@@ -31,7 +31,8 @@ from sdmx_tools.report import Finding, RowAccount, Severity
 from sdmx_tools.territory import NATION, AreaCodelist
 from sdmx_tools.workspace import default_years
 
-__all__ = ["OBS_COLUMNS", "Harmonised", "Part", "finish", "harmonise", "harmonise_block"]
+__all__ = ["OBS_COLUMNS", "Harmonised", "Part", "finish", "harmonise", "harmonise_block",
+           "key_codes"]
 
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
 _REPEATED = "another row already gave a value for the same area, period and dimensions"
@@ -471,7 +472,7 @@ def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: Problems, index: 
     summed = {m.id for m in spec.measures if m.count_rows}
     key = [c for c in obs.columns if c not in ("row_index", "source", "row", "value", "unit")]
     strict = ~obs["measure"].isin(summed).to_numpy()
-    codes = _key_codes(obs, key)
+    codes = key_codes(obs, key)
     dup = (codes if strict.all() else codes[strict]).duplicated(keep="first")
     dup_rows = obs["row_index"].to_numpy()[strict][dup]
     if len(dup_rows):
@@ -481,12 +482,18 @@ def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: Problems, index: 
     return obs
 
 
-def _key_codes(frame: pd.DataFrame, key: list[str]) -> pd.Index:
+def key_codes(frame: pd.DataFrame, key: list[str]) -> pd.Index:
     """One integer per distinct key (the key columns are categoricals: combine codes)."""
     combined = np.zeros(len(frame), dtype=np.int64)
+    bound = 1
     for col in key:
         cat = frame[col].array
         if not isinstance(cat, pd.Categorical):
             cat = pd.Categorical(frame[col])
-        combined = combined * (len(cat.categories) + 1) + (cat.codes.astype(np.int64) + 1)
+        width = len(cat.categories) + 1
+        if bound * width >= 1 << 62:  # renumbered densely before the product overflows
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            bound = int(combined.max(initial=0)) + 1
+        combined = combined * width + (cat.codes.astype(np.int64) + 1)
+        bound *= width
     return pd.Index(combined)
