@@ -7,7 +7,9 @@ source, indicator 16.1.1). Each run is its own process, so its peak RSS is its o
 - ``bare``: ``pyarrow.csv.read_csv`` of the file + a groupby count by state, municipality,
   year and month (what convert must at least do);
 - ``convert`` with each engine: seconds per stage (harmonise with the read, compute,
-  provenance, write), then push (embedded registry) and release, and the peak RSS.
+  provenance, write), then push (embedded registry) and release, and the peak RSS;
+- ``blocks read only``: the read inside convert's harmonise stage alone (the blocks
+  planned and parsed on the same threads), so harmonise's own share is the difference.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_scale.py [--rows 10000 ...]``.
 Writes ``benchmarks/RESULTS.md`` (the table, with the machine's cores and memory) and
@@ -23,6 +25,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import peak_mib, run_child
 
@@ -38,6 +41,27 @@ def _bare(path: Path) -> dict[str, object]:
                                                                                 "count")])
     return {"seconds": time.perf_counter() - start, "groups": counts.num_rows,
             "peak_mib": peak_mib()}
+
+
+def _read(path: Path, block_mib: int) -> dict[str, object]:
+    """Only the read of convert's harmonise stage: the blocks planned and parsed, on the
+    threads convert uses, nothing harmonised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sdmx_tools.ingest.readers import read_table
+    from sdmx_tools.ingest.readers.chunks import plan_blocks, read_block
+    from sdmx_tools.ingest.spec import ReadOptions
+
+    start = time.perf_counter()
+    options = ReadOptions(max_bytes=1 << 36)
+    plan = plan_blocks(path, options, block_mib << 20)
+    if plan is None:  # smaller than a block: read whole, as convert does
+        rows = len(read_table(path, options).frame)
+        return {"seconds": time.perf_counter() - start, "rows": rows, "peak_mib": peak_mib()}
+    with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+        rows = sum(len(t.frame) for t in pool.map(lambda i: read_block(plan, i),
+                                                  range(len(plan.blocks))))
+    return {"seconds": time.perf_counter() - start, "rows": rows, "peak_mib": peak_mib()}
 
 
 def _workspace(data: Path, rows: int, engine: str, block_mib: int) -> Path:
@@ -100,10 +124,12 @@ def main() -> None:
         return
     if args.child:
         kind, target = args.child
-        print(json.dumps(_bare(Path(target)) if kind == "bare" else _convert(Path(target))))
+        answer = _bare(Path(target)) if kind == "bare" else _read(
+            Path(target), args.block_mib) if kind == "read" else _convert(Path(target))
+        print(json.dumps(answer))
         return
     args.data.mkdir(parents=True, exist_ok=True)
-    results = []
+    results: list[dict[str, Any]] = []
     for rows in args.rows:
         for engine in args.engines:
             ws = _workspace(args.data, rows, engine, args.block_mib)
@@ -112,6 +138,10 @@ def main() -> None:
             print(json.dumps(results[-1]), flush=True)
             shutil.rmtree(ws)
         source = args.data / f"incidents_{rows}.csv"
+        read = run_child(__file__, "--child", "read", str(source), "--block-mib",
+                         str(args.block_mib))
+        results.append({"rows": rows, "engine": "blocks read only", **read})
+        print(json.dumps(results[-1]), flush=True)
         bare = run_child(__file__, "--child", "bare", str(source))
         results.append({"rows": rows, "engine": "bare pyarrow", "bytes": source.stat().st_size,
                         **bare})
@@ -119,7 +149,7 @@ def main() -> None:
     _write(results, args)
 
 
-def _write(results: list[dict[str, object]], args: argparse.Namespace) -> None:
+def _write(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     out = HERE / "results"
     out.mkdir(exist_ok=True)
@@ -135,6 +165,11 @@ def _write(results: list[dict[str, object]], args: argparse.Namespace) -> None:
              "| rows | run | total s | x bare | harmonise | compute | provenance | write | "
              "push | release | peak MiB |", "|" + "---|" * 11]
     for r in results:
+        if r["engine"] == "blocks read only":
+            lines.append(f"| {r['rows']:,} | blocks read only (convert's read) | "
+                         f"{r['seconds']:.2f} | {r['seconds'] / bare[r['rows']]['seconds']:.1f} "
+                         f"| | | | | | | {r['peak_mib']:.0f} |")
+            continue
         if r["engine"] == "bare pyarrow":
             lines.append(f"| {r['rows']:,} | bare pyarrow read + groupby | {r['seconds']:.2f} "
                          f"| 1.0 | | | | | | | {r['peak_mib']:.0f} |")
