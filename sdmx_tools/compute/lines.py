@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sdmx_tools.ingest.harmonise import key_codes
+from sdmx_tools.ingest.keys import key_codes
 
 __all__ = ["SHOWN", "LineSpans", "concat_line_spans", "group_codes", "line_pairs",
            "line_spans", "merge_line_spans", "span_text"]

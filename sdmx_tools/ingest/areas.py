@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sdmx_tools.ingest.keys import key_codes
 from sdmx_tools.ingest.spec import AreaSpec
 from sdmx_tools.territory import AreaCodelist, AreaMatch, normalise_code, normalise_parts
 
@@ -50,16 +51,11 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
         positions, uniques = pd.factorize(keys[0], use_na_sentinel=False)
         parts = [list(uniques)]
     else:
-        # Each column factorized, the codes combined: a MultiIndex of millions of tuples
-        # is what would be slow here.
-        each = [pd.factorize(k, use_na_sentinel=False) for k in keys]
-        combined = np.zeros(len(rows), dtype=np.int64)
-        for codes, uniques in each:
-            combined = combined * len(uniques) + codes
-        positions, _ = pd.factorize(combined)
+        # The columns' codes combined: a MultiIndex of millions of tuples would be slow.
+        columns = {str(i): k for i, k in enumerate(keys)}
+        positions, _ = pd.factorize(key_codes(pd.DataFrame(columns), list(columns)))
         first = np.unique(positions, return_index=True)[1]
-        parts = [list(np.asarray(uniques, dtype=object)[codes[first]])
-                 for codes, uniques in each]
+        parts = [list(np.asarray(k, dtype=object)[first]) for k in keys]
     localities: list[str | None] = [None] * len(parts[0])
     if spec.code_column:
         matches = areas.match_codes(parts[0])

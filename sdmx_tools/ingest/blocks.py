@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from sdmx_tools.errors import ToolkitError, first_line
+from sdmx_tools.errors import SourceReadError, ToolkitError, first_line
 from sdmx_tools.fsutil import file_sha256
-from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise_block, key_codes
+from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise_block
+from sdmx_tools.ingest.keys import key_codes
 from sdmx_tools.ingest.readers import RawTable, read_table
 from sdmx_tools.ingest.readers.chunks import BLOCK_BYTES, BlockPlan, plan_blocks, read_block
 from sdmx_tools.ingest.spec import SourceSpec
@@ -159,7 +160,15 @@ class _Block:
     def __call__(self, item: int | tuple[int, frozenset[int]]) -> Part:
         i, repeated = (item, frozenset[int]()) if isinstance(item, int) else item
         assert self.plan is not None
-        return self.harmonise(read_block(self.plan, i), i, repeated)
+        raw = read_block(self.plan, i)
+        if i == 0 and self.spec.read.skip_rows >= len(raw.frame):
+            # The rows it skips are counted in the first block only.
+            raise SourceReadError(
+                f"read.skip_rows ({self.spec.read.skip_rows}) reaches past the first "
+                f"{len(raw.frame):,} rows, the file's first block", file=self.plan.path,
+                hint="lower read.skip_rows (it counts the lines right below the header), "
+                     "or raise workspace.block_bytes")
+        return self.harmonise(raw, i, repeated)
 
     def harmonise(self, raw: RawTable, i: int, repeated: frozenset[int] = frozenset()
                   ) -> Part:

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from sdmx_tools.errors import SourceReadError, SpecError
+from sdmx_tools.errors import SpecError
 from sdmx_tools.ingest.areas import resolve_areas
 from sdmx_tools.ingest.coverage import zero_fill
+from sdmx_tools.ingest.keys import key_codes
 from sdmx_tools.ingest.quarantine import Problems, quarantine_frame
 from sdmx_tools.ingest.quarantine import findings as quarantine_findings
 from sdmx_tools.ingest.readers import ROW, RawTable
@@ -31,8 +32,7 @@ from sdmx_tools.report import Finding, RowAccount, Severity
 from sdmx_tools.territory import NATION, AreaCodelist
 from sdmx_tools.workspace import default_years
 
-__all__ = ["OBS_COLUMNS", "Harmonised", "Part", "finish", "harmonise", "harmonise_block",
-           "key_codes"]
+__all__ = ["OBS_COLUMNS", "Harmonised", "Part", "finish", "harmonise", "harmonise_block"]
 
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
 _REPEATED = "another row already gave a value for the same area, period and dimensions"
@@ -131,17 +131,10 @@ def harmonise_block(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
     ------
     SpecError
         When the spec names a column the file does not have.
-    SourceReadError
-        When ``read.skip_rows`` reaches past the first block.
     """
     df = raw.frame
     _check_columns(spec, df, raw)
     account = RowAccount(source=spec.id, read=len(df))
-    if first and spec.read.skip_rows >= len(df) > 0:
-        raise SourceReadError(f"read.skip_rows ({spec.read.skip_rows}) skips every row of "
-                              "the file's first block", file=raw.path,
-                              hint="lower read.skip_rows: it counts the lines right below "
-                                   "the header")
     data_cols = [c for c in df.columns if c != ROW]
     used_cols = spec.required_columns()
     # The spec's columns as categoricals of stripped text: every later step (exclusions,
@@ -480,20 +473,3 @@ def _duplicates(obs: pd.DataFrame, spec: SourceSpec, problems: Problems, index: 
         problems.add(mask, "duplicate-key", None, "", _REPEATED)
         obs = obs[~obs["row_index"].isin(dup_rows)]
     return obs
-
-
-def key_codes(frame: pd.DataFrame, key: list[str]) -> pd.Index:
-    """One integer per distinct key (the key columns are categoricals: combine codes)."""
-    combined = np.zeros(len(frame), dtype=np.int64)
-    bound = 1
-    for col in key:
-        cat = frame[col].array
-        if not isinstance(cat, pd.Categorical):
-            cat = pd.Categorical(frame[col])
-        width = len(cat.categories) + 1
-        if bound * width >= 1 << 62:  # renumbered densely before the product overflows
-            combined = pd.factorize(combined)[0].astype(np.int64)
-            bound = int(combined.max(initial=0)) + 1
-        combined = combined * width + (cat.codes.astype(np.int64) + 1)
-        bound *= width
-    return pd.Index(combined)

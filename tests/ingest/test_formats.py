@@ -297,3 +297,19 @@ def test_exclude_equals_must_be_text(tmp_path: Path) -> None:
                     extra='[[exclude]]\ncolumn = "cve"\nequals = [0]\nreason = "total"')
     with pytest.raises(SpecError, match="quote numbers"):
         load_spec(spec, tmp_path)
+
+
+def test_skip_rows_past_the_first_block_is_a_located_error(tmp_path: Path,
+                                                           areas: AreaCodelist) -> None:
+    from sdmx_tools.ingest.blocks import harmonise_source
+
+    text = "cve,nombre,pob\n" + "".join(f"1001,Aguascalientes,{n}\n" for n in range(900))
+    write(tmp_path, "pob.csv", text.encode("utf-8"))
+    spec_for(tmp_path, "pob.csv", "skip_rows = 800")
+    spec = load_spec(tmp_path / "sources" / "src.toml", tmp_path)
+    with pytest.raises(SourceReadError, match="reaches past the first") as info:
+        harmonise_source(spec, areas, block_bytes=4096)  # ~170 rows a block
+    assert info.value.file == str(spec.path)
+    # Read whole, the same spec skips 800 rows on purpose, as it always did.
+    h = harmonise_source(spec, areas)
+    assert h.account.excluded_by_rule["skip_rows"] == 800

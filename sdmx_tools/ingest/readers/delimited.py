@@ -65,12 +65,10 @@ class DelimitedReader(Reader):
 def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
           ) -> tuple[pd.DataFrame, np.ndarray, str, frozenset[int], list[str]]:
     """Parse with pyarrow (which also transcodes, in parallel); pandas when it cannot."""
-    bom = data.startswith(b"\xef\xbb\xbf")
-    header_row, delimiter, header, names = layout(data[3:] if bom else data, encoding,
-                                                  options, path)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # one copy, not two
+    header_row, delimiter, header, names = layout(body, encoding, options, path)
     check_end(data, encoding, delimiter, path)
-    frame, rows, short = parse_block(data[3:] if bom else data, names, delimiter, header_row,
-                                     encoding, path)
+    frame, rows, short = parse_block(body, names, delimiter, header_row, encoding, path)
     return frame, rows, delimiter, short, header
 
 
