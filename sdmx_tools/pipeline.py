@@ -198,7 +198,8 @@ def convert(ws: Workspace) -> ConvertResult:
     definitions = load_indicators(ws.bundled_and_overrides("indicators"))
     # Each block keeps the lines of its numerators' groups, then sums its rows by key:
     # what leaves a block is small, whatever the file.
-    lines = NumeratorLines(list(definitions.values()), areas)
+    lines = NumeratorLines([d for d in definitions.values()
+                            if not ws.indicators or d.id in ws.indicators], areas)
     with block_mapper(ws.engine, ws.scheduler) as mapper:
         harmonised = [harmonise_source(s, areas, years=ws.years, block_bytes=ws.block_bytes,
                                        mapper=mapper, summarise=lines) for s in specs]
@@ -213,12 +214,10 @@ def convert(ws: Workspace) -> ConvertResult:
         report.accounts.append(h.account)
         report.findings.extend(h.findings)
 
-    # A dimension a source does not give is its total (as the cube reads it anyway).
+    # Summed by key in the blocks, so small whatever the files: the cube is reduced in
+    # pandas whatever the engine. A dimension a source does not give is its total.
     tidy = concat_observations([h.observations for h in harmonised], fill=TOTAL)
-    # The observations are in memory now (compact: categoricals): the cube is reduced in
-    # pandas whatever the engine, inventoried once for every indicator.
-    obs = tidy
-    inv = inventory(obs)
+    inv = inventory(tidy)  # once for every indicator
     available = set(inv["measure"])
     if ws.indicators:
         unknown = [i for i in ws.indicators if i not in definitions]
@@ -233,7 +232,7 @@ def convert(ws: Workspace) -> ConvertResult:
         report.add(Finding(code="no-indicator", severity=Severity.ERROR, file=str(ws.config),
                            message="no indicator can be computed from these sources",
                            hint=_missing_measures(definitions.values(), available)))
-    computed = [compute_indicator(d, obs, areas, inv=inv) for d in chosen]
+    computed = [compute_indicator(d, tidy, areas, inv=inv) for d in chosen]
     clock.lap("compute")
     sha = {h.spec.id: h.sha256 for h in harmonised}
     frames = {c.definition.id: _with_provenance(cube_to_frame(c), c, tidy, areas, sha,
@@ -395,16 +394,9 @@ def _with_provenance(frame: pd.DataFrame, c: Computed, obs: pd.DataFrame, areas:
                      sha: dict[str, str], lines: LineSpans) -> pd.DataFrame:
     """The cube's frame with ``SOURCE_DETAIL``: the file and input rows of each value."""
     keys = [*KEY, *c.definition.disaggregations]
-    # A flagged partial state or national value sums its covered municipalities only.
-    aggregate = frame["level"] != "municipality"
-    partial = frame.loc[aggregate & (frame["OBS_STATUS"] == "A")
-                        & (frame["reported"] < frame["expected"]), keys]
-    municipal = frame[~aggregate]
-    has_den = municipal["denominator"].notna() if c.definition.denominator is not None \
-        else True
-    coverage = Coverage(partial, municipal.loc[(municipal["reported"] >= 1) & has_den, keys])
-    return frame.merge(source_detail(c.definition, obs, areas, sha, lines, coverage),
-                       on=keys, how="left", validate="one_to_one")
+    detail = source_detail(c.definition, obs, areas, sha, lines,
+                           Coverage.of(frame, c.definition))
+    return frame.merge(detail, on=keys, how="left", validate="one_to_one")
 
 
 def sdmx_frame(computed: list[Computed], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

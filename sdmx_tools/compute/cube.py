@@ -251,6 +251,11 @@ def _municipal_rows(m: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist
     return out
 
 
+def is_covered(complete: pd.Series, denominator: pd.Series, defn: IndicatorDef) -> pd.Series:
+    """Municipal values a flagged partial aggregate sums: complete, with a denominator."""
+    return complete & (denominator.notna() | (defn.denominator is None))
+
+
 def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
                areas: AreaCodelist, *, by_state: bool, dims: list[str]) -> pd.DataFrame:
     """Sum numerators and denominators to states (or the nation); recompute the ratio."""
@@ -258,7 +263,7 @@ def _aggregate(m: pd.DataFrame, den: pd.DataFrame | None, defn: IndicatorDef,
         return m
     m = m.copy()
     m["group"] = m["state"] if by_state else "00"
-    covered = m["complete"] & (m["denominator"].notna() | (defn.denominator is None))
+    covered = is_covered(m["complete"], m["denominator"], defn)
     m["value_covered"] = m["value"].where(covered, 0.0)
     m["denominator_covered"] = m["denominator"].where(covered)
     keys = ["group", "TIME_PERIOD", *dims]

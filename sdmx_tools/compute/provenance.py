@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sdmx_tools.compute.cube import is_covered
 from sdmx_tools.compute.definitions import IndicatorDef
 from sdmx_tools.compute.lines import (
     LineSpans,
@@ -145,6 +146,18 @@ class Coverage:
 
     partial: pd.DataFrame
     covered: pd.DataFrame
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, defn: IndicatorDef) -> Coverage:
+        """The coverage of a cube's frame (:func:`~.cube.cube_to_frame`)."""
+        keys = [*KEY, *defn.disaggregations]
+        aggregate = frame["level"] != "municipality"
+        # Published although fewer municipalities reported than expected: flagged partial.
+        partial = aggregate & (frame["OBS_STATUS"] == "A") & (frame["reported"]
+                                                            < frame["expected"])
+        municipal = frame[~aggregate]
+        covered = is_covered(municipal["reported"] >= 1, municipal["denominator"], defn)
+        return cls(frame.loc[partial, keys], municipal.loc[covered, keys])
 
 
 def _among(groups: pd.DataFrame, keys: list[str], wanted: pd.DataFrame | None) -> np.ndarray:
