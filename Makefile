@@ -9,10 +9,13 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	# axe-core (npm) for the accessibility checks of the browser tests.
+	if command -v npm >/dev/null; then npm install --silent --no-save --no-audit --no-fund \
+	  --prefix $(VENV)/node axe-core@4.10.3; else echo "npm not found: axe checks will skip"; fi
 	touch $(STAMP)
 
 demo: $(STAMP)  ## generate the synthetic demo, convert, push, release
-	$(BIN)/sdmx-tools demo --out out/demo
+	$(BIN)/sdmx-tools demo --out out/demo $(if $(wildcard ../shared/data/geo/mx_topo.json),--boundaries ../shared/data/geo/mx_topo.json)
 
 test: $(STAMP)  ## the whole test suite, lint and type checks
 	$(BIN)/ruff check .

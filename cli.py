@@ -218,13 +218,15 @@ def push(workspace: Path | None, dry_run: bool, fmt: str) -> None:
 @workspace_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Site folder (default: <output>/site).")
+@click.option("--previous", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="The previous release site: its changes go in the notes.")
 @_fail_cleanly
-def release(workspace: Path | None, out: Path | None) -> None:
+def release(workspace: Path | None, out: Path | None, previous: Path | None) -> None:
     """Render the static SDG release site from the converted outputs."""
     from sdmx_tools.publish import release_site
 
     ws = _load(workspace)
-    pages = release_site(ws, out)
+    pages = release_site(ws, out, previous)
     site = out or ws.output / "site"
     click.echo(str(site / "index.html"))
     _say(f"{len(pages)} pages written; open {site / 'index.html'}")
@@ -442,12 +444,14 @@ def _get_codelist(cls: dict[str, Any], codelist_id: str) -> Any:
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
               show_default=True, help="Folder for the demo workspace and its outputs.")
+@click.option("--boundaries", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="TopoJSON/GeoJSON of INEGI areas for the maps (copied in).")
 @_fail_cleanly
-def demo(out: Path) -> None:
+def demo(out: Path, boundaries: Path | None) -> None:
     """Generate the synthetic demo, convert, push to the embedded registry, release."""
     from sdmx_tools.scaffold import run_demo
 
-    summary = run_demo(out)
+    summary = run_demo(out, boundaries)
     click.echo(summary.to_text())
 
 

@@ -15,13 +15,17 @@ import pandas as pd
 
 from sdmx_tools.compute.definitions import load_indicators
 from sdmx_tools.errors import WorkspaceError, first_line
+from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.fsutil import file_sha256
 from sdmx_tools.pipeline import OutputPaths
 from sdmx_tools.registry import DataFile, PushReport, PushResult, data_format, diff, push
 from sdmx_tools.registry.outcome import parse_flow_ref
 from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
-from sdmx_tools.release.model import OBSERVATION_COLUMNS
-from sdmx_tools.vocabulary.codelists import load_codelists
+from sdmx_tools.release.geo import load_boundaries
+from sdmx_tools.release.model import OBSERVATION_COLUMNS, Dimension, Finding, SdmxTarget
+from sdmx_tools.release.notes import ReleaseNotes, compare, read_previous
+from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
+from sdmx_tools.vocabulary.dsd import COMPONENTS, Component
 from sdmx_tools.workspace import Workspace
 
 __all__ = ["build_release", "push_outputs", "release_site"]
@@ -130,43 +134,87 @@ def push_outputs(ws: Workspace, *, dry_run: bool = False) -> PushReport:
                                     skip_unchanged=changes))
 
 
-def build_release(ws: Workspace) -> Release:
-    """The release model from the converted outputs and the indicator definitions."""
+def build_release(ws: Workspace, previous: Path | None = None) -> Release:
+    """The release model from the converted outputs and the indicator definitions.
+
+    Parameters
+    ----------
+    ws
+        The workspace (its ``[release]`` boundaries and base URL).
+    previous
+        The folder of the previous release site, for the release notes.
+    """
     paths = OutputPaths(ws.output)
-    downloads = [paths.structure, paths.data_xml, paths.data_csv, paths.indicators_csv,
-                 paths.quarantine, paths.report_json]
-    manifest = _manifest(paths, downloads)  # what the release reads and publishes
-    table = pd.read_csv(paths.indicators_csv, dtype={"REF_AREA": str, "TIME_PERIOD": str},
-                        keep_default_na=False, na_values=[""])
-    table["COMMENT_OBS"] = table["COMMENT_OBS"].fillna("")
+    downloads = [paths.structure, paths.data_csv, paths.indicators_csv, paths.quarantine,
+                 paths.report_json]
+    manifest = _manifest(paths, [*downloads, paths.data_csv2])  # what the release reads
+    table = pd.read_csv(paths.indicators_csv, dtype=str, keep_default_na=False)
+    for column in ("OBS_VALUE", "numerator", "denominator", "reported", "expected"):
+        if column in table:
+            table[column] = pd.to_numeric(table[column].where(table[column] != ""),
+                                          errors="coerce")
     by_indicator = {ident: rows for ident, rows in table.groupby("indicator", sort=False)}
+    sdmx = read_data(paths.data_csv2)
+    by_series = {series: rows for series, rows in sdmx.groupby("SERIES", sort=False)}
     definitions = load_indicators(ws.bundled_and_overrides("indicators"))
     codelists = load_codelists(ws.overrides("codelists"))
     units, statuses = codelists["CL_UNIT_MEASURE"], codelists["CL_OBS_STATUS"]
+    components = {c.id: c for c in COMPONENTS}
     pages = []
     for info in manifest["indicators"]:
         d = definitions[info["id"]]
-        quality = [f["message"] + (f" ({f['key']})" if f.get("key") else "")
-                   for f in info["findings"] if f["severity"] != "info"]
         rows = by_indicator.get(info["id"], table.iloc[:0])
+        dims = [_dimension(components[dim], codelists, ws.languages, rows)
+                for dim in d.disaggregations]
+        columns = [c for c in (*OBSERVATION_COLUMNS, *d.disaggregations) if c in rows]
         pages.append(IndicatorPage(
             id=d.id, series=d.series, goal=d.goal, target=d.target, names=d.names,
             unit_labels={lang: units[d.unit_measure].name(lang).lower() for lang in ws.languages},
             metadata=d.metadata,
-            observations=rows[list(OBSERVATION_COLUMNS)].reset_index(drop=True),
-            decimals=d.decimals,
-            sources=info["sources"], quality_notes={lang: quality for lang in ws.languages}))
-    sources = [SourceNote(**{f.name: s[f.name] for f in fields(SourceNote)})
+            observations=rows[columns].reset_index(drop=True),
+            decimals=d.decimals, sources=info["sources"],
+            findings=[Finding(f["code"], f["severity"], f.get("key"))
+                      for f in info["findings"]],
+            dimensions=dims, sdmx=by_series.get(d.series)))
+    sources = [SourceNote(**{f.name: s[f.name] for f in fields(SourceNote) if f.name in s},
+                          retrieved=(s.get("download") or {}).get("fetched_at"))
                for s in manifest["sources"]]
+    agency, flow, version = parse_flow_ref(manifest["dataflow"])
     return Release(title=ws.title, agency=ws.agency, languages=list(ws.languages),
                    synthetic=bool(manifest["synthetic"]), generated_at=manifest["generated_at"],
-                   downloads=downloads,
-                   indicators=pages, sources=sources,
+                   downloads=downloads, indicators=pages, sources=sources,
                    status_names={lang: {c.id: c.name(lang) for c in statuses}
-                                 for lang in ws.languages})
+                                 for lang in ws.languages},
+                   sdmx_target=SdmxTarget(agency, flow, version),
+                   boundaries=load_boundaries(ws.boundaries) if ws.boundaries else None,
+                   notes=_notes(previous, table) if previous else None,
+                   base_url=ws.base_url)
 
 
-def release_site(ws: Workspace, out: Path | None = None) -> list[Path]:
-    """Render the release site (default: ``<output>/site``); returns the pages written."""
+def _dimension(component: Component, codelists: dict[str, Codelist],
+               languages: tuple[str, ...], rows: pd.DataFrame) -> Dimension:
+    """A disaggregation's names and the names of the codes its observations use."""
+    used = list(dict.fromkeys(rows[component.id])) if component.id in rows else []
+    used.sort(key=lambda code: code != "_T")  # the total first
+    codes = codelists.get(component.codelist or "")
+    names = {"es": component.name_es, "en": component.name_en}
+    return Dimension(
+        id=component.id, names={lang: names[lang] for lang in languages},
+        codes={code: {lang: (codes[code].name(lang) if codes is not None and code in codes
+                             else code) for lang in languages} for code in used})
+
+
+def _notes(previous: Path, table: pd.DataFrame) -> ReleaseNotes:
+    before = read_previous(previous)
+    return compare(before, table, previous_generated_at=before.attrs.get("generated_at"))
+
+
+def release_site(ws: Workspace, out: Path | None = None, previous: Path | None = None
+                 ) -> list[Path]:
+    """Render the release site (default: ``<output>/site``); returns the pages written.
+
+    ``previous`` is the folder of the previous release site: the release notes list the
+    observations that are new, revised or removed since.
+    """
     target = out or OutputPaths(ws.output).site
-    return render_site(build_release(ws), target, ws.overrides("templates"))
+    return render_site(build_release(ws, previous), target, ws.overrides("templates"))

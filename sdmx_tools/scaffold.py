@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,10 +147,30 @@ class DemoSummary:
         return "\n".join(lines)
 
 
-def run_demo(out: Path) -> DemoSummary:
-    """Generate the demo workspace in ``out``, convert, push and release it."""
+def add_boundaries(ws_dir: Path, boundaries: Path) -> None:
+    """Copy a boundaries file into the workspace's ``geo/`` and name it in ``[release]``."""
+    if not boundaries.is_file():
+        raise WorkspaceError("the boundaries file does not exist", file=boundaries,
+                             hint="a TopoJSON or GeoJSON of INEGI areas keyed by CVEGEO")
+    (ws_dir / "geo").mkdir(exist_ok=True)
+    shutil.copyfile(boundaries, ws_dir / "geo" / boundaries.name)
+    config = ws_dir / CONFIG_NAME
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + f'\n[release]\nboundaries = "geo/{boundaries.name}"\n',
+                      encoding="utf-8")
+
+
+def run_demo(out: Path, boundaries: Path | None = None) -> DemoSummary:
+    """Generate the demo workspace in ``out``, convert, push and release it.
+
+    ``boundaries`` (a TopoJSON or GeoJSON of INEGI areas) is copied into the workspace and
+    named in its ``[release]`` table, for geographic maps; without it the maps are a tile
+    grid of the states.
+    """
     ws_dir = copy_demo_workspace(Path(out))
     generate_demo_data(ws_dir)
+    if boundaries is not None:
+        add_boundaries(ws_dir, Path(boundaries))
     ws = load_workspace(ws_dir)
     converted = convert(ws)
     pushed = push_outputs(ws).result

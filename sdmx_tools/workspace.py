@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from sdmx_tools.errors import SpecError, WorkspaceError, redact_url
 from sdmx_tools.fsutil import bundled
@@ -120,6 +121,11 @@ class Workspace:
     years
         ``(first_year, last_year)``: periods outside them are quarantined; None is the
         default, 1900 to next year.
+    boundaries
+        ``[release] boundaries``: a TopoJSON or GeoJSON file (inside the workspace) with the
+        state and municipal outlines for the release's maps; None: a tile grid of the states.
+    base_url
+        ``[release] base_url``: where the site will be served, for its sitemap and catalog.
     indicator_dataflows
         Besides the national dataflow, one dataflow per indicator series
         (``{dataflow}_{SERIES}``, the same DSD), each with its own data files.
@@ -140,6 +146,8 @@ class Workspace:
     indicator_dataflows: bool = False
     scheduler: str | None = None
     block_bytes: int = DEFAULT_BLOCK_BYTES
+    boundaries: Path | None = None
+    base_url: str | None = None
 
     @property
     def config(self) -> Path:
@@ -192,7 +200,7 @@ def load_workspace(path: Path) -> Workspace:
         raise WorkspaceError(f"{CONFIG_NAME} not found", file=root,
                              hint="run 'sdmx-tools init DIR' to create a workspace")
     data = load_toml(config, error=WorkspaceError)
-    check_keys(data, ["workspace", "registry"], file=config)
+    check_keys(data, ["workspace", "registry", "release"], file=config)
     ws = get(data, "workspace", dict, file=config)
     check_keys(ws, ["agency", "dataflow", "languages", "title", "output", "synthetic",
                     "indicators", "engine", "first_year", "last_year",
@@ -235,6 +243,7 @@ def load_workspace(path: Path) -> Workspace:
         if not 0 < years[0] <= years[1]:
             raise SpecError("workspace.first_year must be a year before workspace.last_year",
                             file=config, value=f"{years[0]}-{years[1]}")
+    boundaries, base_url = _release(get(data, "release", dict, {}, file=config), root, config)
     sources_dir = root / "sources"
     return Workspace(
         root=root.resolve(),
@@ -253,7 +262,29 @@ def load_workspace(path: Path) -> Workspace:
         years=years,
         scheduler=scheduler,
         block_bytes=block_bytes,
+        boundaries=boundaries,
+        base_url=base_url,
     )
+
+
+def _release(table: dict[str, object], root: Path, config: Path) -> tuple[Path | None, str | None]:
+    """The ``[release]`` table: the map boundaries file (inside the workspace) and the URL
+    the site will be served from."""
+    check_keys(table, ["boundaries", "base_url"], file=config, section="release")
+    path = get(table, "boundaries", str, None, file=config, section="release")
+    boundaries = (inside(root, path, file=config, key="release.boundaries")
+                  if path is not None else None)
+    if boundaries is not None and not boundaries.is_file():
+        raise WorkspaceError("the boundaries file of [release] does not exist", file=boundaries,
+                             hint="a TopoJSON or GeoJSON of INEGI areas keyed by CVEGEO")
+    base_url = get(table, "base_url", str, None, file=config, section="release")
+    if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise SpecError("release.base_url must be an http(s) URL", file=config,
+                            value=redact_url(base_url), hint="e.g. https://ods.example.gob.mx/")
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
+    return boundaries, base_url
 
 
 def _registry(table: dict[str, object], root: Path, output: Path, config: Path) -> RegistryTarget:

@@ -86,7 +86,9 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     """The whole demo (generate, convert, push, release), run once per test session."""
     from sdmx_tools.scaffold import run_demo
 
-    return run_demo(tmp_path_factory.mktemp("demo"))
+    boundaries = SHARED_DATA / "geo" / "mx_topo.json"
+    return run_demo(tmp_path_factory.mktemp("demo"),
+                    boundaries if boundaries.is_file() else None)
 
 
 def chromium_path() -> str:
@@ -127,6 +129,30 @@ def serve_dir() -> Iterator[object]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+AXE = REPO / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe_script() -> Path:
+    """axe-core from npm (installed by ``make``); skipped when absent unless CI needs it."""
+    if not AXE.is_file():
+        if os.environ.get("SDMX_TOOLS_REQUIRE_BROWSER"):
+            pytest.fail(f"axe-core is required but {AXE} is missing (run make)")
+        pytest.skip("axe-core is not installed (make installs it with npm)")
+    return AXE
+
+
+def axe_violations(page: object, axe: Path) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):  # type: ignore[attr-defined]
+        page.add_script_tag(path=str(axe))  # type: ignore[attr-defined]
+    return list(page.evaluate(  # type: ignore[attr-defined]
+        """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': '
+                 + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))"""))
 
 
 @pytest.fixture

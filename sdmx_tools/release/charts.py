@@ -14,7 +14,8 @@ from markupsafe import Markup, escape
 
 from sdmx_tools.release.i18n import DASH, format_number
 
-__all__ = ["MX_STATE_TILES", "bar_chart", "line_chart", "quantile_breaks", "tile_map"]
+__all__ = ["MX_STATE_TILES", "PALETTE", "bar_chart", "class_colours", "line_chart",
+           "quantile_breaks", "range_label", "tile_map"]
 
 # INEGI state code -> (abbreviation, column, row, short name) of the tile grid. Names are
 # the canonical short ones, not the data's (which are crowdsourced and may vary). The layout
@@ -298,7 +299,18 @@ def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:
     return breaks
 
 
-def _class_of(value: float, breaks: Sequence[float]) -> int:
+def range_label(lower: float | None, upper: float | None, decimals: int) -> str:
+    """A legend class as ``low – high``, or one number when both ends show the same."""
+    low, high = format_number(lower, decimals), format_number(upper, decimals)
+    return low if low == high else f"{low} – {high}"
+
+
+def class_colours(count: int) -> list[str]:
+    """The palette spread over ``count`` classes (class i covers (breaks[i-1], breaks[i]])."""
+    return [PALETTE[round(i * (len(PALETTE) - 1) / max(count - 1, 1))] for i in range(count)]
+
+
+def class_of(value: float, breaks: Sequence[float]) -> int:
     return next((i for i, b in enumerate(breaks) if value <= b), len(breaks) - 1)
 
 
@@ -330,10 +342,7 @@ def tile_map(
         c: v for c, raw in values.items() if c in MX_STATE_TILES and (v := _clean(raw)) is not None
     }
     breaks = quantile_breaks(list(present.values()))
-    # Class i covers (breaks[i-1], breaks[i]]; spread the palette over however many exist.
-    colours = [
-        PALETTE[round(i * (len(PALETTE) - 1) / max(len(breaks) - 1, 1))] for i in range(len(breaks))
-    ]
+    colours = class_colours(len(breaks))
     tile, gap, pad = 58.0, 4.0, 4.0
     grid_w = 9 * (tile + gap) + pad
     # The legend sits in the empty south-west of the grid (under BCS, west of Colima).
@@ -346,7 +355,7 @@ def tile_map(
     for code, (abbr, col, row, name) in sorted(MX_STATE_TILES.items()):
         x, y = pad + (col - 1) * (tile + gap), pad + (row - 1) * (tile + gap)
         value = present.get(code)
-        cls = None if value is None else _class_of(value, breaks)
+        cls = None if value is None else class_of(value, breaks)
         fill = MISSING_FILL if cls is None else colours[cls]
         ink = "#ffffff" if cls is not None and PALETTE.index(fill) >= DARK_FROM else INK
         label = f"{name}: {format_number(value, decimals)}"
@@ -368,7 +377,7 @@ def tile_map(
     lower = min(present.values()) if present else None
     for i, upper in enumerate(breaks):
         y = ly + 22 + i * 24
-        text = f"{format_number(lower, decimals)} – {format_number(upper, decimals)}"
+        text = range_label(lower, upper, decimals)
         out.append(
             f'<rect x="{_f(lx)}" y="{_f(y)}" width="18" height="18" fill="{colours[i]}" '
             f'stroke="#9a9a9a" stroke-width="0.5"/>'

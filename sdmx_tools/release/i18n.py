@@ -1,236 +1,182 @@
-"""UI strings of the release site in Spanish and English, and number formatting."""
+"""The release site's public texts, read from translation files, and number formatting.
+
+Every public string lives in ``templates/i18n/{lang}.toml`` (a workspace's
+``templates/i18n/{lang}.toml`` may override any of its keys). The sections are ``ui``
+(page texts), ``notes`` (the known observation notes) and ``note_kinds`` (their short
+names), ``quality`` (finding summaries by
+code), ``months`` and ``goals``. Both languages must have the same keys.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sdmx_tools.errors import ReleaseError
+from sdmx_tools.fsutil import bundled
 
 __all__ = [
     "DASH",
-    "GOAL_NAMES",
-    "STRINGS",
+    "LANGUAGES",
+    "NOTE_KEYS",
+    "Texts",
+    "format_date",
     "format_number",
     "format_size",
+    "load_texts",
+    "note_key",
     "translator",
 ]
 
-# One dict per language with the same keys; a test checks that they match. The page
-# languages are the keys. A key ending in ``_one`` is the singular of the key without it.
-STRINGS: dict[str, dict[str, str]] = {
-    "es": {
-        "language_name": "Español",
-        "language": "Idioma",
-        "skip_to_content": "Saltar al contenido",
-        "synthetic_title": "Datos SINTÉTICOS",
-        "synthetic_body": (
-            "Los datos de este sitio son sintéticos y sirven solo como demostración. "
-            "No son estadísticas oficiales ni deben usarse para tomar decisiones."
-        ),
-        "indicators": "Indicadores",
-        "goal": "Objetivo",
-        "target": "Meta",
-        "indicator": "Indicador",
-        "latest_value": "Último valor nacional",
-        "unit": "Unidad",
-        "period": "Periodo",
-        "national_value": "Valor nacional",
-        "latest_available": "Último valor disponible",
-        "no_data": "Sin datos",
-        "chart": "Gráfica",
-        "chart_states": "Último valor por entidad federativa ({period})",
-        "chart_series": "Serie nacional",
-        "chart_no_states": "No hay valores por entidad federativa para graficar.",
-        "map": "Mapa",
-        "map_title": "Mapa de mosaicos de las 32 entidades ({period})",
-        "map_legend": "Leyenda (quintiles)",
-        "map_missing": "Sin valor",
-        "data": "Datos",
-        "data_states": "Nación y entidades federativas",
-        "data_municipalities": "Municipios ({count}, periodo {period})",
-        "data_municipalities_note": (
-            "Se muestra solo el último periodo; las series completas están en las descargas."
-        ),
-        "area_code": "Clave",
-        "area_name": "Área",
-        "level": "Nivel",
-        "value": "Valor",
-        "status": "Estado",
-        "note": "Nota",
-        "source_rows": "Origen (archivo, filas)",
-        "level_nation": "Nación",
-        "level_state": "Entidad",
-        "level_municipality": "Municipio",
-        "metadata": "Metadatos",
-        "provenance": "Procedencia",
-        "publisher": "Editor",
-        "licence": "Licencia",
-        "source_url": "URL",
-        "sha256": "SHA-256",
-        "rows_read": "Filas leídas",
-        "rows_used": "Filas usadas",
-        "rows_quarantined": "Filas en cuarentena",
-        "rows_excluded": "Filas excluidas",
-        "no_sources": "No se registraron fuentes para este indicador.",
-        "quality": "Notas de calidad",
-        "no_quality_notes": "Sin observaciones de calidad.",
-        "statuses": "Estados y notas de las observaciones",
-        "status_count": "{count} observaciones",
-        "status_count_one": "1 observación",
-        "dash_explained": (
-            "«—» indica un valor que no se publica o no existe (por ejemplo, retenido por "
-            "cobertura incompleta, o un municipio creado después del censo de 2020 sin "
-            "denominador). Nunca significa cero."
-        ),
-        "no_denominator": "Sin denominador censal; no se puede calcular.",
-        "value_missing": "Valor no disponible.",
-        "downloads": "Descargas",
-        "no_downloads": "No hay archivos para descargar.",
-        "generated_at": "Generado el",
-        "agency": "Agencia",
-        "series": "Serie SDMX",
-    },
-    "en": {
-        "language_name": "English",
-        "language": "Language",
-        "skip_to_content": "Skip to content",
-        "synthetic_title": "SYNTHETIC data",
-        "synthetic_body": (
-            "The data on this site are synthetic, for demonstration only. "
-            "They are not official statistics and must not be used for decisions."
-        ),
-        "indicators": "Indicators",
-        "goal": "Goal",
-        "target": "Target",
-        "indicator": "Indicator",
-        "latest_value": "Latest national value",
-        "unit": "Unit",
-        "period": "Period",
-        "national_value": "National value",
-        "latest_available": "Latest available value",
-        "no_data": "No data",
-        "chart": "Chart",
-        "chart_states": "Latest value by state ({period})",
-        "chart_series": "National series",
-        "chart_no_states": "There are no state values to chart.",
-        "map": "Map",
-        "map_title": "Tile map of the 32 states ({period})",
-        "map_legend": "Legend (quintiles)",
-        "map_missing": "No value",
-        "data": "Data",
-        "data_states": "Nation and states",
-        "data_municipalities": "Municipalities ({count}, period {period})",
-        "data_municipalities_note": (
-            "Only the latest period is shown; the full series are in the downloads."
-        ),
-        "area_code": "Code",
-        "area_name": "Area",
-        "level": "Level",
-        "value": "Value",
-        "status": "Status",
-        "note": "Note",
-        "source_rows": "Source (file, rows)",
-        "level_nation": "Nation",
-        "level_state": "State",
-        "level_municipality": "Municipality",
-        "metadata": "Metadata",
-        "provenance": "Provenance",
-        "publisher": "Publisher",
-        "licence": "Licence",
-        "source_url": "URL",
-        "sha256": "SHA-256",
-        "rows_read": "Rows read",
-        "rows_used": "Rows used",
-        "rows_quarantined": "Rows quarantined",
-        "rows_excluded": "Rows excluded",
-        "no_sources": "No sources were recorded for this indicator.",
-        "quality": "Quality notes",
-        "no_quality_notes": "No quality findings.",
-        "statuses": "Observation statuses and notes",
-        "status_count": "{count} observations",
-        "status_count_one": "1 observation",
-        "dash_explained": (
-            "“—” marks a value that is not published or does not exist (for example withheld "
-            "because of incomplete coverage, or a municipality created after the 2020 census "
-            "with no denominator). It never means zero."
-        ),
-        "no_denominator": "No census denominator; cannot be computed.",
-        "value_missing": "Value not available.",
-        "downloads": "Downloads",
-        "no_downloads": "No files to download.",
-        "generated_at": "Generated at",
-        "agency": "Agency",
-        "series": "SDMX series",
-    },
-}
-
-GOAL_NAMES: dict[str, dict[int, str]] = {
-    "es": {
-        1: "Fin de la pobreza",
-        2: "Hambre cero",
-        3: "Salud y bienestar",
-        4: "Educación de calidad",
-        5: "Igualdad de género",
-        6: "Agua limpia y saneamiento",
-        7: "Energía asequible y no contaminante",
-        8: "Trabajo decente y crecimiento económico",
-        9: "Industria, innovación e infraestructura",
-        10: "Reducción de las desigualdades",
-        11: "Ciudades y comunidades sostenibles",
-        12: "Producción y consumo responsables",
-        13: "Acción por el clima",
-        14: "Vida submarina",
-        15: "Vida de ecosistemas terrestres",
-        16: "Paz, justicia e instituciones sólidas",
-        17: "Alianzas para lograr los objetivos",
-    },
-    "en": {
-        1: "No poverty",
-        2: "Zero hunger",
-        3: "Good health and well-being",
-        4: "Quality education",
-        5: "Gender equality",
-        6: "Clean water and sanitation",
-        7: "Affordable and clean energy",
-        8: "Decent work and economic growth",
-        9: "Industry, innovation and infrastructure",
-        10: "Reduced inequalities",
-        11: "Sustainable cities and communities",
-        12: "Responsible consumption and production",
-        13: "Climate action",
-        14: "Life below water",
-        15: "Life on land",
-        16: "Peace, justice and strong institutions",
-        17: "Partnerships for the goals",
-    },
-}
-
+LANGUAGES = ("es", "en")
 DASH = "—"
+_SECTIONS = ("ui", "notes", "note_kinds", "quality", "goals")
+_TEXT_BYTES = 1 << 20
+
+# The observation notes convert writes (COMMENT_OBS, in English, as SDMX carries them), by
+# their fixed start, and the ``[notes]`` key that says them in the page's language. A note
+# not listed here is the workspace's own text and is shown as it is.
+NOTE_KEYS: tuple[tuple[str, str], ...] = (
+    ("partial coverage: ", "partial_coverage"),
+    ("withheld: incomplete coverage", "withheld_coverage"),
+    ("not computed: no reporting municipality", "not_computed"),
+    ("incomplete year", "incomplete_year"),
+    ("no census 2020 denominator", "post_census"),
+    ("no denominator for this area", "no_denominator"),
+    ("denominator is zero", "denominator_zero"),
+    ("no value: numerator or denominator missing", "no_value"),
+)
 
 
-def translator(lang: str) -> Callable[..., str]:
-    """Return ``t(key, **fields)`` for one language.
+def note_key(comment: str) -> str | None:
+    """The ``[notes]`` key of a note convert writes, or None for any other text."""
+    return next((key for start, key in NOTE_KEYS if comment.startswith(start)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """One language's texts: the sections of its translation file."""
+
+    lang: str
+    ui: Mapping[str, str]
+    notes: Mapping[str, str]
+    note_kinds: Mapping[str, str]
+    quality: Mapping[str, str]
+    goals: Mapping[int, str]
+    months: Sequence[str]
+    date: str
+
+
+def load_texts(dirs: Sequence[Path] = ()) -> dict[str, Texts]:
+    """Every language's texts: the bundled files, overridden key by key by ``dirs``.
 
     Parameters
     ----------
-    lang
-        ``"es"`` or ``"en"``.
+    dirs
+        Template folders, highest priority first; each may hold ``i18n/{lang}.toml``.
 
-    Returns
-    -------
-    callable
-        Looks ``key`` up and fills ``{placeholders}`` from the keyword arguments; with
-        ``count=1`` it takes ``key_one`` when there is one. An unknown key raises
-        ``KeyError`` so that a typo in a template fails the render.
+    Raises
+    ------
+    ReleaseError
+        A translation file that is not TOML, has a non-text entry, or a language that lacks
+        a key the other has.
     """
-    table = STRINGS[lang]
+    folders = [*dirs, bundled("templates")]
+    texts = {}
+    for lang in LANGUAGES:
+        merged: dict[str, dict[str, object]] = {}
+        for folder in reversed(folders):  # lowest priority first
+            path = Path(folder) / "i18n" / f"{lang}.toml"
+            if path.is_file():
+                for section, entries in _read(path).items():
+                    merged.setdefault(section, {}).update(entries)
+        texts[lang] = _texts(lang, merged)
+    keys = {lang: {(s, k) for s in _SECTIONS for k in getattr(t, s)}
+            for lang, t in texts.items()}
+    for lang, other in (("es", "en"), ("en", "es")):
+        missing = sorted(keys[other] - keys[lang])
+        if missing:
+            section, key = missing[0]
+            raise ReleaseError("A translation lacks a text the other language has",
+                               file=f"i18n/{lang}.toml", key=f"{section}.{key}",
+                               hint=f"add it to i18n/{lang}.toml")
+    return texts
+
+
+def _read(path: Path) -> dict[str, dict[str, object]]:
+    raw = path.read_bytes()[: _TEXT_BYTES + 1]
+    try:
+        if len(raw) > _TEXT_BYTES:
+            raise ValueError("larger than 1 MiB")
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ReleaseError(f"Translation file is not valid TOML: {exc}", file=path) from exc
+    out: dict[str, dict[str, object]] = {}
+    for section, entries in data.items():
+        if not isinstance(entries, dict):
+            raise ReleaseError("A translation section must be a table", file=path,
+                               key=section)
+        for key, value in entries.items():
+            ok = isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value))
+            if not ok:
+                raise ReleaseError("A translation must be text", file=path,
+                                   key=f"{section}.{key}")
+        out[section] = dict(entries)
+    return out
+
+
+def _texts(lang: str, merged: dict[str, dict[str, object]]) -> Texts:
+    months = merged.get("months", {})
+    names, date = months.get("names"), months.get("date")
+    if not isinstance(names, list) or len(names) != 12 or not isinstance(date, str):
+        raise ReleaseError("The translation needs months.names (12) and months.date",
+                           file=f"i18n/{lang}.toml")
+    goals = {int(k): str(v) for k, v in merged.get("goals", {}).items() if str(k).isdigit()}
+    return Texts(lang=lang,
+                 ui={k: str(v) for k, v in merged.get("ui", {}).items()},
+                 notes={k: str(v) for k, v in merged.get("notes", {}).items()},
+                 note_kinds={k: str(v) for k, v in merged.get("note_kinds", {}).items()},
+                 quality={k: str(v) for k, v in merged.get("quality", {}).items()},
+                 goals=goals, months=[str(m) for m in names], date=date)
+
+
+def _lookup(table: Mapping[str, str], key: str, fields: Mapping[str, object]) -> str:
+    if fields.get("count") == 1 and f"{key}_one" in table:
+        key = f"{key}_one"
+    text = table[key]
+    return text.format(**fields) if fields else text
+
+
+def translator(texts: Texts, section: str = "ui") -> Callable[..., str]:
+    """Return ``t(key, **fields)`` over one section of a language's texts.
+
+    Looks ``key`` up and fills ``{placeholders}`` from the keyword arguments; with
+    ``count=1`` it takes ``key_one`` when there is one. An unknown key raises ``KeyError``
+    so that a typo in a template fails the render.
+    """
+    table = getattr(texts, section)
 
     def t(key: str, **fields: object) -> str:
-        if fields.get("count") == 1 and f"{key}_one" in table:
-            key = f"{key}_one"
-        text = table[key]
-        return text.format(**fields) if fields else text
+        return _lookup(table, key, fields)
 
     return t
+
+
+def format_date(stamp: str, texts: Texts) -> str:
+    """An ISO 8601 date or timestamp as a reader writes it (``2 de mayo de 2024``).
+
+    A text that is not ISO 8601 is returned as it is.
+    """
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return texts.date.format(day=when.day, month=texts.months[when.month - 1], year=when.year)
 
 
 def format_number(value: float | int | None, decimals: int = 1) -> str:

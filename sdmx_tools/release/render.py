@@ -2,43 +2,59 @@
 
 The site is built in a temporary sibling of ``out_dir`` and swapped in only when every
 page rendered (:func:`~sdmx_tools.fsutil.atomic_dir`), so a failed run never leaves a
-half-written site. Pages are plain HTML with inline SVG; the only script is optional.
+half-written site. Each page works without JavaScript (tables, static SVG charts and map);
+with it, the indicator pages load their data from small per-indicator script files (which,
+unlike ``fetch``, also load from ``file://``) and offer selectors, tabs and maps.
+
+Layout: ``{lang}/index.html`` (the 17 goals), ``{lang}/goal-{n}.html``,
+``{lang}/{indicator}.html``, ``{lang}/notes.html``, ``data/``, ``static/``,
+``downloads/`` (per indicator and ``release.zip``), ``catalog.jsonld``, ``sitemap.xml``.
 """
 
 from __future__ import annotations
 
-import math
+import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-import numpy as np
-import pandas as pd
+from markupsafe import Markup
 
 from sdmx_tools.errors import ReleaseError
-from sdmx_tools.fsutil import atomic_dir, bundled
-from sdmx_tools.release import charts
+from sdmx_tools.fsutil import atomic_dir, atomic_write, bundled
+from sdmx_tools.release import catalog, charts
+from sdmx_tools.release.downloads import Download, indicator_downloads, write_zip
 from sdmx_tools.release.i18n import (
     DASH,
-    GOAL_NAMES,
-    STRINGS,
+    LANGUAGES,
+    Texts,
+    format_date,
     format_number,
     format_size,
+    load_texts,
     translator,
 )
-from sdmx_tools.release.model import REQUIRED_COLUMNS, IndicatorPage, Release, SourceNote
+from sdmx_tools.release.mapsvg import choropleth, tile_shapes
+from sdmx_tools.release.model import REQUIRED_COLUMNS, Release
+from sdmx_tools.release.pages import (
+    explorer_config,
+    goal_views,
+    indicator_view,
+    ink_on,
+    note_text,
+    pick,
+)
+from sdmx_tools.release.views import Prepared, id_key, municipal_names, payload, prepare
 
 __all__ = ["render_site", "safe_url"]
 
 # Indicator ids become file names: allow only what an SDG number or SDMX id can hold.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-LEVEL_ORDER = {"nation": 0, "state": 1, "municipality": 2}
 
 
 def safe_url(url: str | None) -> str | None:
@@ -64,7 +80,8 @@ def render_site(release: Release, out_dir: Path, template_dirs: Sequence[Path] =
         The site folder; replaced as a whole on success, untouched on failure.
     template_dirs
         A workspace's override folders, searched before the bundled templates. A file
-        there with the same name as a bundled template (or ``static/`` file) wins.
+        there with the same name as a bundled template (or ``static/`` file, or
+        ``i18n/{lang}.toml`` key) wins.
 
     Returns
     -------
@@ -84,10 +101,20 @@ def render_site(release: Release, out_dir: Path, template_dirs: Sequence[Path] =
         if not Path(folder).is_dir():
             raise ReleaseError("Template folder not found", file=folder)
     dirs = [Path(d) for d in template_dirs] + [bundled("templates")]
+    texts = load_texts(template_dirs)
     env = _environment(dirs)
     with atomic_dir(out_dir) as tmp:
-        written = _build(release, env, dirs, tmp)
+        written = _Site(release, env, dirs, tmp, texts).build()
     return [out_dir / page.relative_to(tmp) for page in written]
+
+
+def _json_script(data: object) -> Markup:
+    """JSON for a ``<script type="application/json">``: no ``<``, ``>`` or ``&`` in it."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return Markup(text)  # escaped above, for a JSON script element only
 
 
 def _environment(dirs: Sequence[Path]) -> jinja2.Environment:
@@ -102,6 +129,8 @@ def _environment(dirs: Sequence[Path]) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["num"] = format_number
+    env.filters["size"] = format_size
+    env.filters["json_script"] = _json_script
     env.globals["dash"] = DASH
     return env
 
@@ -110,21 +139,22 @@ def _check(release: Release) -> None:
     if not release.languages:
         raise ReleaseError("The release has no page language", hint="set languages = ['es', 'en']")
     for lang in release.languages:
-        if lang not in STRINGS:
+        if lang not in LANGUAGES:
             raise ReleaseError(
-                "Unsupported page language", value=lang, hint=f"use one of {', '.join(STRINGS)}"
+                "Unsupported page language", value=lang, hint=f"use one of {', '.join(LANGUAGES)}"
             )
     known = {s.id for s in release.sources}
     for ind in release.indicators:
         if not SAFE_ID.match(ind.id):
             raise ReleaseError("Indicator id cannot be a file name", value=ind.id, key=ind.id)
-        missing = [c for c in REQUIRED_COLUMNS if c not in ind.observations.columns]
+        columns = [*REQUIRED_COLUMNS, *(d.id for d in ind.dimensions)]
+        missing = [c for c in columns if c not in ind.observations.columns]
         if missing:
             raise ReleaseError(
                 "Observations lack a column",
                 key=ind.id,
                 column=missing[0],
-                hint=f"expected columns {', '.join(REQUIRED_COLUMNS)}",
+                hint=f"expected columns {', '.join(columns)}",
             )
         for sid in ind.sources:
             if sid not in known:
@@ -136,7 +166,7 @@ def _check(release: Release) -> None:
                 )
     # Each indicator is one page named by its id: a second one would overwrite the first.
     ids = sorted((i for i, n in Counter(ind.id for ind in release.indicators).items() if n > 1),
-                 key=_id_key)
+                 key=id_key)
     if ids:
         raise ReleaseError("Two indicators share an id", value=ids[0], key=ids[0])
     names = [Path(p).name for p in release.downloads]
@@ -148,42 +178,198 @@ def _check(release: Release) -> None:
         raise ReleaseError("Two downloads share a file name", value=dupes[0])
 
 
-def _build(
-    release: Release, env: jinja2.Environment, dirs: Sequence[Path], site: Path
-) -> list[Path]:
-    _copy_static(dirs, site / "static")
-    downloads = _copy_downloads(release.downloads, site / "downloads")
-    links: dict[str, list[dict[str, str]]] = {}
-    sources = {s.id: _source_view(s) for s in release.sources}
-    # The language-independent work (sorting, splitting, row views) is done once per
-    # indicator; each language only adds its texts and charts.
-    prepared = [
-        _prepare(ind, sources) for ind in sorted(release.indicators, key=lambda i: _id_key(i.id))
-    ]
-    default = release.languages[0]
-    written: list[Path] = []
+def _script_file(path: Path, call: str, *args: object) -> int:
+    """Write ``sdmxTools.<call>(args…);`` (JSON arguments); returns the bytes written."""
+    body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
+    text = f"sdmxTools.{call}({body.replace('</', '<' + chr(92) + '/')});\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as fh:
+        fh.write(text)
+    return len(text.encode("utf-8"))
 
-    def page(template: str, rel: str, base: dict[str, Any], **context: Any) -> None:
-        lang = base["lang"]
+
+class _Site:
+    """One build of the site into ``site`` (a temporary folder)."""
+
+    def __init__(self, release: Release, env: jinja2.Environment, dirs: Sequence[Path],
+                 site: Path, texts: dict[str, Texts]) -> None:
+        self.release, self.env, self.dirs, self.site, self.texts = release, env, dirs, site, texts
+        self.written: list[Path] = []
+        self.sources = {s.id: s for s in release.sources}
+
+    def build(self) -> list[Path]:
+        release, site = self.release, self.site
+        _copy_static(self.dirs, site / "static")
+        shared = _copy_downloads(release.downloads, site / "downloads")
+        prepared = [prepare(ind) for ind in sorted(release.indicators, key=lambda i: id_key(i.id))]
+        shapes = self._write_shapes()
+        for prep in prepared:
+            _script_file(site / "data" / f"{prep.page.id}.js", "data", prep.page.id, "main",
+                         payload(prep, municipal=False))
+            if "municipality" in prep.levels:
+                _script_file(site / "data" / f"{prep.page.id}.mun.js", "data", prep.page.id,
+                             "mun", payload(prep, municipal=True))
+        _script_file(site / "data" / "municipalities.js", "names", municipal_names(prepared))
+        files = {prep.page.id: indicator_downloads(
+            prep, site, release.sdmx_target, synthetic=release.synthetic, texts=self.texts,
+            languages=release.languages, status_names=release.status_names)
+            for prep in prepared}
+        entries = []
+        for lang in release.languages:
+            views = [self._indicator(prep, lang, files[prep.page.id], shapes)
+                     for prep in prepared]
+            goals = goal_views(views, self.texts[lang])
+            self._search(lang, views)
+            for root_page in ([True, False] if lang == release.languages[0] else [False]):
+                self._page("index.html", "index.html" if root_page else f"{lang}/index.html",
+                           lang, goals=goals, shared=shared,
+                           prefix=f"{lang}/" if root_page else "")
+            for goal in goals:
+                self._page("goal.html", f"{lang}/goal-{goal['number']}.html", lang, goal=goal)
+            for view in views:
+                self._page("indicator.html", f"{lang}/{view['id']}.html", lang, ind=view)
+            self._page("notes.html", f"{lang}/notes.html", lang, notes=self._notes(lang))
+            if lang == release.languages[0]:
+                entries = [self._entry(prep, files[prep.page.id]) for prep in prepared]
+        write_zip(site, release.generated_at)
+        self._catalog(entries)
+        return sorted(self.written)
+
+    # ---- pieces ----
+
+    def _write_shapes(self) -> dict[str, Any]:
+        """The map outlines as script files; returns the state outlines for static maps."""
+        shapes = self.release.boundaries
+        if shapes is None:
+            width, height, states = tile_shapes()
+            municipal: dict[str, str] = {}
+        else:
+            width, height, states, municipal = (shapes.width, shapes.height, shapes.states,
+                                                shapes.municipalities)
+        _script_file(self.site / "static" / "geo" / "states.js", "shapes", "states",
+                     {"width": width, "height": height, "paths": states,
+                      "tiles": shapes is None})
+        if municipal:
+            _script_file(self.site / "static" / "geo" / "municipalities.js", "shapes",
+                         "municipalities", {"width": width, "height": height,
+                                            "paths": municipal})
+        return {"width": width, "height": height, "states": states,
+                "municipal": bool(municipal), "tiles": shapes is None}
+
+    def _indicator(self, prep: Prepared, lang: str, files: list[Download],
+                   shapes: dict[str, Any]) -> dict[str, Any]:
+        texts = self.texts[lang]
+        t = translator(texts)
+        values = {r.code: r.value for r in prep.latest_states}
+        names = {r.code: r.name for r in prep.latest_states}
+        period = prep.state_period or DASH
+        state_map = (charts.tile_map(values, title=t("map_tiles", period=period),
+                                     decimals=prep.page.decimals,
+                                     missing_label=t("map_missing"),
+                                     legend_label=t("map_legend"))
+                     if shapes["tiles"] else
+                     choropleth(shapes["states"], names, values, width=shapes["width"],
+                                height=shapes["height"], title=t("map_title", period=period),
+                                decimals=prep.page.decimals, missing_label=t("map_missing"),
+                                legend_label=t("map_legend")))
+        downloads = [{"href": f"../{d.path}", "kind": d.kind, "lang": d.lang,
+                      "name": Path(d.path).name, "size": format_size(d.size)}
+                     for d in files if d.lang in (None, lang)]
+        view = indicator_view(prep, self.release, texts, self.sources, downloads, state_map,
+                              safe_url)
+        status_names = pick(self.release.status_names, lang, self.release.languages, {})
+        view["config"] = explorer_config(view, texts, status_names)
+        view["config"]["municipal_map"] = shapes["municipal"]
+        view["config"]["tiles"] = shapes["tiles"]
+        entry = self._entry(prep, files)
+        view["jsonld"] = catalog.jsonld_script(catalog.dataset_jsonld(
+            entry, lang, page=f"{lang}/{prep.page.id}.html", base_url=self.release.base_url))
+        return view
+
+    def _entry(self, prep: Prepared, files: list[Download]) -> catalog.CatalogEntry:
+        ind, release = prep.page, self.release
+        periods = sorted(set(prep.frame["period"]))
+        licences = sorted({self.sources[s].licence for s in ind.sources if s in self.sources})
+        formats = {"sdmx_ml": "SDMX-ML", "sdmx_csv": "SDMX-CSV", "labels_csv": "CSV"}
+        return catalog.CatalogEntry(
+            id=ind.id, series=ind.series, goal=ind.goal, target=ind.target,
+            names=dict(ind.names),
+            descriptions={lang: next(iter(m.values()), "") for lang, m in ind.metadata.items()},
+            units=dict(ind.unit_labels),
+            periods=(periods[0], periods[-1]) if periods else None,
+            levels=tuple(prep.levels),
+            keywords={lang: [f"ODS {ind.goal}" if lang == "es" else f"SDG {ind.goal}",
+                             ind.target, ind.series] for lang in release.languages},
+            licence="; ".join(licences), publisher=release.agency,
+            modified=release.generated_at,
+            downloads=tuple((d.path, d.media_type, formats[d.kind]) for d in files))
+
+    def _search(self, lang: str, views: Iterable[dict[str, Any]]) -> None:
+        index = [[v["id"], v["name"], v["goal"], v["goal_name"]] for v in views]
+        _script_file(self.site / "static" / f"search.{lang}.js", "search", index)
+
+    def _notes(self, lang: str) -> dict[str, Any] | None:
+        notes = self.release.notes
+        if notes is None:
+            return None
+        names = {ind.id: pick(ind.names, lang, self.release.languages, "")
+                 for ind in self.release.indicators}
+        return {
+            "previous": (format_date(notes.previous_generated_at, self.texts[lang])
+                         if notes.previous_generated_at else ""),
+            "indicators": [{"id": c.indicator, "name": names.get(c.indicator, ""),
+                            "new": c.new, "revised": c.revised, "removed": c.removed,
+                            "examples": c.examples} for c in notes.indicators],
+            "total": notes.total, "added": notes.added_indicators,
+            "removed": notes.removed_indicators,
+        }
+
+    def _catalog(self, entries: list[catalog.CatalogEntry]) -> None:
+        release, site = self.release, self.site
+        doc = catalog.dcat_catalog(entries, title=release.title, publisher=release.agency,
+                                   languages=release.languages, base_url=release.base_url,
+                                   modified=release.generated_at)
+        with atomic_write(site / "catalog.jsonld") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=1, sort_keys=True)
+        pages = sorted(p.relative_to(site).as_posix() for p in self.written)
+        alternates = {}
+        for page in pages:
+            lang, _, rest = page.partition("/")
+            if lang in release.languages and rest:
+                alternates[page] = {other: f"{other}/{rest}" for other in release.languages}
+        with atomic_write(site / "sitemap.xml") as fh:
+            fh.write(catalog.sitemap_xml(pages, base_url=release.base_url,
+                                         lastmod=release.generated_at, alternates=alternates))
+
+    def _page(self, template: str, rel: str, lang: str, **context: Any) -> None:
+        release, texts = self.release, self.texts[lang]
         root = "../" * rel.count("/")
-        here = rel.split("/", 1)[-1]
-        if root not in links:
-            links[root] = [{**d, "href": f"{root}downloads/{d['name']}"} for d in downloads]
-        alternates = [
-            {
-                "lang": other,
-                "name": STRINGS[other]["language_name"],
-                "href": f"{root}{other}/{here}",
-            }
-            for other in release.languages
-            if other != lang
-        ]
-        target = site / rel
+        here = rel.split("/", 1)[-1] if "/" in rel else "index.html"
+        alternates = [{"lang": other, "name": self.texts[other].ui["language_name"],
+                       "href": f"{root}{other}/{here}"}
+                      for other in release.languages if other != lang]
+        t = translator(texts)
+        base = {
+            "lang": lang, "t": t, "texts": texts, "root": root, "here": here,
+            "home": f"{root}{lang}/index.html",
+            "site_title": pick(release.title, lang, release.languages, ""),
+            "synthetic": release.synthetic,
+            # The synthetic warning is given in both languages, the page's first.
+            "banner": [{"lang": b, "title": self.texts[b].ui["synthetic_title"],
+                        "body": self.texts[b].ui["synthetic_body"]}
+                       for b in sorted(LANGUAGES, key=lambda code: code != lang)],
+            "generated_at": release.generated_at,
+            "generated_on": format_date(release.generated_at, texts),
+            "agency": release.agency, "alternates": alternates,
+            "status_names": pick(release.status_names, lang, release.languages, {}),
+            "level_names": {lv: t(f"level_{lv}") for lv in ("nation", "state", "municipality")},
+            "note_text": lambda row: note_text(row, texts),
+            "ink_on": ink_on,
+        }
+        target = self.site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            html = env.get_template(template).render(
-                **base, root=root, downloads=links[root], alternates=alternates, **context
-            )
+            html = self.env.get_template(template).render(**base, **context)
         except (jinja2.TemplateError, KeyError) as exc:  # KeyError: unknown t("...") string
             raise ReleaseError(
                 f"Template failed: {exc}",
@@ -192,43 +378,7 @@ def _build(
                 key=rel,
             ) from exc
         target.write_text(html, encoding="utf-8", newline="\n")
-        written.append(target)
-
-    for lang in release.languages:
-        base = _base_context(release, lang)
-        pages = [_indicator_view(prep, release, lang) for prep in prepared]
-        goals = _group_by_goal(pages, lang)
-        page("index.html", f"{lang}/index.html", base, goals=goals, prefix="")
-        if lang == default:
-            page("index.html", "index.html", base, goals=goals, prefix=f"{lang}/")
-        for view in pages:
-            page("indicator.html", f"{lang}/{view['id']}.html", base, ind=view)
-    return sorted(written)
-
-
-def _base_context(release: Release, lang: str) -> dict[str, Any]:
-    """What every page in ``lang`` shares."""
-    t = translator(lang)
-    return {
-        "lang": lang,
-        "t": t,
-        "site_title": _pick(release.title, lang, release.languages, ""),
-        "synthetic": release.synthetic,
-        # The synthetic warning is given in both languages whatever the page's, page's first.
-        "banner": [
-            {
-                "lang": b,
-                "title": STRINGS[b]["synthetic_title"],
-                "body": STRINGS[b]["synthetic_body"],
-            }
-            for b in sorted(STRINGS, key=lambda code: code != lang)
-        ],
-        "generated_at": release.generated_at,
-        "agency": release.agency,
-        "status_names": _pick(release.status_names, lang, release.languages, {}),
-        "level_names": {level: t(f"level_{level}") for level in LEVEL_ORDER},
-        "note_text": lambda row: t(row.why_missing) if row.why_missing else row.note,
-    }
+        self.written.append(target)
 
 
 def _copy_static(dirs: Sequence[Path], dest: Path) -> None:
@@ -246,209 +396,6 @@ def _copy_downloads(paths: Iterable[Path], dest: Path) -> list[dict[str, str]]:
     listed = []
     for path in sorted((Path(p) for p in paths), key=lambda p: p.name):
         shutil.copyfile(path, dest / path.name)
-        listed.append({"name": path.name, "size": format_size(path.stat().st_size)})
+        listed.append({"name": path.name, "size": format_size(path.stat().st_size),
+                       "path": f"downloads/{path.name}"})
     return listed
-
-
-T = TypeVar("T")
-
-
-def _pick(texts: Mapping[str, T], lang: str, languages: Sequence[str], empty: T) -> T:
-    """The entry for ``lang``, else the first non-empty one of the release's languages, else
-    of any: a missing translation should not stop a release."""
-    for candidate in (lang, *languages, *sorted(texts)):
-        if texts.get(candidate):
-            return texts[candidate]
-    return empty
-
-
-def _id_key(ident: str) -> tuple[Any, ...]:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in ident.split("."))
-
-
-def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """One observation as the tables show it, in no language: templates add the words."""
-
-    code: str
-    name: str
-    level: str
-    period: str
-    value: float | None  # None when missing or not finite: a dash, never 0
-    status: str
-    note: str  # COMMENT_OBS
-    why_missing: str  # for an empty cell without a note, the STRINGS key that explains it
-    source: str
-
-
-_ROW_COLUMNS = [f.name for f in fields(_Row)]
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """What an indicator's pages share in every language."""
-
-    page: IndicatorPage
-    table: list[_Row]  # nation and states (any level but municipality), every period
-    nation: list[_Row]
-    latest_states: list[_Row]
-    state_period: str
-    municipalities: list[_Row]  # the latest municipal period only
-    muni_period: str
-    statuses: list[tuple[str, int]]
-    notes: dict[tuple[str, str], int]  # (note, why_missing) -> count, over every row
-    sources: list[dict[str, Any]]
-
-
-def _prepare(ind: IndicatorPage, sources: Mapping[str, dict[str, Any]]) -> _Prepared:
-    obs = ind.observations
-    value = pd.to_numeric(obs["OBS_VALUE"], errors="coerce").astype(float)
-    frame = pd.DataFrame(
-        {
-            "code": obs["REF_AREA"].map(_text),
-            "name": obs["area_name"].map(_text),
-            "level": obs["level"].map(_text),
-            "period": obs["TIME_PERIOD"].map(_text),
-            "value": value,
-            "status": obs["OBS_STATUS"].map(_text).map(str.strip),
-            "note": obs["COMMENT_OBS"].map(_text).map(str.strip),
-            "why_missing": "",
-            "source": obs["SOURCE_DETAIL"].map(_text) if "SOURCE_DETAIL" in obs else "",
-        },
-        index=obs.index,
-    )
-    # Say why a cell is empty; a denominator of 0 or none is the post-2020 case.
-    unexplained = ~np.isfinite(value) & (frame["note"] == "")
-    if "denominator" in obs:
-        denominator = pd.to_numeric(obs["denominator"], errors="coerce")
-        no_denominator = denominator.isna() | (denominator == 0)
-    else:
-        no_denominator = pd.Series(False, index=obs.index)
-    frame.loc[unexplained & no_denominator, "why_missing"] = "no_denominator"
-    frame.loc[unexplained & ~no_denominator, "why_missing"] = "value_missing"
-    frame["_order"] = frame["level"].map(LEVEL_ORDER).fillna(9)
-    frame = frame.sort_values(["_order", "code", "period"], kind="stable")
-
-    is_muni = frame["level"] == "municipality"
-    munis = frame[is_muni]
-    muni_period = str(munis["period"].max()) if len(munis) else ""
-    table = _rows(frame[~is_muni])
-    states = [r for r in table if r.level == "state"]
-    state_period = max((r.period for r in states), default="")
-    explained = frame[(frame["note"] != "") | (frame["why_missing"] != "")]
-    return _Prepared(
-        page=ind,
-        table=table,
-        nation=[r for r in table if r.level == "nation"],
-        latest_states=[r for r in states if r.period == state_period],
-        state_period=state_period,
-        municipalities=_rows(munis[munis["period"] == muni_period]),
-        muni_period=muni_period,
-        statuses=sorted(Counter(s for s in frame["status"] if s).items()),
-        notes=dict(Counter(zip(explained["note"], explained["why_missing"], strict=True))),
-        sources=[sources[sid] for sid in ind.sources],
-    )
-
-
-def _rows(frame: pd.DataFrame) -> list[_Row]:
-    return [
-        _Row(code, name, level, period, value if math.isfinite(value) else None, *rest)
-        for code, name, level, period, value, *rest in frame[_ROW_COLUMNS].itertuples(
-            index=False, name=None
-        )
-    ]
-
-
-def _indicator_view(prep: _Prepared, release: Release, lang: str) -> dict[str, Any]:
-    ind = prep.page
-    t = translator(lang)
-    unit = _pick(ind.unit_labels, lang, release.languages, "")
-    name = _pick(ind.names, lang, release.languages, "")
-    bars = (
-        charts.bar_chart(
-            [(r.name, r.value) for r in prep.latest_states],
-            title=f"{name} — {t('chart_states', period=prep.state_period)}",
-            unit=unit,
-            decimals=ind.decimals,
-            missing_label=t("map_missing"),
-        )
-        if prep.latest_states
-        else None
-    )
-    line = (
-        charts.line_chart(
-            [(r.period, r.value) for r in prep.nation],
-            title=f"{name} — {t('chart_series')}",
-            unit=unit,
-            decimals=ind.decimals,
-        )
-        if len(prep.nation) > 1
-        else None
-    )
-    # REF_AREA is canonical: state codes are the tile map's keys, anything else is ignored.
-    tile_map = charts.tile_map(
-        {r.code: r.value for r in prep.latest_states},
-        title=t("map_title", period=prep.state_period or DASH),
-        decimals=ind.decimals,
-        missing_label=t("map_missing"),
-        legend_label=t("map_legend"),
-    )
-    notes: Counter[str] = Counter()
-    for (note, why_missing), count in prep.notes.items():
-        notes[t(why_missing) if why_missing else note] += count
-    return {
-        "id": ind.id,
-        "series": ind.series,
-        "goal": ind.goal,
-        "goal_name": GOAL_NAMES[lang].get(ind.goal, ""),
-        "target": ind.target,
-        "name": name,
-        "unit": unit,
-        "decimals": ind.decimals,
-        "latest": prep.nation[-1] if prep.nation else None,
-        "available": next((r for r in reversed(prep.nation) if r.value is not None), None),
-        "state_rows": prep.table,
-        "muni_rows": prep.municipalities,
-        "muni_period": prep.muni_period,
-        "bar_chart": bars,
-        "line_chart": line,
-        "tile_map": tile_map,
-        "map_period": prep.state_period,
-        "metadata": list(_pick(ind.metadata, lang, release.languages, {}).items()),
-        "sources": prep.sources,
-        "quality_notes": _pick(ind.quality_notes, lang, release.languages, []),
-        "statuses": prep.statuses,
-        "notes": sorted(notes.items()),
-    }
-
-
-def _source_view(src: SourceNote) -> dict[str, Any]:
-    return {
-        "id": src.id,
-        "title": src.title,
-        "publisher": src.publisher,
-        "licence": src.licence,
-        "url": src.url or "",
-        "href": safe_url(src.url),
-        "sha256": src.sha256,
-        "rows": [
-            ("rows_read", src.rows_read),
-            ("rows_used", src.rows_used),
-            ("rows_quarantined", src.rows_quarantined),
-            ("rows_excluded", src.rows_excluded),
-        ],
-    }
-
-
-def _group_by_goal(pages: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    goals: dict[int, list[dict[str, Any]]] = {}
-    for view in pages:
-        goals.setdefault(view["goal"], []).append(view)
-    return [
-        {"number": g, "name": GOAL_NAMES[lang].get(g, ""), "indicators": goals[g]}
-        for g in sorted(goals)
-    ]

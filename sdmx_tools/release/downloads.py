@@ -1,0 +1,126 @@
+"""The release's files to download: per indicator (SDMX-ML, SDMX-CSV, labelled CSV) and a zip.
+
+Per-indicator SDMX files are written from the indicator's published SDMX observations with
+the same writers as ``convert``, so they hold exactly what was pushed to the registry.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from sdmx_tools.exchange.sdmxcsv import write_data_csv
+from sdmx_tools.exchange.sdmxml import write_data_xml
+from sdmx_tools.fsutil import atomic_write
+from sdmx_tools.release.i18n import Texts, translator
+from sdmx_tools.release.model import SdmxTarget
+from sdmx_tools.release.views import Prepared
+
+__all__ = ["Download", "indicator_downloads", "labelled", "write_zip"]
+
+MEDIA = {
+    "sdmx_ml": "application/vnd.sdmx.genericdata+xml;version=2.1",
+    "sdmx_csv": "application/vnd.sdmx.data+csv;version=1.0.0",
+    "labels_csv": "text/csv",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A file of the site's ``downloads/`` folder: its site-relative path and kind."""
+
+    path: str  # e.g. "downloads/16.1.1/16.1.1.xml"
+    kind: str  # "sdmx_ml", "sdmx_csv" or "labels_csv"
+    lang: str | None  # the language of a labelled CSV
+    size: int
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA[self.kind]
+
+
+def indicator_downloads(prep: Prepared, site: Path, target: SdmxTarget | None, *,
+                        synthetic: bool, texts: Mapping[str, Texts],
+                        languages: Sequence[str], status_names: Mapping[str, Mapping[str, str]]
+                        ) -> list[Download]:
+    """Write one indicator's downloads into ``site/downloads/{id}/``."""
+    ind = prep.page
+    folder = site / "downloads" / ind.id
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, str, str | None]] = []
+    if target is not None and ind.sdmx is not None and len(ind.sdmx):
+        xml, csv = folder / f"{ind.id}.xml", folder / f"{ind.id}.csv"
+        write_data_xml(ind.sdmx, xml, agency=target.agency, dataflow_id=target.dataflow_id,
+                       version=target.version, synthetic=synthetic)
+        write_data_csv(ind.sdmx, csv, dataflow_ref=target.ref)
+        written += [(xml, "sdmx_ml", None), (csv, "sdmx_csv", None)]
+    for lang in languages:
+        path = folder / f"{ind.id}.{lang}.csv"
+        with atomic_write(path) as fh:
+            labelled(prep, texts[lang], status_names.get(lang, {})).to_csv(
+                fh, index=False, lineterminator="\n")
+        written.append((path, "labels_csv", lang))
+    return [Download(str(p.relative_to(site).as_posix()), kind, lang, p.stat().st_size)
+            for p, kind, lang in written]
+
+
+def labelled(prep: Prepared, texts: Texts, status_names: Mapping[str, str]) -> pd.DataFrame:
+    """The indicator's observations with names and units, in one language."""
+    ind = prep.page
+    t = translator(texts)
+    notes = translator(texts, "notes")
+    lang = texts.lang
+    frame = prep.frame
+    out = pd.DataFrame({
+        "indicator": ind.id,
+        "series": ind.series,
+        "indicator_name": ind.names.get(lang, ""),
+        "area_code": frame["code"],
+        "area_name": frame["name"],
+        "level": frame["level"].map(lambda lv: t(f"level_{lv}") if lv else ""),
+        "period": frame["period"],
+    })
+    for dim in ind.dimensions:
+        out[dim.id] = frame[dim.id]
+        out[f"{dim.id}_name"] = frame[dim.id].map(
+            lambda c, d=dim: d.codes.get(c, {}).get(lang, c))
+    decimals = ind.decimals
+    out["value"] = frame["value"].map(lambda v: "" if pd.isna(v) else f"{v:.{decimals}f}")
+    out["unit"] = ind.unit_labels.get(lang, "")
+    out["status"] = frame["status"]
+    out["status_name"] = frame["status"].map(lambda s: status_names.get(s, ""))
+    out["note"] = [
+        notes(k, reported=rep, expected=exp) if k else (t(why) if why else note)
+        for k, note, why, rep, exp in zip(frame["note_key"], frame["note"],
+                                          frame["why_missing"], frame["reported"],
+                                          frame["expected"], strict=True)
+    ]
+    return out
+
+
+def write_zip(site: Path, stamp: str) -> Path:
+    """Zip every file of ``site/downloads`` into ``downloads/release.zip``, reproducibly."""
+    folder = site / "downloads"
+    target = folder / "release.zip"
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        date_time = (max(when.year, 1980), when.month, when.day, when.hour, when.minute,
+                     when.second)
+    except ValueError:
+        date_time = (1980, 1, 1, 0, 0, 0)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != target)
+    with atomic_write(target, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with path.open("rb") as src, zf.open(info, "w") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+    return target
+

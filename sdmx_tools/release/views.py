@@ -1,0 +1,204 @@
+"""An indicator's observations, prepared once for every language: rows and data payloads.
+
+The pages carry only what a reader sees first (the national series, the states of the
+latest period); the full data go to small per-indicator files that the page's script loads
+(:func:`payload`): one for the nation and the states, one for the municipalities.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sdmx_tools.release.i18n import note_key
+from sdmx_tools.release.model import IndicatorPage
+
+__all__ = ["LEVEL_ORDER", "TOTAL", "Prepared", "Row", "id_key", "municipal_names", "payload",
+           "prepare", "rows"]
+
+LEVEL_ORDER = {"nation": 0, "state": 1, "municipality": 2}
+TOTAL = "_T"
+
+
+def id_key(ident: str) -> tuple[Any, ...]:
+    """Sort key of an SDG number: ``16.2.1`` before ``16.10.1``."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in ident.split("."))
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _count(value: object) -> int | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return int(number) if math.isfinite(number) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One observation as the tables show it, in no language: templates add the words."""
+
+    code: str
+    name: str
+    level: str
+    period: str
+    value: float | None  # None when missing or not finite: a dash, never 0
+    status: str
+    note: str  # COMMENT_OBS as convert wrote it
+    note_key: str  # its [notes] key when it is one of convert's notes, else ""
+    reported: int | None
+    expected: int | None
+    why_missing: str  # for an empty cell without a note, the ui key that explains it
+
+
+_ROW_COLUMNS = [f.name for f in fields(Row)]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What an indicator's pages share in every language."""
+
+    page: IndicatorPage
+    frame: pd.DataFrame  # every observation, Row columns plus the dimensions, sorted
+    dims: list[str]
+    nation: list[Row]  # the total's national series
+    latest_states: list[Row]  # the total's states in the latest state period
+    state_period: str
+    levels: list[str]
+    statuses: list[tuple[str, int]]
+    notes: Counter[tuple[str, str, str]]  # (note, note_key, why_missing) -> count
+
+
+def prepare(ind: IndicatorPage) -> Prepared:
+    """Sort and tidy an indicator's observations, and pick what its page shows."""
+    obs = ind.observations
+    dims = [d.id for d in ind.dimensions]
+    value = pd.to_numeric(obs["OBS_VALUE"], errors="coerce").astype(float)
+    note = obs["COMMENT_OBS"].map(_text).map(str.strip)
+    frame = pd.DataFrame({
+        "code": obs["REF_AREA"].map(_text),
+        "name": obs["area_name"].map(_text),
+        "level": obs["level"].map(_text),
+        "period": obs["TIME_PERIOD"].map(_text),
+        "value": value.where(np.isfinite(value)),
+        "status": obs["OBS_STATUS"].map(_text).map(str.strip),
+        "note": note,
+        "note_key": note.map(lambda n: note_key(n) or ""),
+        "reported": obs["reported"].map(_count) if "reported" in obs else None,
+        "expected": obs["expected"].map(_count) if "expected" in obs else None,
+        "why_missing": "",
+    }, index=obs.index)
+    for dim in dims:
+        frame[dim] = obs[dim].map(_text).replace("", TOTAL) if dim in obs else TOTAL
+    # Say why a cell is empty; a denominator of 0 or none is the post-2020 case.
+    unexplained = frame["value"].isna() & (frame["note"] == "")
+    if "denominator" in obs:
+        denominator = pd.to_numeric(obs["denominator"], errors="coerce")
+        no_denominator = denominator.isna() | (denominator == 0)
+    else:
+        no_denominator = pd.Series(False, index=obs.index)
+    frame.loc[unexplained & no_denominator, "why_missing"] = "no_denominator"
+    frame.loc[unexplained & ~no_denominator, "why_missing"] = "value_missing"
+    frame["_order"] = frame["level"].map(LEVEL_ORDER).fillna(9)
+    frame = frame.sort_values(["_order", "code", *dims, "period"], kind="stable")
+    frame = frame.drop(columns="_order").reset_index(drop=True)
+
+    total = frame[(frame[dims] == TOTAL).all(axis=1)] if dims else frame
+    nation = rows(total[total["level"] == "nation"])
+    states = total[total["level"] == "state"]
+    state_period = str(states["period"].max()) if len(states) else ""
+    explained = frame[(frame["note"] != "") | (frame["why_missing"] != "")]
+    return Prepared(
+        page=ind,
+        frame=frame,
+        dims=dims,
+        nation=nation,
+        latest_states=rows(states[states["period"] == state_period]),
+        state_period=state_period,
+        levels=sorted(set(frame["level"]) & set(LEVEL_ORDER), key=LEVEL_ORDER.__getitem__),
+        statuses=sorted(Counter(s for s in frame["status"] if s).items()),
+        notes=Counter(zip(explained["note"], explained["note_key"], explained["why_missing"],
+                          strict=True)),
+    )
+
+
+def rows(frame: pd.DataFrame) -> list[Row]:
+    """The frame's observations as :class:`Row` records."""
+    out = []
+    for record in frame[_ROW_COLUMNS].itertuples(index=False, name=None):
+        code, name, level, period, value, *rest = record
+        out.append(Row(code, name, level, period,
+                       None if value is None or not math.isfinite(value) else float(value),
+                       *rest))
+    return out
+
+
+def payload(prep: Prepared, municipal: bool) -> dict[str, Any]:
+    """The data file of one indicator's nation and states, or of its municipalities.
+
+    Values are rounded to the indicator's decimals (what every page shows) and laid out
+    per series key (the disaggregation codes joined by ``.``), per area, per period;
+    ``null`` is a missing value. ``flags`` lists, per series key, the observations with a
+    status other than ``A`` or a note: ``[area, period, status, note key, note, reported,
+    expected]`` (indices into ``areas`` and ``periods``).
+    """
+    frame = prep.frame
+    is_muni = frame["level"] == "municipality"
+    part = frame[is_muni if municipal else ~is_muni]
+    periods = sorted(set(frame["period"]))
+    areas = list(dict.fromkeys(part["code"]))
+    at_area = {c: i for i, c in enumerate(areas)}
+    at_period = {p: i for i, p in enumerate(periods)}
+    key = part[prep.dims].agg(".".join, axis=1) if prep.dims else pd.Series(
+        TOTAL, index=part.index)
+    decimals = prep.page.decimals
+    values: dict[str, list[list[float | None]]] = {}
+    flags: dict[str, list[list[Any]]] = {}
+    for series, group in part.groupby(key, sort=False):
+        grid: list[list[float | None]] = [[None] * len(periods) for _ in areas]
+        marks = []
+        for r in group[_ROW_COLUMNS].itertuples(index=False):
+            a, p = at_area[r.code], at_period[r.period]
+            if r.value is not None and math.isfinite(r.value):
+                grid[a][p] = round(float(r.value), decimals)
+            if r.status not in ("", "A") or r.note or r.why_missing:
+                marks.append([a, p, r.status, r.note_key or r.why_missing,
+                              "" if r.note_key else r.note, r.reported, r.expected])
+        values[str(series)] = grid
+        if marks:
+            flags[str(series)] = marks
+    out: dict[str, Any] = {
+        "id": prep.page.id,
+        "decimals": decimals,
+        "periods": periods,
+        # The dimension's own order (the total first), then any code it does not name.
+        "dims": [{"id": d.id, "codes": list(dict.fromkeys([
+            *(c for c in d.codes if c in set(frame[d.id])), *sorted(set(frame[d.id]))]))}
+            for d in prep.page.dimensions],
+        "areas": areas,
+        "values": values,
+        "flags": flags,
+    }
+    if not municipal:
+        out["names"] = dict(zip(part["code"], part["name"], strict=True))
+    return out
+
+
+def municipal_names(prepared: Sequence[Prepared]) -> dict[str, list[str]]:
+    """Every municipality any indicator has: ``code -> [name, state code]`` (an INEGI
+    municipal code starts with its state's)."""
+    names: dict[str, list[str]] = {}
+    for prep in prepared:
+        munis = prep.frame[prep.frame["level"] == "municipality"]
+        for code, name in zip(munis["code"], munis["name"], strict=True):
+            names.setdefault(code, [name, code[:2]])
+    return dict(sorted(names.items()))
