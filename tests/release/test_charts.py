@@ -8,7 +8,8 @@ import lxml.etree
 import pytest
 
 from sdmx_tools.release import charts
-from sdmx_tools.release.i18n import STRINGS, format_number, format_size, translator
+from sdmx_tools.errors import ReleaseError
+from sdmx_tools.release.i18n import format_date, format_number, format_size, load_texts, translator
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -40,18 +41,44 @@ def test_format_size() -> None:
 
 
 def test_languages_have_the_same_strings() -> None:
-    assert STRINGS["es"].keys() == STRINGS["en"].keys()
+    texts = load_texts()
+    for section in ("ui", "notes", "note_kinds", "quality", "goals"):
+        assert getattr(texts["es"], section).keys() == getattr(texts["en"], section).keys()
+    assert len(texts["es"].goals) == 17
+    # A text that is the same in both languages must be a name or a symbol, not English.
+    same = {k for k, v in texts["es"].ui.items() if texts["en"].ui[k] == v}
+    assert same <= {"download_sdmx_csv", "chart_point", "notes_total"}, same
 
 
 def test_translator_takes_the_singular_for_one() -> None:
-    t = translator("es")
+    t = translator(load_texts()["es"])
     assert [t("status_count", count=n) for n in (0, 1, 2)] == [
         "0 observaciones",
         "1 observación",
         "2 observaciones",
     ]
     # Keys without a singular form ignore the count.
-    assert t("data_municipalities", count=1, period="2022") == "Municipios (1, periodo 2022)"
+    assert t("table_areas", count=1, period="2022") == "Entidades federativas en 2022"
+
+
+def test_dates_are_said_in_the_page_language() -> None:
+    texts = load_texts()
+    assert format_date("2024-05-01T12:00:00Z", texts["es"]) == "1 de mayo de 2024"
+    assert format_date("2024-05-01T12:00:00+00:00", texts["en"]) == "1 May 2024"
+    assert format_date("not a date", texts["en"]) == "not a date"
+
+
+def test_a_workspace_translation_overrides_and_must_match(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "i18n").mkdir()
+    (tmp_path / "i18n" / "es.toml").write_text('[ui]\nhome = "Portada"\n', encoding="utf-8")
+    assert load_texts([tmp_path])["es"].ui["home"] == "Portada"
+    (tmp_path / "i18n" / "en.toml").write_text('[ui]\nonly_english = "x"\n', encoding="utf-8")
+    with pytest.raises(ReleaseError, match="lacks a text") as info:
+        load_texts([tmp_path])
+    assert info.value.key == "ui.only_english"
+    (tmp_path / "i18n" / "en.toml").write_text("[ui\n", encoding="utf-8")
+    with pytest.raises(ReleaseError, match="not valid TOML"):
+        load_texts([tmp_path])
 
 
 def test_nice_ticks_cover_the_range() -> None:

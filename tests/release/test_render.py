@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import filecmp
+import json
+import zipfile
 from pathlib import Path
 
 import lxml.html
@@ -45,9 +47,9 @@ def site(release: Release, tmp_path: Path) -> Path:
 def test_pages_for_both_languages(release: Release, tmp_path: Path) -> None:
     out = tmp_path / "site"
     pages = render_site(release, out)
-    expected = ["index.html"] + [
-        f"{lang}/{page}.html" for lang in ("en", "es") for page in ("16.1.1", "6.1.1", "index")
-    ]
+    per_lang = ["16.1.1", "6.1.1", "index", "notes", *(f"goal-{n}" for n in range(1, 18))]
+    expected = ["index.html"] + [f"{lang}/{page}.html" for lang in ("en", "es")
+                                 for page in per_lang]
     assert sorted(str(p.relative_to(out)) for p in pages) == sorted(expected)
     assert all(p.is_file() for p in pages)
     assert _doc(out / "es" / "16.1.1.html").get("lang") == "es"
@@ -58,26 +60,35 @@ def test_pages_for_both_languages(release: Release, tmp_path: Path) -> None:
     # The root shows the default language and links the other one.
     root = _doc(out / "index.html")
     assert root.get("lang") == "es"
-    assert "es/16.1.1.html" in root.xpath("//main//a/@href")
+    assert "es/goal-16.html" in root.xpath("//main//a/@href")
     assert root.xpath(f"{_cls('lang-switch')}//a/@href")[0] == "en/index.html"
+    # Every link and script of every page points at a file of the site.
+    for page in out.rglob("*.html"):
+        doc = _doc(page)
+        for ref in doc.xpath("//a/@href | //script/@src | //link[@rel='stylesheet']/@href"):
+            if ref.startswith(("http", "data:", "#")):
+                continue
+            assert (page.parent / ref.split("#")[0]).resolve().is_file(), (page, ref)
 
 
-def test_index_lists_indicators_by_goal(site: Path) -> None:
+def test_home_has_the_17_goals_with_status(site: Path) -> None:
     doc = _doc(site / "en" / "index.html")
-    goals = [h.text_content().strip() for h in doc.xpath(f"{_cls('goal')}/h2")]
-    assert goals == [
-        "6 Goal 6: Clean water and sanitation",
-        "16 Goal 16: Peace, justice and strong institutions",
-    ]
-    rows = {
-        href: [c.text_content().strip() for c in doc.xpath(f"//tr[.//a[@href='{href}']]/td")]
-        for href in ("16.1.1.html", "6.1.1.html")
-    }
-    # Each indicator shows the decimals its definition declares (1 and 2 here).
-    assert rows == {
-        "16.1.1.html": ["23.4", "per 100,000 population", "2022"],
-        "6.1.1.html": ["70.35", "%", "2022"],
-    }
+    tiles = doc.xpath(f"{_cls('goal-tile')}")
+    assert len(tiles) == 17
+    text = {int(t.xpath(f"string(.{_cls('goal-number')})")): t.text_content() for t in tiles}
+    assert "Clean water and sanitation" in text[6] and "1 indicator · 1 with data" in text[6]
+    assert "No indicator is published" in text[1]
+    colours = [t.get("style") for t in tiles]
+    assert "--goal: #E5243B" in colours[0] and "--goal: #19486A" in colours[16]
+    status = doc.xpath("//table[contains(@class,'status-table')]/tbody/tr")
+    assert [r.xpath("string(th)") for r in status] == [
+        "6. Clean water and sanitation", "16. Peace, justice and strong institutions"]
+    assert [r.xpath("string(td[3])") for r in status] == ["Municipality", "Municipality"]
+    assert [r.xpath("string(td[4])") for r in status] == ["None", "None"]
+    goal = _doc(site / "en" / "goal-16.html")
+    cards = goal.xpath(f"{_cls('indicator-card')}")
+    assert len(cards) == 1 and "23.4" in cards[0].text_content()
+    assert goal.xpath("string(//h1)").strip().startswith("16")
 
 
 def test_hostile_text_is_escaped(site: Path) -> None:
@@ -87,7 +98,13 @@ def test_hostile_text_is_escaped(site: Path) -> None:
     assert f"Carpetas de investigación {ESCAPED}" in html  # source title
     assert f"Jalisco {ESCAPED}" in html  # area name, in the table and the chart
     doc = _doc(site / "es" / "16.1.1.html")
-    assert doc.xpath("//script") == [s for s in doc.xpath("//script") if s.get("src")]
+    # The only inline scripts are data (JSON, JSON-LD), with no "<" that could close them.
+    inline = [s for s in doc.xpath("//script") if not s.get("src")]
+    assert sorted(s.get("type") for s in inline) == ["application/json", "application/ld+json"]
+    assert all("<" not in (s.text or "") for s in inline)
+    # The data files the explorer loads carry names as JSON strings.
+    data = (site / "data" / "16.1.1.js").read_text(encoding="utf-8")
+    assert "</script" not in data and "<\\/script>" in data
 
 
 def test_only_http_urls_become_links(site: Path) -> None:
@@ -118,10 +135,25 @@ def test_safe_url(url: str | None, expected: str | None) -> None:
 def test_downloads_copied_and_linked(site: Path, downloads: list[Path]) -> None:
     for src in downloads:
         assert (site / "downloads" / src.name).read_bytes() == src.read_bytes()
+    home = _doc(site / "es" / "index.html")
+    hrefs = home.xpath(f"{_cls('download-list')}//a/@href")
+    assert hrefs == ["../downloads/release.zip", "../catalog.jsonld", "../downloads/data.csv",
+                     "../downloads/report.json"]
+    # Each indicator page links its own files: a labelled CSV per language (no SDMX here:
+    # this release has no dataflow to write them for).
     doc = _doc(site / "es" / "16.1.1.html")
-    items = [li.text_content().split() for li in doc.xpath(f"{_cls('download-list')}/li")]
-    assert items == [["data.csv", "(41", "B)"], ["report.json", "(13", "B)"]]
-    assert doc.xpath(f"{_cls('download-list')}//a/@href")[0] == "../downloads/data.csv"
+    own = doc.xpath("//*[@data-testid='indicator-downloads']//a/@href")
+    assert own == ["../downloads/16.1.1/16.1.1.es.csv"]
+    labelled = pd.read_csv(site / "downloads" / "16.1.1" / "16.1.1.es.csv", dtype=str,
+                           keep_default_na=False)
+    oaxaca = labelled[(labelled["area_code"] == "20") & (labelled["period"] == "2022")]
+    assert oaxaca[["value", "unit", "status_name", "note"]].values.tolist() == [
+        ["", "por 100 000 habitantes", "Valor faltante", WITHHELD_NOTE]]
+    with zipfile.ZipFile(site / "downloads" / "release.zip") as zf:
+        assert sorted(zf.namelist()) == ["16.1.1/16.1.1.en.csv", "16.1.1/16.1.1.es.csv",
+                                         "6.1.1/6.1.1.en.csv", "6.1.1/6.1.1.es.csv",
+                                         "data.csv", "report.json"]
+        assert zf.read("data.csv") == downloads[0].read_bytes()
 
 
 def test_synthetic_banner_on_every_page(site: Path, release: Release, tmp_path: Path) -> None:
@@ -135,49 +167,60 @@ def test_synthetic_banner_on_every_page(site: Path, release: Release, tmp_path: 
     assert not _doc(tmp_path / "real" / "es" / "index.html").xpath(_cls("synthetic-banner"))
 
 
+def _payload(path: Path) -> dict[str, object]:
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("{"), text.rindex("}") + 1
+    body: dict[str, object] = json.loads(text[text.index(",", text.index(",") + 1) + 1:end]
+                                         if text.startswith("sdmxTools.data(") else
+                                         text[start:end])
+    return body
+
+
 def test_indicator_page_content(site: Path) -> None:
     doc = _doc(site / "es" / "16.1.1.html")
     assert doc.xpath("string(//*[@data-testid='headline-value'])") == "23.4"
-    line_desc = doc.xpath("string(//*[@id='chart']//svg[@class='line-chart']/desc)")
+    static = "//*[@id='static-view']"
+    line_desc = doc.xpath(f"string({static}//svg[@class='line-chart']/desc)")
     assert line_desc == "2021: 21.0; 2022: 23.4"
-    tiles = {g.get("data-code"): g for g in doc.xpath("//*[@id='map']//svg/g[@class='tile']")}
+    tiles = {g.get("data-code"): g for g in doc.xpath(f"{static}//svg/g[@class='tile']")}
     assert tiles["02"].findtext("title") == "Baja California: 31.5"
     # Withheld Oaxaca and Veracruz (no row at all) are drawn as missing, never as 0.
     for code, title in (("20", "Oaxaca: —"), ("30", "Veracruz: —")):
         assert tiles[code].findtext("title") == title
         assert tiles[code].find("rect").get("fill") == MISSING_FILL
     assert tiles["02"].find("rect").get("fill") != MISSING_FILL
-    table = doc.xpath("//table[@id='data-table']/tbody/tr")
-    assert len(table) == 12  # nation + 5 states, 2 periods
-    cells = {
-        (r[0].text_content(), r[3].text_content()): [c.text_content() for c in r] for r in table
-    }
-    # Withheld: a dash with status O and its note, never a zero.
-    assert cells[("20", "2022")][4:] == ["—", "O", WITHHELD_NOTE,
-                                        "demo sha256:0123456789ab rows 2-13"]
-    assert cells[("02", "2022")][4] == "31.5"
-    munis = doc.xpath("//details//table[@id='municipal-table']/tbody/tr")
-    assert len(munis) == 4  # latest period only
-    san_quintin = next(r for r in munis if r[0].text_content() == "02007")
-    assert san_quintin[4].text_content() == "—"
-    assert "denominador" in san_quintin[6].text_content()
+    tables = doc.xpath(f"{static}//table[contains(@class,'obs-table')]")
+    nation, states = ([[c.text_content() for c in r] for r in t.xpath("tbody/tr")]
+                      for t in tables)
+    assert nation == [["2021", "21.0", "Valor normal", ""], ["2022", "23.4", "Valor normal", ""]]
+    by_name = {r[0]: r[1:] for r in states}
+    assert len(states) == 5  # the states of the latest period
+    # Withheld: a dash with the status's name and its note, never a zero.
+    assert by_name["Oaxaca"] == ["—", "Valor faltante", WITHHELD_NOTE]
+    assert by_name["Baja California"][0] == "31.5"
     # Statuses found on the page are explained, with the release's names for them.
     statuses = [dt.text_content() for dt in doc.xpath(f"{_cls('status-list')}/dt")]
-    assert statuses == ["A", "M", "O"]
+    assert statuses == ["Valor normal", "Valor faltante; no puede existir", "Valor faltante"]
     meanings = [dd.text_content() for dd in doc.xpath(f"{_cls('status-list')}/dd")]
-    assert meanings == [
-        "Valor normal — 17 observaciones",
-        "Valor faltante; no puede existir — 2 observaciones",
-        "Valor faltante — 1 observación",
-    ]
-    assert cells[("20", "2022")][5] == "O"
-    assert doc.xpath("string(//table[@id='data-table']//abbr[.='O']/@title)") == "Valor faltante"
+    assert meanings == ["17 observaciones", "2 observaciones", "1 observación"]
     sources = [h.text_content() for h in doc.xpath(f"{_cls('provenance')}//h3")]
     assert sources == [f"Carpetas de investigación {XSS}", "Censo 2020"]
     accounting = [
         td.text_content() for td in doc.xpath(f"{_cls('provenance')}//table/tbody/tr/td")
     ][:4]
     assert accounting == ["1,200", "1,150", "30", "20"]
+    # The explorer's data: nation and states in one file, municipalities in another.
+    main = _payload(site / "data" / "16.1.1.js")
+    assert main["periods"] == ["2021", "2022"]
+    areas = main["areas"]
+    assert isinstance(areas, list) and areas[0] == "00"
+    values = main["values"]["_T"]  # type: ignore[index]
+    assert values[areas.index("02")] == [29.8, 31.5]  # rounded to the 1 declared decimal
+    assert values[areas.index("20")] == [8.5, None]
+    mun = _payload(site / "data" / "16.1.1.mun.js")
+    san_quintin = mun["areas"].index("02007")  # type: ignore[union-attr]
+    flags = [f for f in mun["flags"]["_T"] if f[0] == san_quintin]  # type: ignore[index]
+    assert [f[3] for f in flags] == ["no_denominator", "no_denominator"]
 
 
 def test_template_override_wins(release: Release, tmp_path: Path) -> None:
@@ -194,7 +237,7 @@ def test_template_override_wins(release: Release, tmp_path: Path) -> None:
     assert doc.get_element_by_id("custom-quality").text_content() == "6.1.1 checked by us"
     assert doc.xpath(_cls("provenance"))  # the rest is still the bundled template
     assert (out / "static" / "site.css").read_text(encoding="utf-8") == "body { color: teal; }\n"
-    assert (out / "static" / "table-sort.js").is_file()
+    assert (out / "static" / "explorer.js").is_file()
 
 
 def test_failed_render_keeps_previous_site(release: Release, tmp_path: Path) -> None:
@@ -276,9 +319,8 @@ def test_withheld_national_value_headline(release: Release, tmp_path: Path) -> N
     notes = " ".join(p.text_content() for p in doc.xpath(_cls("headline-note")))
     assert WITHHELD_NOTE in notes
     assert "Latest available value: 21.0" in notes and "(2021)" in notes
-    index = _doc(tmp_path / "site" / "en" / "index.html")
-    row = index.xpath("//tr[.//a[@href='16.1.1.html']]")[0]
-    assert row.xpath("string(./td[1])") == "—"
+    card = _doc(tmp_path / "site" / "en" / "goal-16.html").xpath(_cls("card-value"))[0]
+    assert card.text_content().startswith("21.0") and "2021" in card.text_content()
 
 
 def test_duplicate_download_names_are_refused(
@@ -321,6 +363,7 @@ def test_tile_map_takes_ref_area_codes_as_they_are(release: Release, tmp_path: P
     release.indicators[0].observations = pd.concat([obs, extra], ignore_index=True)
     render_site(release, tmp_path / "site")
     doc = _doc(tmp_path / "site" / "en" / "16.1.1.html")
-    tiles = {g.get("data-code"): g for g in doc.xpath("//*[@id='map']//svg/g[@class='tile']")}
+    tiles = {g.get("data-code"): g
+             for g in doc.xpath("//*[@id='static-view']//svg/g[@class='tile']")}
     assert tiles["30"].findtext("title") == "Veracruz: —"
     assert tiles["02"].findtext("title") == "Baja California: 31.5"
