@@ -11,20 +11,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from sdmx_tools.exchange.sdmxcsv import write_data_csv
-from sdmx_tools.exchange.sdmxml import write_data_xml
+from sdmx_tools.exchange.structurespecific import write_structure_specific
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.release.i18n import Texts, translator
 from sdmx_tools.release.model import SdmxTarget
+from sdmx_tools.release.views import LEVEL_ORDER as LEVELS
 from sdmx_tools.release.views import Prepared
 
 __all__ = ["Download", "indicator_downloads", "labelled", "write_zip"]
 
 MEDIA = {
-    "sdmx_ml": "application/vnd.sdmx.genericdata+xml;version=2.1",
+    "sdmx_ml": "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
     "sdmx_csv": "application/vnd.sdmx.data+csv;version=1.0.0",
     "labels_csv": "text/csv",
 }
@@ -55,15 +60,18 @@ def indicator_downloads(prep: Prepared, site: Path, target: SdmxTarget | None, *
     written: list[tuple[Path, str, str | None]] = []
     if target is not None and ind.sdmx is not None and len(ind.sdmx):
         xml, csv = folder / f"{ind.id}.xml", folder / f"{ind.id}.csv"
-        write_data_xml(ind.sdmx, xml, agency=target.agency, dataflow_id=target.dataflow_id,
-                       version=target.version, synthetic=synthetic)
+        write_structure_specific(ind.sdmx, xml, agency=target.agency,
+                                 dataflow_id=target.dataflow_id, version=target.version,
+                                 synthetic=synthetic)
         write_data_csv(ind.sdmx, csv, dataflow_ref=target.ref)
         written += [(xml, "sdmx_ml", None), (csv, "sdmx_csv", None)]
     for lang in languages:
         path = folder / f"{ind.id}.{lang}.csv"
-        with atomic_write(path) as fh:
-            labelled(prep, texts[lang], status_names.get(lang, {})).to_csv(
-                fh, index=False, lineterminator="\n")
+        table = pa.Table.from_pandas(labelled(prep, texts[lang], status_names.get(lang, {})),
+                                     preserve_index=False)
+        with atomic_write(path, "wb") as fh:
+            # pyarrow writes CSV several times faster than pandas; quotes only where needed.
+            pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style="needed"))
         written.append((path, "labels_csv", lang))
     return [Download(str(p.relative_to(site).as_posix()), kind, lang, p.stat().st_size)
             for p, kind, lang in written]
@@ -82,29 +90,42 @@ def labelled(prep: Prepared, texts: Texts, status_names: Mapping[str, str]) -> p
         "indicator_name": ind.names.get(lang, ""),
         "area_code": frame["code"],
         "area_name": frame["name"],
-        "level": frame["level"].map(lambda lv: t(f"level_{lv}") if lv else ""),
+        "level": frame["level"].map({lv: t(f"level_{lv}") for lv in LEVELS}).fillna(""),
         "period": frame["period"],
     })
     for dim in ind.dimensions:
         out[dim.id] = frame[dim.id]
         out[f"{dim.id}_name"] = frame[dim.id].map(
             lambda c, d=dim: d.codes.get(c, {}).get(lang, c))
-    decimals = ind.decimals
-    out["value"] = frame["value"].map(lambda v: "" if pd.isna(v) else f"{v:.{decimals}f}")
+    value = frame["value"].to_numpy(dtype=float)
+    text = np.char.mod(f"%.{ind.decimals}f", np.nan_to_num(value))
+    out["value"] = np.where(np.isnan(value), "", text)
     out["unit"] = ind.unit_labels.get(lang, "")
     out["status"] = frame["status"]
-    out["status_name"] = frame["status"].map(lambda s: status_names.get(s, ""))
-    out["note"] = [
-        notes(k, reported=rep, expected=exp) if k else (t(why) if why else note)
-        for k, note, why, rep, exp in zip(frame["note_key"], frame["note"],
-                                          frame["why_missing"], frame["reported"],
-                                          frame["expected"], strict=True)
-    ]
+    out["status_name"] = frame["status"].map(dict(status_names)).fillna("")
+    # Notes are few and repeat: each distinct one is said once, on the rows that have one.
+    columns = ["note_key", "note", "why_missing", "reported", "expected"]
+    has = ((frame["note_key"] != "") | (frame["note"] != "") | (frame["why_missing"] != ""))
+    said: dict[tuple[Any, ...], str] = {}
+    for row in frame.loc[has, columns].itertuples(index=False, name=None):
+        if row not in said:
+            key, note, why, rep, exp = row
+            said[row] = (notes(key, reported=rep, expected=exp) if key
+                         else t(why) if why else note)
+    notes_out = np.full(len(frame), "", dtype=object)
+    notes_out[has.to_numpy()] = [said[row] for row in
+                                 frame.loc[has, columns].itertuples(index=False, name=None)]
+    out["note"] = notes_out
     return out
 
 
 def write_zip(site: Path, stamp: str) -> Path:
-    """Zip every file of ``site/downloads`` into ``downloads/release.zip``, reproducibly."""
+    """Zip ``site/downloads`` into ``downloads/release.zip``, reproducibly.
+
+    Every file but the per-indicator SDMX-ML, whose observations the zip's SDMX-CSV files
+    already hold: the XML would triple the zip's size for no new value. Fast compression
+    (level 1): CSV compresses well at any level, and releases are large.
+    """
     folder = site / "downloads"
     target = folder / "release.zip"
     try:
@@ -113,11 +134,14 @@ def write_zip(site: Path, stamp: str) -> Path:
                      when.second)
     except ValueError:
         date_time = (1980, 1, 1, 0, 0, 0)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != target)
-    with atomic_write(target, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != target
+                   and not (p.suffix == ".xml" and p.parent != folder))
+    with atomic_write(target, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED,
+                                                           compresslevel=1) as zf:
         for path in files:
             info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
+            info._compresslevel = 1  # zf.open() takes the level from here (3.11-3.13)
             info.external_attr = 0o644 << 16
             with path.open("rb") as src, zf.open(info, "w") as dst:
                 while chunk := src.read(1 << 20):

@@ -14,10 +14,14 @@ Layout: ``{lang}/index.html`` (the 17 goals), ``{lang}/goal-{n}.html``,
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,7 +44,7 @@ from sdmx_tools.release.i18n import (
     translator,
 )
 from sdmx_tools.release.mapsvg import choropleth, tile_shapes
-from sdmx_tools.release.model import REQUIRED_COLUMNS, Release
+from sdmx_tools.release.model import REQUIRED_COLUMNS, Release, SdmxTarget
 from sdmx_tools.release.pages import (
     explorer_config,
     goal_views,
@@ -178,6 +182,47 @@ def _check(release: Release) -> None:
         raise ReleaseError("Two downloads share a file name", value=dupes[0])
 
 
+@dataclass(frozen=True, slots=True)
+class _Files:
+    """What one indicator's data files and downloads are written from (picklable)."""
+
+    prep: Prepared
+    site: Path
+    target: SdmxTarget | None
+    synthetic: bool
+    texts: dict[str, Texts]
+    languages: tuple[str, ...]
+    status_names: dict[str, dict[str, str]]
+
+
+def _write_files(job: _Files) -> list[Download]:
+    """One indicator's data files for the explorer and its downloads."""
+    prep, site = job.prep, job.site
+    ident = prep.page.id
+    _script_file(site / "data" / f"{ident}.js", "data", ident, "main",
+                 payload(prep, municipal=False))
+    if "municipality" in prep.levels:
+        _script_file(site / "data" / f"{ident}.mun.js", "data", ident, "mun",
+                     payload(prep, municipal=True))
+    return indicator_downloads(prep, site, job.target, synthetic=job.synthetic,
+                               texts=job.texts, languages=job.languages,
+                               status_names=job.status_names)
+
+
+# A release this large writes its indicators' files in worker processes (one per core, at
+# most 4): the files are independent, and most of the time goes to writing them.
+_POOL_FROM = 16
+
+
+def _map(func: Callable[[_Files], list[Download]], jobs: list[_Files]) -> list[list[Download]]:
+    workers = min(4, os.cpu_count() or 1)
+    if len(jobs) < _POOL_FROM or workers < 2:
+        return [func(job) for job in jobs]
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(func, jobs, chunksize=4))
+
+
 def _script_file(path: Path, call: str, *args: object) -> int:
     """Write ``sdmxTools.<call>(args…);`` (JSON arguments); returns the bytes written."""
     body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
@@ -203,17 +248,10 @@ class _Site:
         shared = _copy_downloads(release.downloads, site / "downloads")
         prepared = [prepare(ind) for ind in sorted(release.indicators, key=lambda i: id_key(i.id))]
         shapes = self._write_shapes()
-        for prep in prepared:
-            _script_file(site / "data" / f"{prep.page.id}.js", "data", prep.page.id, "main",
-                         payload(prep, municipal=False))
-            if "municipality" in prep.levels:
-                _script_file(site / "data" / f"{prep.page.id}.mun.js", "data", prep.page.id,
-                             "mun", payload(prep, municipal=True))
         _script_file(site / "data" / "municipalities.js", "names", municipal_names(prepared))
-        files = {prep.page.id: indicator_downloads(
-            prep, site, release.sdmx_target, synthetic=release.synthetic, texts=self.texts,
-            languages=release.languages, status_names=release.status_names)
-            for prep in prepared}
+        jobs = [_Files(prep, site, release.sdmx_target, release.synthetic, self.texts,
+                       tuple(release.languages), release.status_names) for prep in prepared]
+        files = dict(zip((p.page.id for p in prepared), _map(_write_files, jobs), strict=True))
         entries = []
         for lang in release.languages:
             views = [self._indicator(prep, lang, files[prep.page.id], shapes)
@@ -288,7 +326,7 @@ class _Site:
 
     def _entry(self, prep: Prepared, files: list[Download]) -> catalog.CatalogEntry:
         ind, release = prep.page, self.release
-        periods = sorted(set(prep.frame["period"]))
+        periods = sorted(prep.frame["period"].unique())
         licences = sorted({self.sources[s].licence for s in ind.sources if s in self.sources})
         formats = {"sdmx_ml": "SDMX-ML", "sdmx_csv": "SDMX-CSV", "labels_csv": "CSV"}
         return catalog.CatalogEntry(

@@ -31,16 +31,18 @@ def id_key(ident: str) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in ident.split("."))
 
 
-def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+def _texts(column: pd.Series) -> pd.Series:
+    """Cells as stripped text, ``""`` for missing ones (vectorised: pages hold 10^5 rows)."""
+    # Plain objects, not Arrow strings: the rows are iterated below, and Arrow iterates
+    # slowly element by element.
+    text = column.astype("object").where(column.notna(), "").astype(str).str.strip()
+    return text.astype("object")
 
 
-def _count(value: object) -> int | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return int(number) if math.isfinite(number) else None
+def _counts(column: pd.Series) -> pd.Series:
+    """Whole numbers (municipalities reported, expected), None where there is none."""
+    number = pd.to_numeric(column, errors="coerce")
+    return number.astype("Int64").astype("object").where(number.notna(), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,22 +85,24 @@ def prepare(ind: IndicatorPage) -> Prepared:
     obs = ind.observations
     dims = [d.id for d in ind.dimensions]
     value = pd.to_numeric(obs["OBS_VALUE"], errors="coerce").astype(float)
-    note = obs["COMMENT_OBS"].map(_text).map(str.strip)
+    note = _texts(obs["COMMENT_OBS"])
+    keys = {n: note_key(n) or "" for n in note.unique()}  # few distinct notes
+    none = pd.Series(None, index=obs.index, dtype="object")
     frame = pd.DataFrame({
-        "code": obs["REF_AREA"].map(_text),
-        "name": obs["area_name"].map(_text),
-        "level": obs["level"].map(_text),
-        "period": obs["TIME_PERIOD"].map(_text),
+        "code": _texts(obs["REF_AREA"]),
+        "name": _texts(obs["area_name"]),
+        "level": _texts(obs["level"]),
+        "period": _texts(obs["TIME_PERIOD"]),
         "value": value.where(np.isfinite(value)),
-        "status": obs["OBS_STATUS"].map(_text).map(str.strip),
+        "status": _texts(obs["OBS_STATUS"]),
         "note": note,
-        "note_key": note.map(lambda n: note_key(n) or ""),
-        "reported": obs["reported"].map(_count) if "reported" in obs else None,
-        "expected": obs["expected"].map(_count) if "expected" in obs else None,
+        "note_key": note.map(keys),
+        "reported": _counts(obs["reported"]) if "reported" in obs else none,
+        "expected": _counts(obs["expected"]) if "expected" in obs else none,
         "why_missing": "",
     }, index=obs.index)
     for dim in dims:
-        frame[dim] = obs[dim].map(_text).replace("", TOTAL) if dim in obs else TOTAL
+        frame[dim] = _texts(obs[dim]).replace("", TOTAL) if dim in obs else TOTAL
     # Say why a cell is empty; a denominator of 0 or none is the post-2020 case.
     unexplained = frame["value"].isna() & (frame["note"] == "")
     if "denominator" in obs:
@@ -124,8 +128,9 @@ def prepare(ind: IndicatorPage) -> Prepared:
         nation=nation,
         latest_states=rows(states[states["period"] == state_period]),
         state_period=state_period,
-        levels=sorted(set(frame["level"]) & set(LEVEL_ORDER), key=LEVEL_ORDER.__getitem__),
-        statuses=sorted(Counter(s for s in frame["status"] if s).items()),
+        levels=sorted(set(frame["level"].unique()) & set(LEVEL_ORDER),
+                      key=LEVEL_ORDER.__getitem__),
+        statuses=sorted((s, int(n)) for s, n in frame["status"].value_counts().items() if s),
         notes=Counter(zip(explained["note"], explained["note_key"], explained["why_missing"],
                           strict=True)),
     )
@@ -154,26 +159,30 @@ def payload(prep: Prepared, municipal: bool) -> dict[str, Any]:
     frame = prep.frame
     is_muni = frame["level"] == "municipality"
     part = frame[is_muni if municipal else ~is_muni]
-    periods = sorted(set(frame["period"]))
-    areas = list(dict.fromkeys(part["code"]))
+    periods = sorted(frame["period"].unique())
+    areas = list(part["code"].unique())
     at_area = {c: i for i, c in enumerate(areas)}
     at_period = {p: i for i, p in enumerate(periods)}
     key = part[prep.dims].agg(".".join, axis=1) if prep.dims else pd.Series(
         TOTAL, index=part.index)
     decimals = prep.page.decimals
+    a_idx = part["code"].map(at_area).to_numpy()
+    p_idx = part["period"].map(at_period).to_numpy()
+    rounded = part["value"].round(decimals).to_numpy(dtype=float)
+    marked = ((~part["status"].isin(["", "A"])) | (part["note"] != "")
+              | (part["why_missing"] != "")).to_numpy()
     values: dict[str, list[list[float | None]]] = {}
     flags: dict[str, list[list[Any]]] = {}
-    for series, group in part.groupby(key, sort=False):
-        grid: list[list[float | None]] = [[None] * len(periods) for _ in areas]
+    for series, rows in part.groupby(key, sort=False).indices.items():
+        grid = np.full((len(areas), len(periods)), np.nan)
+        grid[a_idx[rows], p_idx[rows]] = rounded[rows]
+        values[str(series)] = np.where(np.isnan(grid), None, grid).tolist()
         marks = []
-        for r in group[_ROW_COLUMNS].itertuples(index=False):
-            a, p = at_area[r.code], at_period[r.period]
-            if r.value is not None and math.isfinite(r.value):
-                grid[a][p] = round(float(r.value), decimals)
-            if r.status not in ("", "A") or r.note or r.why_missing:
-                marks.append([a, p, r.status, r.note_key or r.why_missing,
-                              "" if r.note_key else r.note, r.reported, r.expected])
-        values[str(series)] = grid
+        for i in rows[marked[rows]]:
+            r = part.iloc[i]
+            marks.append([int(a_idx[i]), int(p_idx[i]), r["status"],
+                          r["note_key"] or r["why_missing"], "" if r["note_key"] else r["note"],
+                          r["reported"], r["expected"]])
         if marks:
             flags[str(series)] = marks
     out: dict[str, Any] = {
@@ -182,14 +191,16 @@ def payload(prep: Prepared, municipal: bool) -> dict[str, Any]:
         "periods": periods,
         # The dimension's own order (the total first), then any code it does not name.
         "dims": [{"id": d.id, "codes": list(dict.fromkeys([
-            *(c for c in d.codes if c in set(frame[d.id])), *sorted(set(frame[d.id]))]))}
+            *(c for c in d.codes if c in set(frame[d.id].unique())),
+            *sorted(frame[d.id].unique())]))}
             for d in prep.page.dimensions],
         "areas": areas,
         "values": values,
         "flags": flags,
     }
     if not municipal:
-        out["names"] = dict(zip(part["code"], part["name"], strict=True))
+        first = part.drop_duplicates("code")
+        out["names"] = dict(zip(first["code"], first["name"], strict=True))
     return out
 
 
@@ -198,7 +209,7 @@ def municipal_names(prepared: Sequence[Prepared]) -> dict[str, list[str]]:
     municipal code starts with its state's)."""
     names: dict[str, list[str]] = {}
     for prep in prepared:
-        munis = prep.frame[prep.frame["level"] == "municipality"]
+        munis = prep.frame[prep.frame["level"] == "municipality"].drop_duplicates("code")
         for code, name in zip(munis["code"], munis["name"], strict=True):
             names.setdefault(code, [name, code[:2]])
     return dict(sorted(names.items()))

@@ -7,8 +7,8 @@ import math
 import lxml.etree
 import pytest
 
-from sdmx_tools.release import charts
 from sdmx_tools.errors import ReleaseError
+from sdmx_tools.release import charts
 from sdmx_tools.release.i18n import format_date, format_number, format_size, load_texts, translator
 
 SVG = "{http://www.w3.org/2000/svg}"

