@@ -7,7 +7,7 @@ the same writers as ``convert``, so they hold exactly what was pushed to the reg
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -83,7 +83,7 @@ def labelled(prep: Prepared, texts: Texts, status_names: Mapping[str, str]) -> p
     t = translator(texts)
     notes = translator(texts, "notes")
     lang = texts.lang
-    frame = prep.frame
+    frame = prep.rows_frame()
     out = pd.DataFrame({
         "indicator": ind.id,
         "series": ind.series,
@@ -119,12 +119,13 @@ def labelled(prep: Prepared, texts: Texts, status_names: Mapping[str, str]) -> p
     return out
 
 
-def write_zip(site: Path, stamp: str) -> Path:
+def write_zip(site: Path, stamp: str, labelled_csvs: Iterable[Download]) -> Path:
     """Zip ``site/downloads`` into ``downloads/release.zip``, reproducibly.
 
-    Every file but the per-indicator SDMX-ML, whose observations the zip's SDMX-CSV files
-    already hold: the XML would triple the zip's size for no new value. Fast compression
-    (level 1): CSV compresses well at any level, and releases are large.
+    The release's own files and each indicator's labelled CSVs; not the per-indicator SDMX
+    files, whose observations the release's SDMX-CSV already holds (they would triple the
+    zip for nothing new). Fast compression (level 1): CSV compresses well at any level,
+    and releases are large.
     """
     folder = site / "downloads"
     target = folder / "release.zip"
@@ -134,14 +135,15 @@ def write_zip(site: Path, stamp: str) -> Path:
                      when.second)
     except ValueError:
         date_time = (1980, 1, 1, 0, 0, 0)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != target
-                   and not (p.suffix == ".xml" and p.parent != folder))
+    own = [p for p in folder.iterdir() if p.is_file() and p != target]
+    files = sorted([*own, *(site / d.path for d in labelled_csvs if d.kind == "labels_csv")])
     with atomic_write(target, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED,
                                                            compresslevel=1) as zf:
         for path in files:
             info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info._compresslevel = 1  # zf.open() takes the level from here (3.11-3.13)
+            # zf.open() takes the level from here (3.11 to 3.13).
+            info._compresslevel = 1  # type: ignore[attr-defined]
             info.external_attr = 0o644 << 16
             with path.open("rb") as src, zf.open(info, "w") as dst:
                 while chunk := src.read(1 << 20):

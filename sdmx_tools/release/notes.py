@@ -193,17 +193,23 @@ def read_previous(previous_site: Path) -> pd.DataFrame:
 
 
 def _parse_values(text: pd.Series, path: Path) -> pd.Series:
+    """``OBS_VALUE`` as floats, parsed exactly; the first value that is not a number fails."""
     stripped = text.str.strip()
-    empty = (stripped == "") | (stripped.str.lower() == "nan")
+    empty = ((stripped == "") | (stripped.str.lower() == "nan")).to_numpy()
     values = np.full(len(text), np.nan)
-    try:  # numpy parses with Python's float(): correctly rounded, unlike a fast parser
-        values[~empty.to_numpy()] = stripped[~empty].to_numpy(dtype=object).astype(float)
-    except ValueError:
-        bad = pd.to_numeric(stripped.where(~empty, "0"), errors="coerce").isna().to_numpy()
+    # Python's float() (which numpy uses) is correctly rounded but takes "1_000": refuse it.
+    bad = stripped.str.contains("_", regex=False).to_numpy()
+    if not bad.any():
+        try:
+            values[~empty] = stripped[~empty].to_numpy(dtype=object).astype(float)
+        except ValueError:
+            bad = pd.to_numeric(stripped.where(~empty, "0"), errors="coerce").isna().to_numpy()
+    if bad.any():
         at = int(np.flatnonzero(bad)[0])
         raise ReleaseError("an observation value is not a number", file=path,
                            row=at + 2, column="OBS_VALUE", value=text.iloc[at],
-                           hint="the table must be as sdmx-tools release wrote it") from None
+                           hint="the table must be as sdmx-tools release wrote it (line "
+                                "numbers count the header as line 1)")
     return pd.Series(values, index=text.index)
 
 

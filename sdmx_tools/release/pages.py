@@ -110,8 +110,7 @@ def indicator_view(prep: Prepared, release: Release, texts: Texts,
     t = translator(texts)
     unit = pick(ind.unit_labels, lang, release.languages, "")
     name = pick(ind.names, lang, release.languages, "")
-    first = prep.frame.drop_duplicates("code")
-    names = dict(zip(first["code"], first["name"], strict=True))
+    names = prep.names
     bars = (charts.bar_chart([(r.name, r.value) for r in prep.latest_states],
                              title=f"{name} — {t('chart_states', period=prep.state_period)}",
                              unit=unit, decimals=ind.decimals, missing_label=t("map_missing"))

@@ -44,7 +44,7 @@ from sdmx_tools.release.i18n import (
     translator,
 )
 from sdmx_tools.release.mapsvg import choropleth, tile_shapes
-from sdmx_tools.release.model import REQUIRED_COLUMNS, Release, SdmxTarget
+from sdmx_tools.release.model import REQUIRED_COLUMNS, IndicatorPage, Release, SdmxTarget
 from sdmx_tools.release.pages import (
     explorer_config,
     goal_views,
@@ -186,7 +186,7 @@ def _check(release: Release) -> None:
 class _Files:
     """What one indicator's data files and downloads are written from (picklable)."""
 
-    prep: Prepared
+    page: IndicatorPage
     site: Path
     target: SdmxTarget | None
     synthetic: bool
@@ -195,26 +195,30 @@ class _Files:
     status_names: dict[str, dict[str, str]]
 
 
-def _write_files(job: _Files) -> list[Download]:
-    """One indicator's data files for the explorer and its downloads."""
-    prep, site = job.prep, job.site
+def _write_files(job: _Files) -> tuple[Prepared, list[Download]]:
+    """One indicator prepared, its data files for the explorer and its downloads written;
+    returns what its pages need and the downloads."""
+    prep, site = prepare(job.page), job.site
     ident = prep.page.id
     _script_file(site / "data" / f"{ident}.js", "data", ident, "main",
                  payload(prep, municipal=False))
     if "municipality" in prep.levels:
         _script_file(site / "data" / f"{ident}.mun.js", "data", ident, "mun",
                      payload(prep, municipal=True))
-    return indicator_downloads(prep, site, job.target, synthetic=job.synthetic,
-                               texts=job.texts, languages=job.languages,
-                               status_names=job.status_names)
+    written = indicator_downloads(prep, site, job.target, synthetic=job.synthetic,
+                                  texts=job.texts, languages=job.languages,
+                                  status_names=job.status_names)
+    return prep.slim(), written
 
+
+_Done = tuple[Prepared, list[Download]]
 
 # A release this large writes its indicators' files in worker processes (one per core, at
 # most 4): the files are independent, and most of the time goes to writing them.
 _POOL_FROM = 16
 
 
-def _map(func: Callable[[_Files], list[Download]], jobs: list[_Files]) -> list[list[Download]]:
+def _map(func: Callable[[_Files], _Done], jobs: list[_Files]) -> list[_Done]:
     workers = min(4, os.cpu_count() or 1)
     if len(jobs) < _POOL_FROM or workers < 2:
         return [func(job) for job in jobs]
@@ -246,12 +250,14 @@ class _Site:
         release, site = self.release, self.site
         _copy_static(self.dirs, site / "static")
         shared = _copy_downloads(release.downloads, site / "downloads")
-        prepared = [prepare(ind) for ind in sorted(release.indicators, key=lambda i: id_key(i.id))]
         shapes = self._write_shapes()
+        jobs = [_Files(ind, site, release.sdmx_target, release.synthetic, self.texts,
+                       tuple(release.languages), release.status_names)
+                for ind in sorted(release.indicators, key=lambda i: id_key(i.id))]
+        done = _map(_write_files, jobs)
+        prepared = [prep for prep, _ in done]
+        files = {prep.page.id: written for prep, written in done}
         _script_file(site / "data" / "municipalities.js", "names", municipal_names(prepared))
-        jobs = [_Files(prep, site, release.sdmx_target, release.synthetic, self.texts,
-                       tuple(release.languages), release.status_names) for prep in prepared]
-        files = dict(zip((p.page.id for p in prepared), _map(_write_files, jobs), strict=True))
         entries = []
         for lang in release.languages:
             views = [self._indicator(prep, lang, files[prep.page.id], shapes)
@@ -269,7 +275,7 @@ class _Site:
             self._page("notes.html", f"{lang}/notes.html", lang, notes=self._notes(lang))
             if lang == release.languages[0]:
                 entries = [self._entry(prep, files[prep.page.id]) for prep in prepared]
-        write_zip(site, release.generated_at)
+        write_zip(site, release.generated_at, (d for got in files.values() for d in got))
         self._catalog(entries)
         return sorted(self.written)
 
@@ -326,7 +332,7 @@ class _Site:
 
     def _entry(self, prep: Prepared, files: list[Download]) -> catalog.CatalogEntry:
         ind, release = prep.page, self.release
-        periods = sorted(prep.frame["period"].unique())
+        periods = prep.periods
         licences = sorted({self.sources[s].licence for s in ind.sources if s in self.sources})
         formats = {"sdmx_ml": "SDMX-ML", "sdmx_csv": "SDMX-CSV", "labels_csv": "CSV"}
         return catalog.CatalogEntry(

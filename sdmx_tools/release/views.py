@@ -7,6 +7,7 @@ latest period); the full data go to small per-indicator files that the page's sc
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -70,14 +71,28 @@ class Prepared:
     """What an indicator's pages share in every language."""
 
     page: IndicatorPage
-    frame: pd.DataFrame  # every observation, Row columns plus the dimensions, sorted
+    frame: pd.DataFrame | None  # every observation, Row columns plus dimensions, sorted
     dims: list[str]
+    names: dict[str, str]  # area code -> name, every area the indicator has
+    periods: list[str]
     nation: list[Row]  # the total's national series
     latest_states: list[Row]  # the total's states in the latest state period
     state_period: str
     levels: list[str]
     statuses: list[tuple[str, int]]
     notes: Counter[tuple[str, str, str]]  # (note, note_key, why_missing) -> count
+
+    def slim(self) -> Prepared:
+        """What the pages need, without the observations (light to send between processes)."""
+        page = dataclasses.replace(self.page, observations=self.page.observations.iloc[:0],
+                                   sdmx=None)
+        return dataclasses.replace(self, page=page, frame=None)
+
+    def rows_frame(self) -> pd.DataFrame:
+        """The observations; only a prepared, not a slimmed, indicator has them."""
+        if self.frame is None:
+            raise ValueError("a slimmed Prepared has no observations")
+        return self.frame
 
 
 def prepare(ind: IndicatorPage) -> Prepared:
@@ -121,10 +136,13 @@ def prepare(ind: IndicatorPage) -> Prepared:
     states = total[total["level"] == "state"]
     state_period = str(states["period"].max()) if len(states) else ""
     explained = frame[(frame["note"] != "") | (frame["why_missing"] != "")]
+    first = frame.drop_duplicates("code")
     return Prepared(
         page=ind,
         frame=frame,
         dims=dims,
+        names=dict(zip(first["code"], first["name"], strict=True)),
+        periods=sorted(frame["period"].unique()),
         nation=nation,
         latest_states=rows(states[states["period"] == state_period]),
         state_period=state_period,
@@ -156,10 +174,10 @@ def payload(prep: Prepared, municipal: bool) -> dict[str, Any]:
     status other than ``A`` or a note: ``[area, period, status, note key, note, reported,
     expected]`` (indices into ``areas`` and ``periods``).
     """
-    frame = prep.frame
+    frame = prep.rows_frame()
     is_muni = frame["level"] == "municipality"
     part = frame[is_muni if municipal else ~is_muni]
-    periods = sorted(frame["period"].unique())
+    periods = prep.periods
     areas = list(part["code"].unique())
     at_area = {c: i for i, c in enumerate(areas)}
     at_period = {p: i for i, p in enumerate(periods)}
@@ -176,7 +194,7 @@ def payload(prep: Prepared, municipal: bool) -> dict[str, Any]:
     for series, rows in part.groupby(key, sort=False).indices.items():
         grid = np.full((len(areas), len(periods)), np.nan)
         grid[a_idx[rows], p_idx[rows]] = rounded[rows]
-        values[str(series)] = np.where(np.isnan(grid), None, grid).tolist()
+        values[str(series)] = np.where(np.isnan(grid), np.array(None), grid).tolist()
         marks = []
         for i in rows[marked[rows]]:
             r = part.iloc[i]
@@ -199,8 +217,7 @@ def payload(prep: Prepared, municipal: bool) -> dict[str, Any]:
         "flags": flags,
     }
     if not municipal:
-        first = part.drop_duplicates("code")
-        out["names"] = dict(zip(first["code"], first["name"], strict=True))
+        out["names"] = {code: prep.names[code] for code in areas}
     return out
 
 
@@ -209,7 +226,7 @@ def municipal_names(prepared: Sequence[Prepared]) -> dict[str, list[str]]:
     municipal code starts with its state's)."""
     names: dict[str, list[str]] = {}
     for prep in prepared:
-        munis = prep.frame[prep.frame["level"] == "municipality"].drop_duplicates("code")
-        for code, name in zip(munis["code"], munis["name"], strict=True):
-            names.setdefault(code, [name, code[:2]])
+        for code, name in prep.names.items():
+            if len(code) == 5:
+                names.setdefault(code, [name, code[:2]])
     return dict(sorted(names.items()))
