@@ -275,8 +275,9 @@ def _release(table: dict[str, object], root: Path, config: Path) -> tuple[Path |
     boundaries = (inside(root, path, file=config, key="release.boundaries")
                   if path is not None else None)
     if boundaries is not None and not boundaries.is_file():
-        raise WorkspaceError("the boundaries file of [release] does not exist", file=boundaries,
-                             hint="a TopoJSON or GeoJSON of INEGI areas keyed by CVEGEO")
+        raise SpecError("the boundaries file of [release] does not exist", file=config,
+                        value=path, hint="a TopoJSON or GeoJSON of INEGI areas keyed by CVEGEO, "
+                                         "inside the workspace")
     base_url = get(table, "base_url", str, None, file=config, section="release")
     if base_url is not None:
         parts = urlsplit(base_url)

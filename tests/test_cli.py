@@ -240,3 +240,44 @@ def test_codelist_export_is_valid_sdmx_read_by_sdmx1_and_pysdmx(tmp_path: Path) 
     msg = read_sdmx(out)
     codelists = [a for a in msg.structures if getattr(a, "id", "") == "CL_AREA_MX"]
     assert len(codelists) == 1 and len(codelists[0].codes) == 2511
+
+
+@pytest.mark.parametrize(("table", "needle"), [
+    ('boundaries = "../../etc/passwd"', "outside the workspace"),
+    ('boundaries = "geo/none.json"', "does not exist"),
+    ('base_url = "javascript:alert(1)"', "must be an http(s) URL"),
+    ('colour = "red"', "colour"),
+])
+def test_bad_release_settings_are_located_errors(ws: Path, table: str, needle: str) -> None:
+    config = ws / "sdmx-tools.toml"
+    config.write_text(config.read_text(encoding="utf-8") + f"\n[release]\n{table}\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", "-w", str(ws)])
+    assert result.exit_code == 1
+    assert needle in result.stderr and "sdmx-tools.toml" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_release_previous_must_be_a_release_site(demo_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    other = tmp_path / "not-a-site"
+    other.mkdir()
+    result = CliRunner().invoke(main, ["release", "-w", str(demo_run.workspace), "--out",
+                                       str(tmp_path / "site"), "--previous", str(other)])
+    assert result.exit_code == 1
+    assert "indicators.csv" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_bad_boundaries_file_is_a_located_error(demo_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_run.workspace, ws, ignore=shutil.ignore_patterns("site"))
+    (ws / "geo").mkdir(exist_ok=True)
+    (ws / "geo" / "bad.json").write_text('{"type": "Topology", "arcs": [[[1, 2], "x"]]}',
+                                         encoding="utf-8")
+    config = ws / "sdmx-tools.toml"
+    text = config.read_text(encoding="utf-8").split("\n[release]")[0]
+    config.write_text(text + '\n[release]\nboundaries = "geo/bad.json"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["release", "-w", str(ws), "--out",
+                                       str(tmp_path / "site")])
+    assert result.exit_code == 1, result.output
+    assert "bad.json" in result.stderr and "Traceback" not in result.output

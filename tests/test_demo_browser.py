@@ -68,6 +68,11 @@ def test_demo_site_in_chromium(demo_run, sdmx_values, serve_dir, chromium_launch
             assert page.locator("html").get_attribute("lang") == "es"
             assert page.locator(".goal-tile").count() == 17
             serious["home"] = axe_violations(page, axe_script)
+            # The site search finds an indicator by a word of its name, accents ignored.
+            page.fill("#site-search-input", "homicidio")
+            hits = page.locator("#site-search-results a")
+            assert hits.count() == 1 and hits.first.get_attribute("href") == "es/16.1.1.html"
+            page.fill("#site-search-input", "")
             page.click("a[href='es/goal-16.html']")
             page.wait_for_url("**/es/goal-16.html")
             serious["goal"] = axe_violations(page, axe_script)

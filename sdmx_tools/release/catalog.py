@@ -50,25 +50,18 @@ _EU_FILE_TYPES = {".xml": "XML", ".csv": "CSV", ".json": "JSON", ".zip": "ZIP",
                   ".jsonld": "JSON_LD"}
 _SDG = "http://metadata.un.org/sdg/"  # the UN SDG KOS: goals are /16, targets /16.1
 _MEXICO = {"es": "México", "en": "Mexico"}
-_LEVELS = {
-    "es": {"nation": "nacional", "state": "estatal", "municipality": "municipal"},
-    "en": {"nation": "national", "state": "state", "municipality": "municipal"},
-}
+_LEVELS = {"es": {"nation": "nacional", "state": "estatal", "municipality": "municipal"},
+           "en": {"nation": "national", "state": "state", "municipality": "municipal"}}
 _LEVELS_NAME = {"es": "Niveles geográficos", "en": "Geographic levels"}
 
 # Licence names as sources spell them, normalised by _licence_key, to the licence's URL.
-_LICENCES = {
-    "cc by 4.0": "https://creativecommons.org/licenses/by/4.0/",
-    "cc by 4.0 international": "https://creativecommons.org/licenses/by/4.0/",
-    "creative commons attribution 4.0 international":
-        "https://creativecommons.org/licenses/by/4.0/",
-    "cc by sa 4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
-    "cc0": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "cc0 1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "odbl": "https://opendatacommons.org/licenses/odbl/1-0/",
-    "odbl 1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
-    "libre uso mx": "https://datos.gob.mx/libreusomx",
-}
+_CC = "https://creativecommons.org/"
+_BY, _CC0 = f"{_CC}licenses/by/4.0/", f"{_CC}publicdomain/zero/1.0/"
+_ODBL = "https://opendatacommons.org/licenses/odbl/1-0/"
+_LICENCES = {"cc by 4.0": _BY, "cc by 4.0 international": _BY,
+             "creative commons attribution 4.0 international": _BY,
+             "cc by sa 4.0": f"{_CC}licenses/by-sa/4.0/", "cc0": _CC0, "cc0 1.0": _CC0,
+             "odbl": _ODBL, "odbl 1.0": _ODBL, "libre uso mx": "https://datos.gob.mx/libreusomx"}
 _LICENCE_PREFIXES = ("licencia de ", "licencia ", "licence ", "license ", "términos de ",
                      "terminos de ")
 
@@ -103,8 +96,7 @@ class CatalogEntry:
         ISO 8601 timestamp of the release.
     downloads
         ``(site-relative path, media type, format name)`` per file, e.g.
-        ``("downloads/16.1.1/16.1.1.xml", "application/vnd.sdmx.genericdata+xml;version=2.1",
-        "SDMX-ML")``.
+        ``("downloads/16.1.1/16.1.1.csv", "text/csv", "CSV")``.
     """
 
     id: str
@@ -234,7 +226,7 @@ def dataset_jsonld(entry: CatalogEntry, lang: str, *, page: str,
         "@context": "https://schema.org",
         "@type": "Dataset",
         "name": name,
-        "description": _pick(entry.descriptions, lang) or name,
+        "description": entry.descriptions.get(lang) or name,  # never another language
         "identifier": entry.id,
         "alternateName": entry.series,
         "url": _href(page, base, start),
@@ -405,8 +397,7 @@ def dcat_catalog(entries: Sequence[CatalogEntry], *, title: dict[str, str], publ
                            hint="list the site's languages, the default first")
     base = _base(base_url)
     ids = [e.id for e in entries]
-    if len(set(ids)) != len(ids):
-        twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice := sorted(i for i in set(ids) if ids.count(i) > 1):
         raise ReleaseError("an indicator is listed twice in the catalogue", key=twice[0],
                            hint="give one catalogue entry per indicator")
     return {
@@ -485,9 +476,8 @@ def sitemap_xml(pages: Sequence[str], *, base_url: str | None, lastmod: str,
     lastmod
         ISO 8601 timestamp of the release, written as a W3C Datetime.
     alternates
-        page -> {hreflang: page}, written as ``xhtml:link rel="alternate"``; Google wants
-        every version listed on each page, itself included (see
-        :func:`language_alternates`).
+        page -> {hreflang: page}, as ``xhtml:link rel="alternate"``; Google wants every
+        version listed on each page, itself included (:func:`language_alternates`).
 
     Returns
     -------
@@ -496,8 +486,7 @@ def sitemap_xml(pages: Sequence[str], *, base_url: str | None, lastmod: str,
     """
     base = _base(base_url)
     modified = _w3c_date(lastmod)
-    root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS,
-                                                           "xhtml": XHTML_NS})
+    root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS, "xhtml": XHTML_NS})
     for page in dict.fromkeys(pages):
         url = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
         etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = _href(page, base)

@@ -279,7 +279,7 @@ def _statuses(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray
 
 
 def _as_written(values: np.ndarray) -> np.ndarray:
-    return np.array([float(f"{v:.15g}") for v in values], dtype="float64")
+    return np.array([float(f"{v:.15g}") for v in values.tolist()], dtype="float64")
 
 
 def _value_changed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -287,8 +287,11 @@ def _value_changed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     b_nan, a_nan = np.isnan(before), np.isnan(after)
     changed = (b_nan != a_nan) | (~b_nan & ~a_nan & (before != after))
     # A value computed in memory carries more digits than the table it is written to:
-    # differences beyond the 15th significant digit are not revisions.
-    close = np.flatnonzero(changed & ~b_nan & ~a_nan)
+    # differences beyond the 15th significant digit are not revisions. Two values written
+    # alike are within 1e-14 of their size: only those closer than that need writing.
+    with np.errstate(invalid="ignore"):
+        near = np.abs(before - after) <= 2e-14 * np.maximum(np.abs(before), np.abs(after))
+    close = np.flatnonzero(changed & near)
     if len(close):
         changed[close] = _as_written(before[close]) != _as_written(after[close])
     return changed
@@ -348,36 +351,36 @@ def compare(previous: pd.DataFrame, current: pd.DataFrame, *, examples: int = 10
     left = pd.DataFrame({"_k": code[:n_prev], "_l": np.arange(n_prev)})
     right = pd.DataFrame({"_k": code[n_prev:], "_r": np.arange(n_prev, len(keys))})
     merged = left.merge(right, on="_k", how="outer", indicator=True, sort=False)
-    side = merged["_merge"].to_numpy()
+    side = merged["_merge"].cat.codes.to_numpy()
+    where = {name: i for i, name in enumerate(merged["_merge"].cat.categories)}
     lpos = merged["_l"].fillna(-1).to_numpy(dtype=np.int64)
     rpos = merged["_r"].fillna(-1).to_numpy(dtype=np.int64)
 
     values = np.concatenate([_floats(previous, "previous"), _floats(current, "current")])
     statuses, status_names = _statuses(previous, current)
 
-    both = np.flatnonzero(side == "both")
+    both = np.flatnonzero(side == where["both"])
     revised_at = both[_value_changed(values[lpos[both]], values[rpos[both]])
                       | (statuses[lpos[both]] != statuses[rpos[both]])]
     kind = np.full(len(merged), -1, dtype=np.int8)  # index into _KINDS, -1 unchanged
     kind[revised_at] = 0
-    kind[side == "right_only"] = 1
-    kind[side == "left_only"] = 2
+    kind[side == where["right_only"]] = 1
+    kind[side == where["left_only"]] = 2
     pos = np.where(lpos >= 0, lpos, rpos)  # the row of keys each merged row stands for
     row_indicator = indicator_codes[pos]
 
-    counts = np.zeros((len(names), len(_KINDS)), dtype=np.int64)
     changed = np.flatnonzero(kind >= 0)
-    np.add.at(counts, (row_indicator[changed], kind[changed]), 1)
+    counts = np.bincount(row_indicator[changed] * len(_KINDS) + kind[changed],
+                         minlength=len(names) * len(_KINDS)).reshape(len(names), len(_KINDS))
     picked = _examples(changed, kind, row_indicator, pos, keys, examples)
 
-    in_prev = set(indicator_codes[:n_prev].tolist())
-    in_cur = set(indicator_codes[n_prev:].tolist())
+    in_prev = set(np.unique(indicator_codes[:n_prev]).tolist())
+    in_cur = set(np.unique(indicator_codes[n_prev:]).tolist())
     order = sorted(range(len(names)), key=lambda i: sdg_sort_key(str(names[i])))
     per_indicator = []
     for i in order:
-        shown = tuple(_change(j, str(names[i]), kind, lpos, rpos, keys, values,
-                                  statuses, status_names)
-                      for j in picked.get(i, []))
+        shown = tuple(_change(j, str(names[i]), kind, lpos, rpos, keys, values, statuses,
+                              status_names) for j in picked.get(i, []))
         per_indicator.append(IndicatorChanges(
             indicator=str(names[i]), new=int(counts[i, 1]), revised=int(counts[i, 0]),
             removed=int(counts[i, 2]), examples=shown))
