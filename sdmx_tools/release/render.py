@@ -258,10 +258,10 @@ class _Site:
         prepared = [prep for prep, _ in done]
         files = {prep.page.id: written for prep, written in done}
         _script_file(site / "data" / "municipalities.js", "names", municipal_names(prepared))
-        entries = []
+        entries = {prep.page.id: self._entry(prep, files[prep.page.id]) for prep in prepared}
         for lang in release.languages:
-            views = [self._indicator(prep, lang, files[prep.page.id], shapes)
-                     for prep in prepared]
+            views = [self._indicator(prep, lang, files[prep.page.id], shapes,
+                                     entries[prep.page.id]) for prep in prepared]
             goals = goal_views(views, self.texts[lang])
             self._search(lang, views)
             for root_page in ([True, False] if lang == release.languages[0] else [False]):
@@ -273,10 +273,8 @@ class _Site:
             for view in views:
                 self._page("indicator.html", f"{lang}/{view['id']}.html", lang, ind=view)
             self._page("notes.html", f"{lang}/notes.html", lang, notes=self._notes(lang))
-            if lang == release.languages[0]:
-                entries = [self._entry(prep, files[prep.page.id]) for prep in prepared]
         write_zip(site, release.generated_at, (d for got in files.values() for d in got))
-        self._catalog(entries)
+        self._catalog(list(entries.values()))
         return sorted(self.written)
 
     # ---- pieces ----
@@ -301,7 +299,7 @@ class _Site:
                 "municipal": bool(municipal), "tiles": shapes is None}
 
     def _indicator(self, prep: Prepared, lang: str, files: list[Download],
-                   shapes: dict[str, Any]) -> dict[str, Any]:
+                   shapes: dict[str, Any], entry: catalog.CatalogEntry) -> dict[str, Any]:
         texts = self.texts[lang]
         t = translator(texts)
         values = {r.code: r.value for r in prep.latest_states}
@@ -325,7 +323,6 @@ class _Site:
         view["config"] = explorer_config(view, texts, status_names)
         view["config"]["municipal_map"] = shapes["municipal"]
         view["config"]["tiles"] = shapes["tiles"]
-        entry = self._entry(prep, files)
         view["jsonld"] = catalog.jsonld_script(catalog.dataset_jsonld(
             entry, lang, page=f"{lang}/{prep.page.id}.html", base_url=self.release.base_url))
         return view
@@ -376,11 +373,7 @@ class _Site:
         with atomic_write(site / "catalog.jsonld") as fh:
             json.dump(doc, fh, ensure_ascii=False, indent=1, sort_keys=True)
         pages = sorted(p.relative_to(site).as_posix() for p in self.written)
-        alternates = {}
-        for page in pages:
-            lang, _, rest = page.partition("/")
-            if lang in release.languages and rest:
-                alternates[page] = {other: f"{other}/{rest}" for other in release.languages}
+        alternates = catalog.language_alternates(pages, release.languages)
         with atomic_write(site / "sitemap.xml") as fh:
             fh.write(catalog.sitemap_xml(pages, base_url=release.base_url,
                                          lastmod=release.generated_at, alternates=alternates))

@@ -349,3 +349,15 @@ def test_a_first_release_has_only_new_observations() -> None:
     assert notes.total == {"new": len(CURRENT), "revised": 0, "removed": 0}
     assert notes.added_indicators == ("6.1.1", "16.1.1")
     assert compare(PREVIOUS.iloc[:0], CURRENT.iloc[:0]).indicators == ()
+
+
+def test_examples_are_ordered_by_area_then_period_then_breakdown() -> None:
+    cols = ["indicator", "REF_AREA", "TIME_PERIOD", "SEX", "OBS_VALUE", "OBS_STATUS"]
+    current = table([("1.1.1", "09", "2021", "F", 1.0, "A"),
+                     ("1.1.1", "02", "2023", "M", 1.0, "A"),
+                     ("1.1.1", "02", "2022", "M", 1.0, "A"),
+                     ("1.1.1", "02", "2022", "F", 1.0, "A")], cols)
+    changes = by_id(compare(current.iloc[:0], current))["1.1.1"]
+    assert [(c.key["REF_AREA"], c.key["TIME_PERIOD"], c.key["SEX"])
+            for c in changes.examples] == [("02", "2022", "F"), ("02", "2022", "M"),
+                                           ("02", "2023", "M"), ("09", "2021", "F")]
