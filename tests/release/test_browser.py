@@ -63,6 +63,8 @@ def test_selectors_hostile_text_and_file_urls(
 ) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     split = _by_sex(release)
+    # A crowdsourced title with no place to break must not widen a phone's page.
+    split.sources[0].title += " " + "Fiscalía" * 40
     # Served under a sub-path: the site must not assume it sits at the server's root.
     render_site(split, tmp_path / "deep" / "site")
     base = serve_dir(tmp_path) + "deep/site/"
@@ -96,6 +98,12 @@ def test_selectors_hostile_text_and_file_urls(
             assert page.locator("#sel-dim-SEX").input_value() == "F"
             assert page.locator("#sel-area").input_value() == "14"
             assert "Women" in page.get_by_test_id("selection").inner_text()
+
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            for path in ("es/index.html", "es/goal-16.html", "es/16.1.1.html", "en/6.1.1.html"):
+                phone.goto(base + path)
+                width = phone.evaluate("() => document.documentElement.scrollWidth")
+                assert width <= 390, f"{path} is {width} px wide at 390 px"
 
             # From file://, with no server at all: the data scripts still load.
             local = browser.new_page()
