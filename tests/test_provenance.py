@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -70,12 +71,20 @@ def test_every_observation_has_provenance(data_csv: pd.DataFrame) -> None:
         rf"{one}(\([0-9,]+ rows?\)|{zero})(; {one}(\([0-9,]+ rows?\)|{zero}))*").all()
 
 
-def test_release_page_shows_the_rows(demo_run) -> None:  # type: ignore[no-untyped-def]
-    page = (demo_run.workspace / "out" / "site" / "es" / "3.6.1.html")
-    if not page.exists():
-        page = next((demo_run.workspace / "out" / "site").rglob("3.6.1*.html"))
-    html = page.read_text(encoding="utf-8")
-    assert "Origen (archivo, filas)" in html and "cdmx_transito sha256:" in html
+def test_release_downloads_show_the_rows(demo_run) -> None:  # type: ignore[no-untyped-def]
+    # The pages name each source with its whole sha256; the rows behind each value go with
+    # the data: in the SDMX (SOURCE_DETAIL) and the labelled CSV of each indicator.
+    site = demo_run.workspace / "out" / "site"
+    labelled = pd.read_csv(site / "downloads" / "3.6.1" / "3.6.1.es.csv", dtype=str,
+                           keep_default_na=False)
+    assert labelled["source_rows"].str.startswith("cdmx_transito sha256:").all()
+    sdmx = pd.read_csv(site / "downloads" / "3.6.1" / "3.6.1.csv", dtype=str,
+                       keep_default_na=False)
+    assert sorted(sdmx["SOURCE_DETAIL"]) == sorted(labelled["source_rows"])
+    html = (site / "es" / "3.6.1.html").read_text(encoding="utf-8")
+    sha = next(s["sha256"] for s in json.loads((site.parent / "manifest.json").read_text(
+        encoding="utf-8"))["sources"] if s["id"] == "cdmx_transito")
+    assert sha in html and f"sha256:{sha[:12]}" not in html
 
 
 def test_html_report_escapes_crowdsourced_text() -> None:

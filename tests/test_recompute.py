@@ -538,6 +538,8 @@ def monthly_workspace(demo_workspace: Path, tmp_path_factory: pytest.TempPathFac
     shutil.copy2(demo_workspace / "sdmx-tools.toml", ws / "sdmx-tools.toml")
     shutil.copytree(demo_workspace / "sources", ws / "sources")
     shutil.copytree(demo_workspace / "data", ws / "data")
+    if (demo_workspace / "geo").is_dir():  # the map boundaries [release] names
+        shutil.copytree(demo_workspace / "geo", ws / "geo")
     text = (BUNDLED_INDICATORS / "16.1.1.toml").read_text(encoding="utf-8")
     monthly, n = re.subn(r'(?m)^frequency = "A"$', 'frequency = "M"', text)
     assert n == 1

@@ -116,6 +116,7 @@ def labelled(prep: Prepared, texts: Texts, status_names: Mapping[str, str]) -> p
     notes_out[has.to_numpy()] = [said[row] for row in
                                  frame.loc[has, columns].itertuples(index=False, name=None)]
     out["note"] = notes_out
+    out["source_rows"] = frame["source"]
     return out
 
 

@@ -115,6 +115,7 @@ def prepare(ind: IndicatorPage) -> Prepared:
         "reported": _counts(obs["reported"]) if "reported" in obs else none,
         "expected": _counts(obs["expected"]) if "expected" in obs else none,
         "why_missing": "",
+        "source": _texts(obs["SOURCE_DETAIL"]) if "SOURCE_DETAIL" in obs else "",
     }, index=obs.index)
     for dim in dims:
         frame[dim] = _texts(obs[dim]).replace("", TOTAL) if dim in obs else TOTAL

@@ -7,7 +7,7 @@
   var T = window.sdmxTools;
   var SVG = "http://www.w3.org/2000/svg";
   var PALETTE = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
-  var MISSING = "#f2f2f2", LINE = "#00689d", REF = "#6b6b6b";
+  var MISSING = "#f2f2f2", LINE = "#00689d", REF = "#6b6b6b", NATION = "00";
   var section, cfg, root, main, mun = null, names = null, state, nf;
 
   function el(tag, attrs, text) {
@@ -153,8 +153,8 @@
     var title = el("h3", {}, say("chart_over_time", {area: label()}) + " (" + cfg.unit + ")");
     box.appendChild(title);
     var lines = [{name: label(), code: state.area, colour: LINE, dash: ""}];
-    if (state.area !== main.areas[0]) {
-      lines.push({name: say("chart_reference") + ": " + areaName(main.areas[0]), code: main.areas[0], colour: REF, dash: "6 4"});
+    if (state.area !== NATION && main.areas.indexOf(NATION) >= 0) {
+      lines.push({name: say("chart_reference") + ": " + areaName(NATION), code: NATION, colour: REF, dash: "6 4"});
     }
     var periods = main.periods, values = [], present = 0;
     lines.forEach(function (line) {
@@ -216,7 +216,7 @@
   function drawAreas() {
     var box = document.getElementById("chart-areas");
     box.textContent = "";
-    var states = main.areas.filter(function (c) { return c.length === 2 && c !== main.areas[0]; });
+    var states = main.areas.filter(function (c) { return c.length === 2 && c !== NATION; });
     var items = states.map(function (c) { var o = obs(c, state.period); return {code: c, name: areaName(c), value: o ? o.value : null}; });
     var title = say("chart_areas", {period: state.period}) + " (" + cfg.unit + ")";
     box.appendChild(el("h3", {}, title));
@@ -276,7 +276,7 @@
     areas.appendChild(table(say("table_areas", {period: state.period}), say("area_name"), main.areas.map(function (c) {
       return {label: areaName(c), code: c, period: state.period, o: obs(c, state.period)};
     }), "table-areas-rows"));
-    var st = state.area.length >= 2 && state.area !== main.areas[0] ? state.area.slice(0, 2) : null;
+    var st = state.area !== NATION ? state.area.slice(0, 2) : null;
     if (st && mun && names) {
       var codes = mun.areas.filter(function (c) { return c.slice(0, 2) === st; });
       var filter = el("input", {type: "search", id: "muni-filter", "aria-label": say("area_name")});

@@ -52,13 +52,15 @@ def test_a_damaged_manifest_is_refused(damage: object, command: str, converted: 
 
 
 # What each command does not send or publish (push to the embedded registry sends the
-# structures and structure-specific SDMX-ML; release publishes no structure-specific data).
+# structures and structure-specific SDMX-ML; release writes its per-indicator SDMX from
+# SDMX-CSV 2.0 and publishes no whole-release SDMX-ML).
 _NOT_SENT = {("push", "tables/indicators.csv"), ("push", "sdmx/data.xml"),
-             ("push", "sdmx/data.csv"), ("release", "sdmx/data-ss.xml")}
+             ("push", "sdmx/data.csv"), ("push", "sdmx/data-v2.csv"),
+             ("release", "sdmx/data-ss.xml"), ("release", "sdmx/data.xml")}
 
 
 @pytest.mark.parametrize("name", ["sdmx/data.csv", "sdmx/structure.xml", "tables/indicators.csv",
-                                  "sdmx/data.xml", "sdmx/data-ss.xml"])
+                                  "sdmx/data.xml", "sdmx/data-ss.xml", "sdmx/data-v2.csv"])
 @pytest.mark.parametrize("command", ["release", "push"])
 def test_a_truncated_output_is_never_published(name: str, command: str,
                                                converted: Case) -> None:
