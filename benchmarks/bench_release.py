@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from _common import peak_mib
 
+from sdmx_tools.exchange.sdmxcsv import write_data_csv
 from sdmx_tools.fsutil import bundled
 from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
 from sdmx_tools.release.geo import load_boundaries
@@ -82,10 +83,15 @@ def _release(count: int, tmp: Path) -> Release:
     table.write_text("indicator,REF_AREA,TIME_PERIOD,OBS_VALUE\n", encoding="utf-8")
     source = SourceNote("bench", "Benchmark", "sdmx-tools", "CC BY 4.0", None, "0" * 64,
                         1, 1, 0, 0)
+    indicators = [_indicator(k, areas, rng) for k in range(count)]
+    # The release's SDMX-CSV, as convert writes it: the per-indicator files are cut from it.
+    data_csv = tmp / "data.csv"
+    write_data_csv(pd.concat([i.sdmx for i in indicators], ignore_index=True), data_csv,
+                   dataflow_ref="BENCH:DF_BENCH(1.0)")
     return Release(
         title={"es": "Escala", "en": "Scale"}, agency="BENCH", languages=["es", "en"],
-        synthetic=True, generated_at="2026-12-02T00:00:00+00:00", downloads=[table],
-        indicators=[_indicator(k, areas, rng) for k in range(count)], sources=[source],
+        synthetic=True, generated_at="2026-12-02T00:00:00+00:00", downloads=[table, data_csv],
+        indicators=indicators, sources=[source], sdmx_csv=data_csv,
         status_names={"es": {"A": "Normal", "O": "Faltante"}, "en": {"A": "Normal",
                                                                     "O": "Missing"}},
         sdmx_target=SdmxTarget("BENCH", "DF_BENCH", "1.0"),

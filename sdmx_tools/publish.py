@@ -188,7 +188,7 @@ def build_release(ws: Workspace, previous: Path | None = None) -> Release:
                    sdmx_target=SdmxTarget(agency, flow, version),
                    boundaries=load_boundaries(ws.boundaries) if ws.boundaries else None,
                    notes=_notes(previous, table) if previous else None,
-                   base_url=ws.base_url)
+                   base_url=ws.base_url, sdmx_csv=paths.data_csv)
 
 
 def _dimension(component: Component, codelists: dict[str, Codelist],

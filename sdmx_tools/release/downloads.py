@@ -26,7 +26,8 @@ from sdmx_tools.release.model import SdmxTarget
 from sdmx_tools.release.views import LEVEL_ORDER as LEVELS
 from sdmx_tools.release.views import Prepared
 
-__all__ = ["Download", "indicator_downloads", "labelled", "write_zip"]
+__all__ = ["CsvSlice", "Download", "indicator_downloads", "labelled", "series_slices",
+           "write_zip"]
 
 MEDIA = {
     "sdmx_ml": "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
@@ -49,11 +50,77 @@ class Download:
         return MEDIA[self.kind]
 
 
+@dataclass(frozen=True, slots=True)
+class CsvSlice:
+    """Where one series' records lie in a release's SDMX-CSV file (bytes ``start:end``)."""
+
+    path: Path
+    header: bytes
+    start: int
+    end: int
+
+
+def series_slices(path: Path) -> dict[str, CsvSlice]:
+    """The byte range of each series' records in an SDMX-CSV 1.0 file sorted by series.
+
+    Convert sorts SDMX-CSV by FREQ, REPORTING_TYPE, SERIES, ..., so an indicator's records
+    are one run of lines; its download is that run, byte for byte what was published. The
+    first four fields are codes (never quoted); a quoted cell may hold line breaks, so a
+    record ends only where the quotes balance. A series found in two runs has no slice
+    (its download is written anew).
+    """
+    slices: dict[str, CsvSlice] = {}
+    broken: set[str] = set()
+    with path.open("rb") as fh:
+        header = fh.readline()
+        if not header.startswith(b"DATAFLOW,FREQ,REPORTING_TYPE,SERIES,"):
+            return {}
+        offset = len(header)
+        current, start, quoted = None, offset, False
+        for line in fh:
+            if not quoted:
+                series = line.split(b",", 4)[3].decode("utf-8") if line.count(b",") >= 4 \
+                    else ""
+                if series != current:
+                    if current is not None:
+                        _close(slices, broken, current, CsvSlice(path, header, start, offset))
+                    current, start = series, offset
+            if line.count(b'"') % 2:
+                quoted = not quoted
+            offset += len(line)
+        if current is not None:
+            _close(slices, broken, current, CsvSlice(path, header, start, offset))
+    return {k: v for k, v in slices.items() if k not in broken}
+
+
+def _close(slices: dict[str, CsvSlice], broken: set[str], series: str, part: CsvSlice) -> None:
+    if series in slices:
+        broken.add(series)
+    slices[series] = part
+
+
+def _copy_slice(part: CsvSlice, target: Path) -> None:
+    with part.path.open("rb") as src, atomic_write(target, "wb") as dst:
+        dst.write(part.header)
+        src.seek(part.start)
+        left = part.end - part.start
+        while left > 0:
+            chunk = src.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            dst.write(chunk)
+            left -= len(chunk)
+
+
 def indicator_downloads(prep: Prepared, site: Path, target: SdmxTarget | None, *,
                         synthetic: bool, texts: Mapping[str, Texts],
-                        languages: Sequence[str], status_names: Mapping[str, Mapping[str, str]]
-                        ) -> list[Download]:
-    """Write one indicator's downloads into ``site/downloads/{id}/``."""
+                        languages: Sequence[str], status_names: Mapping[str, Mapping[str, str]],
+                        csv_slice: CsvSlice | None = None) -> list[Download]:
+    """Write one indicator's downloads into ``site/downloads/{id}/``.
+
+    ``csv_slice`` is the indicator's run of the release's SDMX-CSV: copied as its SDMX-CSV
+    download when given, else the SDMX-CSV is written from ``prep.page.sdmx``.
+    """
     ind = prep.page
     folder = site / "downloads" / ind.id
     folder.mkdir(parents=True, exist_ok=True)
@@ -63,7 +130,10 @@ def indicator_downloads(prep: Prepared, site: Path, target: SdmxTarget | None, *
         write_structure_specific(ind.sdmx, xml, agency=target.agency,
                                  dataflow_id=target.dataflow_id, version=target.version,
                                  synthetic=synthetic)
-        write_data_csv(ind.sdmx, csv, dataflow_ref=target.ref)
+        if csv_slice is not None:
+            _copy_slice(csv_slice, csv)
+        else:
+            write_data_csv(ind.sdmx, csv, dataflow_ref=target.ref)
         written += [(xml, "sdmx_ml", None), (csv, "sdmx_csv", None)]
     for lang in languages:
         path = folder / f"{ind.id}.{lang}.csv"

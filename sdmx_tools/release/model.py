@@ -167,6 +167,10 @@ class Release:
         The changes against the previous release, for the release notes page.
     base_url
         Where the site will be served, for the sitemap and the catalog (None: relative).
+    sdmx_csv
+        The release's SDMX-CSV 1.0 data as convert wrote it (sorted by series): each
+        indicator's SDMX-CSV download is cut from it, byte for byte. None: each is written
+        from the indicator's ``sdmx`` observations.
     """
 
     title: dict[str, str]
@@ -182,3 +186,4 @@ class Release:
     boundaries: MapShapes | None = None
     notes: ReleaseNotes | None = None
     base_url: str | None = None
+    sdmx_csv: Path | None = None

@@ -32,7 +32,13 @@ from markupsafe import Markup
 from sdmx_tools.errors import ReleaseError
 from sdmx_tools.fsutil import atomic_dir, atomic_write, bundled
 from sdmx_tools.release import catalog, charts
-from sdmx_tools.release.downloads import Download, indicator_downloads, write_zip
+from sdmx_tools.release.downloads import (
+    CsvSlice,
+    Download,
+    indicator_downloads,
+    series_slices,
+    write_zip,
+)
 from sdmx_tools.release.i18n import (
     DASH,
     LANGUAGES,
@@ -193,6 +199,7 @@ class _Files:
     texts: dict[str, Texts]
     languages: tuple[str, ...]
     status_names: dict[str, dict[str, str]]
+    csv_slice: CsvSlice | None
 
 
 def _write_files(job: _Files) -> tuple[Prepared, list[Download]]:
@@ -207,7 +214,7 @@ def _write_files(job: _Files) -> tuple[Prepared, list[Download]]:
                      payload(prep, municipal=True))
     written = indicator_downloads(prep, site, job.target, synthetic=job.synthetic,
                                   texts=job.texts, languages=job.languages,
-                                  status_names=job.status_names)
+                                  status_names=job.status_names, csv_slice=job.csv_slice)
     return prep.slim(), written
 
 
@@ -251,8 +258,9 @@ class _Site:
         _copy_static(self.dirs, site / "static")
         shared = _copy_downloads(release.downloads, site / "downloads")
         shapes = self._write_shapes()
+        slices = series_slices(release.sdmx_csv) if release.sdmx_csv is not None else {}
         jobs = [_Files(ind, site, release.sdmx_target, release.synthetic, self.texts,
-                       tuple(release.languages), release.status_names)
+                       tuple(release.languages), release.status_names, slices.get(ind.series))
                 for ind in sorted(release.indicators, key=lambda i: id_key(i.id))]
         done = _map(_write_files, jobs)
         prepared = [prep for prep, _ in done]

@@ -129,6 +129,10 @@ def test_indicator_downloads_are_valid_sdmx(demo_run) -> None:  # type: ignore[n
         csv = pd.read_csv(folder / f"{ident}.csv", dtype=str, keep_default_na=False)
         assert sorted(zip(csv["REF_AREA"], csv["TIME_PERIOD"], csv["OBS_VALUE"], strict=True)) \
             == sorted(zip(mine["REF_AREA"], mine["TIME_PERIOD"], mine["OBS_VALUE"], strict=True))
+        # The SDMX-CSV download is the release's SDMX-CSV records of the series, byte for byte.
+        whole = (site / "downloads" / "data.csv").read_text("utf-8").splitlines(keepends=True)
+        own = [line for line in whole[1:] if line.split(",")[3] == series]
+        assert (folder / f"{ident}.csv").read_text("utf-8") == whole[0] + "".join(own)
         labelled = pd.read_csv(folder / f"{ident}.en.csv", dtype=str, keep_default_na=False)
         assert len(labelled) == len(mine)
         assert {"area_name", "unit", "status_name", "note"} <= set(labelled.columns)
