@@ -7,7 +7,7 @@ the same writers as ``convert``, so they hold exactly what was pushed to the reg
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -190,12 +190,12 @@ def labelled(prep: Prepared, texts: Texts, status_names: Mapping[str, str]) -> p
     return out
 
 
-def write_zip(site: Path, stamp: str, labelled_csvs: Iterable[Download]) -> Path:
-    """Zip ``site/downloads`` into ``downloads/release.zip``, reproducibly.
+def write_zip(site: Path, stamp: str) -> Path:
+    """Zip the release's own files of ``site/downloads`` into ``release.zip``, reproducibly.
 
-    The release's own files and each indicator's labelled CSVs; not the per-indicator SDMX
-    files, whose observations the release's SDMX-CSV already holds (they would triple the
-    zip for nothing new). Fast compression (level 1): CSV compresses well at any level,
+    Not the per-indicator files, whose observations the release's SDMX-CSV and indicator
+    table already hold (they would triple the zip for nothing new), so the zip can be
+    written while they are. Fast compression (level 1): CSV compresses well at any level,
     and releases are large.
     """
     folder = site / "downloads"
@@ -206,8 +206,7 @@ def write_zip(site: Path, stamp: str, labelled_csvs: Iterable[Download]) -> Path
                      when.second)
     except ValueError:
         date_time = (1980, 1, 1, 0, 0, 0)
-    own = [p for p in folder.iterdir() if p.is_file() and p != target]
-    files = sorted([*own, *(site / d.path for d in labelled_csvs if d.kind == "labels_csv")])
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".zip")
     with atomic_write(target, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED,
                                                            compresslevel=1) as zf:
         for path in files:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -216,11 +216,12 @@ def _parse_topology(doc: dict[str, Any], path: Path) -> _Parsed:
         if (code := _classify(label, geom.get("properties"), kind, (geom.get("id"),),
                               skipped)) is None:
             continue
-        polys = [geom.get("arcs")] if kind == "Polygon" else geom.get("arcs")
-        if not _is_refs(polys, n):
+        raw = [geom.get("arcs")] if kind == "Polygon" else geom.get("arcs")
+        if not _is_refs(raw, n):
             raise ReleaseError(f"{label} ({code}): 'arcs' is not a list of rings of arc "
                                f"indices below {n:,}", file=path,
                                value=clip(json.dumps(geom.get("arcs"))), hint=_HINT)
+        polys = cast("list[list[list[int]]]", raw)  # checked by _is_refs
         if polys:
             features.append((code, polys))
         else:

@@ -20,7 +20,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,7 +262,12 @@ class _Site:
         jobs = [_Files(ind, site, release.sdmx_target, release.synthetic, self.texts,
                        tuple(release.languages), release.status_names, slices.get(ind.series))
                 for ind in sorted(release.indicators, key=lambda i: id_key(i.id))]
-        done = _map(_write_files, jobs)
+        # The zip holds only the release's own files: it is written while the indicators'
+        # files are (zlib compresses outside the GIL).
+        with ThreadPoolExecutor(max_workers=1) as zipper:
+            zipped = zipper.submit(write_zip, site, release.generated_at)
+            done = _map(_write_files, jobs)
+            zipped.result()
         prepared = [prep for prep, _ in done]
         files = {prep.page.id: written for prep, written in done}
         _script_file(site / "data" / "municipalities.js", "names", municipal_names(prepared))
@@ -281,7 +286,6 @@ class _Site:
             for view in views:
                 self._page("indicator.html", f"{lang}/{view['id']}.html", lang, ind=view)
             self._page("notes.html", f"{lang}/notes.html", lang, notes=self._notes(lang))
-        write_zip(site, release.generated_at, (d for got in files.values() for d in got))
         self._catalog(list(entries.values()))
         return sorted(self.written)
 

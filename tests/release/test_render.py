@@ -150,9 +150,7 @@ def test_downloads_copied_and_linked(site: Path, downloads: list[Path]) -> None:
     assert oaxaca[["value", "unit", "status_name", "note"]].values.tolist() == [
         ["", "por 100 000 habitantes", "Valor faltante", WITHHELD_NOTE]]
     with zipfile.ZipFile(site / "downloads" / "release.zip") as zf:
-        assert sorted(zf.namelist()) == ["16.1.1/16.1.1.en.csv", "16.1.1/16.1.1.es.csv",
-                                         "6.1.1/6.1.1.en.csv", "6.1.1/6.1.1.es.csv",
-                                         "data.csv", "report.json"]
+        assert sorted(zf.namelist()) == ["data.csv", "report.json"]
         assert zf.read("data.csv") == downloads[0].read_bytes()
 
 
