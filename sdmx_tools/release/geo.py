@@ -144,11 +144,8 @@ def _where(offsets: np.ndarray, k: int, what: str) -> str:
 
 def _is_number(value: Any) -> bool:
     """A finite JSON number (not a bool, not an integer too large for a float)."""
-    try:
-        return isinstance(value, int | float) and not isinstance(value, bool) and \
-            math.isfinite(value)
-    except OverflowError:
-        return False
+    return (type(value) is float and math.isfinite(value)) or (
+        type(value) is int and abs(value) < 2**1000)
 
 
 def _positions(seqs: list[Any], path: Path, what: str, transform: Any = None,
@@ -273,17 +270,18 @@ def _is_refs(polys: Any, n: int) -> bool:
 def _parse_geojson(doc: dict[str, Any], path: Path) -> _Parsed:
     if not isinstance(doc.get("features"), list):
         raise ReleaseError("the FeatureCollection has no 'features' list", file=path)
-    rings: list[list[Any]] = []
-    features: list[tuple[str, Refs]] = []
-    skipped: list[str] = []
+    rings, features, skipped = list[list[Any]](), list[tuple[str, Refs]](), list[str]()
     for i, feature in enumerate(doc["features"]):
-        geom = feature.get("geometry") if isinstance(feature, dict) else None
-        if not isinstance(feature, dict) or not isinstance(geom, dict | None):
-            raise ReleaseError(f"features[{i}] is not an object with a geometry object",
-                               file=path, hint=_HINT)
-        coords = (geom or {}).get("coordinates")
-        kind = (geom or {}).get("type") if coords else None  # [] counts as no geometry
-        ids = (feature.get("id"), (geom or {}).get("id"))
+        geom = feature.get("geometry", {}) if isinstance(feature, dict) else None
+        if not isinstance(geom, dict):
+            if not isinstance(feature, dict) or geom is not None:
+                raise ReleaseError(f"features[{i}] is not an object with a geometry object",
+                                   file=path, hint=_HINT)
+            geom = {}
+        coords, kind = geom.get("coordinates"), geom.get("type")
+        if kind in ("Polygon", "MultiPolygon") and not coords:
+            kind = None  # "coordinates": [] is no geometry either
+        ids = (feature.get("id"), geom.get("id"))
         if (code := _classify(f"features[{i}]", feature.get("properties"), kind, ids,
                               skipped)) is None:
             continue
@@ -409,8 +407,12 @@ def _feature_d(polys: Refs, rings: _Rings, min_area: float, simplified: bool = T
             if (hole := rings.ring(hole_refs, simplified)) is not None:
                 shape.append(hole[0] if hole[1] < 0 else hole[0][::-1])
         drawn.append((abs(area), shape))
-    if not drawn:  # too small once simplified: try it whole
-        return "" if not simplified else _feature_d(polys, rings, min_area, False)
+    if not drawn and simplified:  # too small once simplified: try it whole
+        return _feature_d(polys, rings, min_area, False)
+    if not drawn:  # below the map's resolution even whole: a dot of 0.4 units, where it is
+        at = rings.piece(polys[0][0][0] if polys[0][0][0] >= 0 else ~polys[0][0][0], False)
+        x, y = np.rint(at.mean(axis=0)).astype(np.int64)
+        return _ring_d(np.array([[x - 2, y], [x, y - 2], [x + 2, y], [x, y + 2]]))
     largest = max(range(len(drawn)), key=lambda k: drawn[k][0])
     return "".join(_ring_d(r) for k, (area, shape) in enumerate(drawn)
                    if area >= min_area or k == largest for r in shape)
@@ -441,17 +443,13 @@ def _build(parsed: _Parsed, path: Path, tolerance: float) -> MapShapes:
     for code, polys in parsed.features:
         merged.setdefault(code, []).extend(polys)
     shapes: dict[int, dict[str, str]] = {2: {}, 5: {}}
-    skipped = list(parsed.skipped)
     for code in sorted(merged):  # twice the area in tenths², i.e. (tolerance / 2)² px²
-        if d := _feature_d(merged[code], rings, 50 * tolerance**2):
-            shapes[len(code)][code] = d
-        else:
-            skipped.append(f"{code}: smaller than the map's resolution")
+        shapes[len(code)][code] = _feature_d(merged[code], rings, 50 * tolerance**2)
     states, municipalities = shapes[2], shapes[5]
     if not states and municipalities:
         states = _states_from(merged, municipalities, rings, px, parsed.topology)
     return MapShapes(WIDTH, math.ceil(span[1] * scale + 2 * MARGIN), states, municipalities,
-                     tuple(skipped))
+                     tuple(parsed.skipped))
 
 
 def _states_from(merged: dict[str, Refs], municipalities: dict[str, str], rings: _Rings,

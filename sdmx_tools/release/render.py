@@ -351,7 +351,7 @@ class _Site:
             units=dict(ind.unit_labels),
             periods=(periods[0], periods[-1]) if periods else None,
             levels=tuple(prep.levels),
-            keywords={lang: [f"ODS {ind.goal}" if lang == "es" else f"SDG {ind.goal}",
+            keywords={lang: [translator(self.texts[lang])("keyword_goal", goal=ind.goal),
                              ind.target, ind.series] for lang in release.languages},
             licence="; ".join(licences), publisher=release.agency,
             modified=release.generated_at,
@@ -367,11 +367,13 @@ class _Site:
             return None
         names = {ind.id: pick(ind.names, lang, self.release.languages, "")
                  for ind in self.release.indicators}
+        decimals = {ind.id: ind.decimals for ind in self.release.indicators}
         return {
             "previous": (format_date(notes.previous_generated_at, self.texts[lang])
                          if notes.previous_generated_at else ""),
             "indicators": [{"id": c.indicator, "name": names.get(c.indicator, ""),
-                            "new": c.new, "revised": c.revised, "removed": c.removed,
+                            "decimals": decimals.get(c.indicator, 3), "new": c.new,
+                            "revised": c.revised, "removed": c.removed,
                             "examples": c.examples} for c in notes.indicators],
             "total": notes.total, "added": notes.added_indicators,
             "removed": notes.removed_indicators,
