@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -29,9 +29,10 @@ WIDTH, MARGIN = 1000, 8
 # INEGI's Lambert conformal conic (spherical here): standard parallels, meridian, origin.
 _PARALLELS, _MERIDIAN, _ORIGIN = (17.5, 29.5), -102.0, 12.0
 _CODE = re.compile(r"[0-9]{2}(?:[0-9]{3})?")
+_DEPTH = 64  # levels of Douglas–Peucker splits at most
 _HINT = "give the workspace's boundary file (TopoJSON or GeoJSON, in degrees)"
 
-Refs = list[list[list[int]]]  # polygons -> rings -> signed piece numbers (~i: reversed)
+_Refs = list[list[list[int]]]  # polygons -> rings -> signed piece numbers (~i: reversed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,9 @@ class MapShapes:
         One short located reason per feature left out (``"24059: no geometry"``).
 
     Each path is ``M x y`` then relative ``l`` steps and ``z`` per ring, coordinates in
-    tenths at most. Exterior rings run clockwise on screen and holes the other way, so the
-    default ``nonzero`` fill rule is right.
+    tenths at most. Exterior rings run clockwise on screen and holes the other way (a state
+    built from TopoJSON municipalities keeps the file's directions), so the default
+    ``nonzero`` fill rule is right.
     """
 
     width: int
@@ -66,7 +68,7 @@ class _Parsed:
     lonlat: np.ndarray  # (n, 2): every position of every piece
     offsets: np.ndarray  # piece i is lonlat[offsets[i]:offsets[i + 1]]
     need: np.ndarray  # per piece, how many levels of splits are forced (ring minimum)
-    features: list[tuple[str, Refs]]  # (code, polygons)
+    features: list[tuple[str, _Refs]]  # (code, polygons)
     skipped: list[str]
     topology: bool  # the pieces are shared arcs (else each is one closed ring)
 
@@ -105,9 +107,8 @@ def load_boundaries(path: Path, *, tolerance: float = 0.4) -> MapShapes:
         return _build(_parse_topology(doc, path), path, tolerance)
     if doc.get("type") == "FeatureCollection":
         return _build(_parse_geojson(doc, path), path, tolerance)
-    raise ReleaseError(f"the boundary file is neither a TopoJSON Topology nor a GeoJSON "
-                       f"FeatureCollection (type {clip(repr(doc.get('type')))})", file=path,
-                       hint=_HINT)
+    raise ReleaseError("the boundary file is neither a TopoJSON Topology nor a GeoJSON "
+                       "FeatureCollection", file=path, value=doc.get("type"), hint=_HINT)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -184,8 +185,7 @@ def _classify(label: str, props: Any, kind: Any, ids: tuple[Any, ...],
     if code is None and isinstance(state, str) and state:
         code = state + mun if isinstance(mun, str) else state
     code = next((c for c in (code, *ids) if c is not None), None)
-    if isinstance(code, int) and not isinstance(code, bool):
-        code = str(code)
+    code = str(code) if type(code) is int else code
     if not isinstance(code, str) or not _CODE.fullmatch(code):
         shown = "no code" if code is None else f"code {clip(repr(code), 40)}"
         skipped.append(f"{label}: {shown} is not a 2- or 5-digit INEGI code")
@@ -202,32 +202,29 @@ def _parse_topology(doc: dict[str, Any], path: Path) -> _Parsed:
     arcs, objects = doc.get("arcs"), doc.get("objects")
     if not isinstance(objects, dict):
         raise ReleaseError("the Topology has no 'objects' object", file=path, hint=_HINT)
-    if not isinstance(arcs, list) or not all(isinstance(a, list) and len(a) >= 2
-                                             for a in arcs):
+    if not isinstance(arcs, list) or not all(isinstance(a, list) and len(a) > 1 for a in arcs):
         raise ReleaseError("the Topology's 'arcs' is not a list of lists of positions "
                            "(at least 2 each)", file=path, hint=_HINT)
     xy, offsets = _positions(arcs, path, "arc", doc.get("transform"))
-    n, features, skipped = len(arcs), [], []  # type: ignore[var-annotated]
+    n, features, skipped = len(arcs), list[tuple[str, _Refs]](), list[str]()
     for label, geom in _walk(objects, path):
         kind = geom.get("type")
         if (code := _classify(label, geom.get("properties"), kind, (geom.get("id"),),
                               skipped)) is None:
             continue
-        raw = [geom.get("arcs")] if kind == "Polygon" else geom.get("arcs")
-        if not _is_refs(raw, n):
+        polys: Any = [geom.get("arcs")] if kind == "Polygon" else geom.get("arcs")
+        if not _is_refs(polys, n):
             raise ReleaseError(f"{label} ({code}): 'arcs' is not a list of rings of arc "
                                f"indices below {n:,}", file=path,
                                value=clip(json.dumps(geom.get("arcs"))), hint=_HINT)
-        polys = cast("list[list[list[int]]]", raw)  # checked by _is_refs
-        if polys:
+        if polys := [p for p in polys if p]:  # a polygon of no ring is none
             features.append((code, polys))
         else:
             skipped.append(f"{code}: no geometry")
     need = np.zeros(n, dtype=np.int64)
-    for _, polys in features:  # a ring of one or two arcs must not collapse to a line
-        for ring in (r for p in polys for r in p if len(r) <= 2):
-            arcs_of = [r if r >= 0 else ~r for r in ring]
-            need[arcs_of] = np.maximum(need[arcs_of], 3 - len(ring))
+    for ring in (r for _, polys in features for p in polys for r in p if len(r) <= 2):
+        arcs_of = [r if r >= 0 else ~r for r in ring]  # a ring of 1 or 2 arcs: not a line
+        need[arcs_of] = np.maximum(need[arcs_of], 3 - len(ring))
     return _Parsed(xy, offsets, need, features, skipped, topology=True)
 
 
@@ -235,8 +232,7 @@ def _decode(xy: np.ndarray, offsets: np.ndarray, transform: Any, path: Path) -> 
     """Quantized, delta-encoded arcs to absolute positions."""
     pairs = [transform.get(k) if isinstance(transform, dict) else None
              for k in ("scale", "translate")]
-    if not all(isinstance(p, list) and len(p) == 2 and all(
-            map(_is_number, p)) for p in pairs):
+    if not all(isinstance(p, list) and len(p) == 2 and all(map(_is_number, p)) for p in pairs):
         raise ReleaseError("the Topology's 'transform' needs 'scale' and 'translate', two "
                            "finite numbers each", file=path, value=clip(repr(transform)))
     total = np.cumsum(xy, axis=0)
@@ -250,14 +246,15 @@ def _walk(objects: dict[str, Any], path: Path) -> Iterator[tuple[str, dict[str, 
     stack: list[tuple[str, Any]] = [(str(k), v) for k, v in reversed(objects.items())]
     while stack:
         label, geom = stack.pop()
-        if not isinstance(geom, dict):
-            raise ReleaseError(f"{clip(label, 60)} is not a geometry object", file=path)
+        children: Any = geom.get("geometries") if isinstance(geom, dict) else None
+        if not isinstance(geom, dict) or (geom.get("type") == "GeometryCollection"
+                                          and not isinstance(children, list)):
+            raise ReleaseError(f"{clip(label, 60)} is not a geometry", file=path,
+                               hint="a GeometryCollection needs a 'geometries' list")
         if geom.get("type") != "GeometryCollection":
             yield label, geom
-        elif isinstance(children := geom.get("geometries"), list):
-            stack.extend((f"{label}[{i}]", g) for i, g in reversed(list(enumerate(children))))
         else:
-            raise ReleaseError(f"{clip(label, 60)}: 'geometries' is not a list", file=path)
+            stack.extend((f"{label}[{i}]", g) for i, g in reversed(list(enumerate(children))))
 
 
 def _is_refs(polys: Any, n: int) -> bool:
@@ -270,14 +267,13 @@ def _is_refs(polys: Any, n: int) -> bool:
 def _parse_geojson(doc: dict[str, Any], path: Path) -> _Parsed:
     if not isinstance(doc.get("features"), list):
         raise ReleaseError("the FeatureCollection has no 'features' list", file=path)
-    rings, features, skipped = list[list[Any]](), list[tuple[str, Refs]](), list[str]()
+    rings, features, skipped = list[list[Any]](), list[tuple[str, _Refs]](), list[str]()
     for i, feature in enumerate(doc["features"]):
-        geom = feature.get("geometry", {}) if isinstance(feature, dict) else None
-        if not isinstance(geom, dict):
-            if not isinstance(feature, dict) or geom is not None:
-                raise ReleaseError(f"features[{i}] is not an object with a geometry object",
-                                   file=path, hint=_HINT)
-            geom = {}
+        geom = feature.get("geometry") if isinstance(feature, dict) else 0
+        if not isinstance(geom, dict | None):
+            raise ReleaseError(f"features[{i}] is not an object with a geometry object",
+                               file=path, hint=_HINT)
+        geom = geom or {}
         coords, kind = geom.get("coordinates"), geom.get("type")
         if kind in ("Polygon", "MultiPolygon") and not coords:
             kind = None  # "coordinates": [] is no geometry either
@@ -291,7 +287,7 @@ def _parse_geojson(doc: dict[str, Any], path: Path) -> _Parsed:
             raise ReleaseError(f"features[{i}] ({code}): 'coordinates' is not a list of "
                                "rings of positions", file=path,
                                value=clip(json.dumps(coords)), hint=_HINT)
-        refs: Refs = []
+        refs: _Refs = []
         for poly in polys:
             kept = [r for r in poly if len(r) >= 3]
             if kept and kept[0] is poly[0]:  # a polygon whose exterior collapsed is gone
@@ -324,19 +320,24 @@ def _simplify(xy: np.ndarray, offsets: np.ndarray, need: np.ndarray,
 
     Both ends of a piece are kept; a piece with ``need`` k splits k levels deep whatever
     the tolerance (a closed piece's first split is at the point farthest from its start).
+    Past :data:`_DEPTH` levels (a hostile shape: real outlines need a few dozen) the points
+    left are all kept, so that the time stays bounded by that many passes over the points.
     """
     keep = np.zeros(len(xy), dtype=bool)
     keep[offsets[:-1]] = keep[offsets[1:] - 1] = True
     a, b, force = offsets[:-1], offsets[1:] - 1, need
-    while True:
+    for depth in range(_DEPTH + 1):
         sel = b - a >= 2
         a, b, force = a[sel], b[sel], force[sel]
         if not a.size:
-            return keep
+            break
         inner = b - a - 1
         seg = np.repeat(np.arange(a.size), inner)
         first = np.cumsum(inner) - inner
         idx = np.arange(int(inner.sum())) - first[seg] + a[seg] + 1
+        if depth == _DEPTH:
+            keep[idx] = True
+            break
         d, rel = (xy[b] - xy[a])[seg], xy[idx] - xy[a][seg]
         chord = np.hypot(d[:, 0], d[:, 1])
         cross = np.abs(d[:, 0] * rel[:, 1] - d[:, 1] * rel[:, 0])
@@ -349,6 +350,7 @@ def _simplify(xy: np.ndarray, offsets: np.ndarray, need: np.ndarray,
         keep[at[split]] = True
         a, b = np.concatenate([a[split], at[split]]), np.concatenate([at[split], b[split]])
         force = np.tile(force[split] - 1, 2)
+    return keep
 
 
 class _Rings:
@@ -360,11 +362,9 @@ class _Rings:
 
     def piece(self, i: int, simplified: bool) -> np.ndarray:
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        if not simplified:
-            return self.q[lo:hi]
-        if i not in self.cache:
+        if simplified and i not in self.cache:
             self.cache[i] = self.q[lo:hi][self.keep[lo:hi]]
-        return self.cache[i]
+        return self.cache[i] if simplified else self.q[lo:hi]
 
     def ring(self, refs: list[int], simplified: bool = True) -> tuple[np.ndarray, int] | None:
         """The ring's distinct points and twice its signed area; None without an area."""
@@ -395,7 +395,7 @@ def _ring_d(pts: np.ndarray) -> str:
     return "M" + texts[0] + "".join(t if t[0] in "-l" else f" {t}" for t in texts[1:]) + "z"
 
 
-def _feature_d(polys: Refs, rings: _Rings, min_area: float, simplified: bool = True) -> str:
+def _feature_d(polys: _Refs, rings: _Rings, min_area: float, simplified: bool = True) -> str:
     """A feature's path; polygons smaller than ``min_area`` go, except the largest one."""
     drawn: list[tuple[int, list[np.ndarray]]] = []
     for poly in polys:
@@ -439,7 +439,7 @@ def _build(parsed: _Parsed, path: Path, tolerance: float) -> MapShapes:
     px[~points] = MARGIN  # the pieces nobody uses stay inside too
     keep = _simplify(px, offsets, parsed.need, tolerance)
     rings = _Rings(np.rint(px * 10).astype(np.int64), offsets, keep)
-    merged: dict[str, Refs] = {}
+    merged: dict[str, _Refs] = {}
     for code, polys in parsed.features:
         merged.setdefault(code, []).extend(polys)
     shapes: dict[int, dict[str, str]] = {2: {}, 5: {}}
@@ -452,7 +452,7 @@ def _build(parsed: _Parsed, path: Path, tolerance: float) -> MapShapes:
                      tuple(parsed.skipped))
 
 
-def _states_from(merged: dict[str, Refs], municipalities: dict[str, str], rings: _Rings,
+def _states_from(merged: dict[str, _Refs], municipalities: dict[str, str], rings: _Rings,
                  px: np.ndarray, topology: bool) -> dict[str, str]:
     """Each state's path from its municipalities (see :func:`load_boundaries`)."""
     groups: dict[str, list[str]] = {}
