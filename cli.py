@@ -319,9 +319,17 @@ def _codelist_dirs(workspace: Path | None) -> list[Path]:
 
 
 def _codelists(workspace: Path | None) -> dict[str, Any]:
+    """The codelists in force: the workspace's (with its declared series), else the bundled."""
+    from sdmx_tools.compute.definitions import for_workspace
     from sdmx_tools.vocabulary.codelists import load_codelists
+    from sdmx_tools.workspace import find_workspace
 
-    return load_codelists(_codelist_dirs(workspace))
+    if workspace is None:
+        try:
+            workspace = find_workspace(Path.cwd())
+        except WorkspaceError:
+            return load_codelists()  # codelists need no workspace: the bundled ones
+    return for_workspace(_load(workspace))[1]
 
 
 @codelists.command("list")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from sdmx_tools.compute.definitions import load_indicators
+from sdmx_tools.compute.definitions import for_workspace
 from sdmx_tools.errors import WorkspaceError, first_line
 from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.fsutil import file_sha256
@@ -24,7 +24,7 @@ from sdmx_tools.release import IndicatorPage, Release, SourceNote, render_site
 from sdmx_tools.release.geo import load_boundaries
 from sdmx_tools.release.model import OBSERVATION_COLUMNS, Dimension, Finding, SdmxTarget
 from sdmx_tools.release.notes import ReleaseNotes, compare, read_previous
-from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
+from sdmx_tools.vocabulary.codelists import Codelist
 from sdmx_tools.vocabulary.dsd import COMPONENTS, Component
 from sdmx_tools.workspace import Workspace
 
@@ -156,8 +156,7 @@ def build_release(ws: Workspace, previous: Path | None = None) -> Release:
     by_indicator = {ident: rows for ident, rows in table.groupby("indicator", sort=False)}
     sdmx = read_data(paths.data_csv2)
     by_series = {series: rows for series, rows in sdmx.groupby("SERIES", sort=False)}
-    definitions = load_indicators(ws.bundled_and_overrides("indicators"))
-    codelists = load_codelists(ws.overrides("codelists"))
+    definitions, codelists = for_workspace(ws)
     units, statuses = codelists["CL_UNIT_MEASURE"], codelists["CL_OBS_STATUS"]
     components = {c.id: c for c in COMPONENTS}
     pages = []
@@ -175,7 +174,7 @@ def build_release(ws: Workspace, previous: Path | None = None) -> Release:
             decimals=d.decimals, sources=info["sources"],
             findings=[Finding(f["code"], f["severity"], f.get("key"))
                       for f in info["findings"]],
-            dimensions=dims, sdmx=by_series.get(d.series)))
+            dimensions=dims, sdmx=by_series.get(d.series), national=d.national))
     sources = [SourceNote(**{f.name: s[f.name] for f in fields(SourceNote) if f.name in s},
                           retrieved=(s.get("download") or {}).get("fetched_at"))
                for s in manifest["sources"]]

@@ -32,6 +32,7 @@ __all__ = ["CONFIG_NAME", "RegistryTarget", "Workspace", "default_years", "find_
 
 CONFIG_NAME = "sdmx-tools.toml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,9}")
 # Large delimited files are read in blocks of about this size: 16, 32 and 64 MiB were
 # measured at 10^6 and 10^7 rows (benchmarks/bench_scale.py), 32 was the fastest.
 DEFAULT_BLOCK_BYTES = 32 << 20
@@ -129,6 +130,9 @@ class Workspace:
     indicator_dataflows
         Besides the national dataflow, one dataflow per indicator series
         (``{dataflow}_{SERIES}``, the same DSD), each with its own data files.
+    national_prefix
+        The office's prefix of its own indicator ids: ``MX`` allows ``MX.SEG.1`` beside the
+        always allowed extensions of SDG ids (``16.1.1.a``).
     """
 
     root: Path
@@ -148,6 +152,7 @@ class Workspace:
     block_bytes: int = DEFAULT_BLOCK_BYTES
     boundaries: Path | None = None
     base_url: str | None = None
+    national_prefix: str | None = None
 
     @property
     def config(self) -> Path:
@@ -204,7 +209,8 @@ def load_workspace(path: Path) -> Workspace:
     ws = get(data, "workspace", dict, file=config)
     check_keys(ws, ["agency", "dataflow", "languages", "title", "output", "synthetic",
                     "indicators", "engine", "first_year", "last_year",
-                    "indicator_dataflows", "scheduler", "block_bytes"], file=config,
+                    "indicator_dataflows", "scheduler", "block_bytes", "national_prefix"],
+               file=config,
                section="workspace")
     agency = get(ws, "agency", str, file=config, section="workspace")
     dataflow = get(ws, "dataflow", str, "DF_SDG", file=config, section="workspace")
@@ -243,6 +249,10 @@ def load_workspace(path: Path) -> Workspace:
         if not 0 < years[0] <= years[1]:
             raise SpecError("workspace.first_year must be a year before workspace.last_year",
                             file=config, value=f"{years[0]}-{years[1]}")
+    prefix = get(ws, "national_prefix", str, None, file=config, section="workspace")
+    if prefix is not None and not _PREFIX.fullmatch(prefix):
+        raise SpecError("workspace.national_prefix must be 1-10 capital letters or digits, "
+                        "starting with a letter", file=config, value=prefix, hint="e.g. MX")
     boundaries, base_url = _release(get(data, "release", dict, {}, file=config), root, config)
     sources_dir = root / "sources"
     return Workspace(
@@ -264,6 +274,7 @@ def load_workspace(path: Path) -> Workspace:
         block_bytes=block_bytes,
         boundaries=boundaries,
         base_url=base_url,
+        national_prefix=prefix,
     )
 
 

@@ -27,6 +27,10 @@ STAGES: dict[str, int] = {
     "pipeline": 6, "publish": 6, "scaffold": 6, "demo": 6, "cli": 6,
 }
 MAX_ROOT_MODULES = 10
+# The package root hands out the notebook API (``sdmx_tools.open_workspace``) through a
+# PEP 562 ``__getattr__``: the one import of orchestration by the foundation, made on first
+# use, so it neither loads the stages on ``import sdmx_tools`` nor closes a cycle.
+FACADE = {("sdmx_tools", "sdmx_tools.pipeline.session")}
 MAX_LINES = 500
 
 
@@ -60,7 +64,8 @@ def _imports(name: str, path: Path, known: Iterable[str]) -> set[str]:
 
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {name: _imports(name, path, modules) for name, path in modules.items()}
+    return {name: {d for d in _imports(name, path, modules) if (name, d) not in FACADE}
+            for name, path in modules.items()}
 
 
 def _stage_key(module: str) -> str:

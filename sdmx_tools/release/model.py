@@ -117,6 +117,8 @@ class IndicatorPage:
     sdmx
         The indicator's published SDMX observations (every DSD dimension and attribute
         column), written as per-indicator downloads; None: no SDMX downloads.
+    national
+        An office's own indicator (``16.1.1.a``), shown as national, not a global SDG one.
     """
 
     id: str
@@ -133,6 +135,7 @@ class IndicatorPage:
     findings: list[Finding] = field(default_factory=list)
     dimensions: list[Dimension] = field(default_factory=list)
     sdmx: pd.DataFrame | None = None
+    national: bool = False
 
 
 @dataclass(slots=True)

@@ -126,6 +126,7 @@ def indicator_view(prep: Prepared, release: Release, texts: Texts,
         notes[texts.note_kinds[key] if key else note or t(why)] += count
     return {
         "id": ind.id, "series": ind.series, "goal": ind.goal, "target": ind.target,
+        "national": ind.national,
         "goal_name": texts.goals.get(ind.goal, ""), "goal_colour": GOAL_COLOURS.get(ind.goal),
         "name": name, "unit": unit, "decimals": ind.decimals,
         "latest": prep.nation[-1] if prep.nation else None,

@@ -207,7 +207,8 @@ class Codelist:
         """A hint for a value not in the codelist: its nearest codes, or where to look."""
         near = self.suggest(value)
         if not near:
-            return f"see the {len(self)} codes of {self.id} with 'sdmx-tools codelists show'"
+            return (f"see the {len(self)} codes of {self.id} with "
+                    f"'sdmx-tools codelists show {self.id}'")
         return "did you mean " + ", ".join(f"{c.id} {c.name(lang)}" for c in near) + "?"
 
 
