@@ -25,8 +25,9 @@ test: $(STAMP)  ## the whole test suite, lint and type checks
 bench: $(STAMP)  ## convert at 10^4..10^7 rows, stage by stage: benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/bench_scale.py
 
-readme: $(STAMP)  ## regenerate the README's CLI reference from --help
+readme: $(STAMP)  ## regenerate the README's CLI reference and docs/reference.md
 	$(BIN)/python scripts/cli_reference.py --write
+	$(BIN)/python scripts/key_reference.py --write
 
 clean:
 	rm -rf $(VENV) out build dist

@@ -7,16 +7,17 @@ release always shows exactly what was pushed, and either can run again without r
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sdmx_tools.compute.definitions import for_workspace
-from sdmx_tools.errors import WorkspaceError, first_line
+from sdmx_tools.errors import ToolkitError, WorkspaceError, first_line
 from sdmx_tools.exchange.readers import read_data
 from sdmx_tools.fsutil import file_sha256
+from sdmx_tools.ingest import load_spec
 from sdmx_tools.pipeline import OutputPaths
 from sdmx_tools.registry import DataFile, PushReport, PushResult, data_format, diff, push
 from sdmx_tools.registry.outcome import parse_flow_ref
@@ -28,7 +29,8 @@ from sdmx_tools.vocabulary.codelists import Codelist
 from sdmx_tools.vocabulary.dsd import COMPONENTS, Component
 from sdmx_tools.workspace import Workspace
 
-__all__ = ["build_release", "push_outputs", "release_site"]
+__all__ = ["WorkspaceStatus", "build_release", "push_outputs", "release_site",
+           "workspace_status"]
 
 
 _MANIFEST_BYTES = 256 << 20
@@ -217,3 +219,109 @@ def release_site(ws: Workspace, out: Path | None = None, previous: Path | None =
     """
     target = out or OutputPaths(ws.output).site
     return render_site(build_release(ws, previous), target, ws.overrides("templates"))
+
+
+@dataclass(slots=True)
+class WorkspaceStatus:
+    """What changed since the last ``convert``, and what the registry holds against it.
+
+    Attributes
+    ----------
+    converted_at
+        When the last convert wrote its manifest (UTC, ISO 8601); None: never converted.
+    sources
+        ``(source id, state)``: ``unchanged``, ``changed`` (its file's sha256 differs),
+        ``new`` (a spec convert has not read), ``removed`` (in the manifest, no spec now),
+        ``missing`` (its data file is gone).
+    edited
+        Settings, source specs, definitions and codelists edited since the convert.
+    outputs
+        ``(output, state)`` of the outputs that are ``missing`` or ``modified`` since.
+    registry
+        The push diff's counts (``{"unchanged": 24}``), or None when ``registry_error``.
+    registry_error
+        Why the registry could not be compared (unreachable, no outputs).
+    """
+
+    converted_at: str | None
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    outputs: list[tuple[str, str]] = field(default_factory=list)
+    registry: dict[str, int] | None = None
+    registry_error: str | None = None
+
+    @property
+    def up_to_date(self) -> bool:
+        """Converted, nothing changed since, and the registry holds exactly the outputs."""
+        return (self.converted_at is not None and not self.edited and not self.outputs
+                and all(state == "unchanged" for _, state in self.sources)
+                and self.registry is not None and set(self.registry) <= {"unchanged"})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (what ``status --format json`` prints)."""
+        return {"up_to_date": self.up_to_date, "converted_at": self.converted_at,
+                "sources": [{"id": i, "state": s} for i, s in self.sources],
+                "edited": self.edited,
+                "outputs": [{"file": f, "state": s} for f, s in self.outputs],
+                "registry": self.registry, "registry_error": self.registry_error}
+
+    def to_text(self) -> str:
+        """A few lines: the convert, each source, edits, outputs, the registry."""
+        if self.converted_at is None:
+            return "not converted yet: run 'sdmx-tools convert'"
+        lines = [f"last convert: {self.converted_at}"]
+        lines += [f"  source {i}: {s}" for i, s in self.sources]
+        lines += [f"  edited since: {f}" for f in self.edited]
+        lines += [f"  output {f}: {s}" for f, s in self.outputs]
+        if self.registry is not None:
+            counts = ", ".join(f"{n} {k}" for k, n in self.registry.items()) or "nothing"
+            lines.append(f"registry against the outputs: {counts}")
+        else:
+            lines.append(f"registry: not compared ({self.registry_error})")
+        lines.append("up to date" if self.up_to_date else
+                     "to do: " + ("'sdmx-tools convert', then 'sdmx-tools push'"
+                                  if self.edited or self.outputs or any(
+                                      s != "unchanged" for _, s in self.sources)
+                                  else "'sdmx-tools push'"))
+        return "\n".join(lines)
+
+
+def workspace_status(ws: Workspace) -> WorkspaceStatus:
+    """Compare the workspace with its last convert's manifest, and the outputs with the
+    registry (a push dry run: nothing is sent)."""
+    paths = OutputPaths(ws.output)
+    try:
+        manifest = _manifest(paths, [])
+    except WorkspaceError as exc:
+        if not paths.manifest.is_file():
+            return WorkspaceStatus(converted_at=None)
+        raise exc
+    status = WorkspaceStatus(converted_at=str(manifest["generated_at"]))
+    written = {s.get("id"): s.get("sha256") for s in manifest["sources"]}
+    for spec_file in ws.source_files:
+        spec = load_spec(spec_file, ws.root)
+        if spec.id not in written:
+            state = "new"
+        elif not spec.path.is_file():
+            state = "missing" if spec.remote is None else "changed"
+        else:
+            state = "unchanged" if file_sha256(spec.path) == written[spec.id] else "changed"
+        status.sources.append((spec.id, state))
+        written.pop(spec.id, None)
+    status.sources += [(str(sid), "removed") for sid in written]
+    since = paths.manifest.stat().st_mtime  # written last by convert
+    settings = [ws.config, *ws.source_files,
+                *(f for name in ("indicators", "codelists") for folder in ws.overrides(name)
+                  for f in sorted(folder.rglob("*")) if f.is_file())]
+    status.edited = [str(f.relative_to(ws.root)) for f in settings if f.stat().st_mtime > since]
+    for name, sha in manifest["outputs"].items():
+        path = paths.root / name
+        if not path.is_file():
+            status.outputs.append((name, "missing"))
+        elif file_sha256(path) != sha:
+            status.outputs.append((name, "modified"))
+    try:
+        status.registry = push_outputs(ws, dry_run=True).diff.counts()
+    except ToolkitError as exc:
+        status.registry_error = first_line(exc)
+    return status

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -143,22 +144,36 @@ class Report:
             counts[reason] += n
         return dict(counts)
 
-    def to_dict(self, examples: int = 5) -> dict[str, Any]:
-        """JSON-ready dict: accounts, counts per code, and the first examples of each."""
-        kept = [f.to_dict() for f in self.to_findings(examples)]
-        return {
+    def to_dict(self, examples: int | None = 5, rest: str | None = None) -> dict[str, Any]:
+        """JSON-ready dict: accounts, counts per code, and the first examples of each.
+
+        ``findings_complete`` says whether ``findings`` holds every finding kept (the
+        quarantine file has every quarantined row); when not, ``more_in`` names ``rest``.
+        """
+        kept = self.to_findings(examples)
+        data = {
             "ok": self.ok,
             "accounts": [asdict(a) | {"balanced": a.balanced} for a in self.accounts],
             "counts": self.counts(),
-            "findings": kept,
+            "findings": [f.to_dict() for f in kept],
+            "findings_complete": len(kept) == len(self.findings),
         }
+        if not data["findings_complete"] and rest:
+            data["more_in"] = rest
+        return data
 
-    def to_json(self, examples: int = 5) -> str:
-        """The report as a JSON document."""
-        return json.dumps(self.to_dict(examples), ensure_ascii=False, indent=2, default=str)
+    def to_json(self, examples: int | None = 5, rest: str | None = None) -> str:
+        """The report as a JSON document (:meth:`to_dict`)."""
+        return json.dumps(self.to_dict(examples, rest), ensure_ascii=False, indent=2,
+                          default=str)
 
-    def to_text(self, examples: int = 5) -> str:
-        """The report as lines of text: accounts, then counts and examples per code."""
+    def to_text(self, examples: int = 5, rest: Mapping[str, str] | None = None) -> str:
+        """The report as lines of text: accounts, then per code its count and examples.
+
+        A code with more findings than ``examples`` says how many are left out and where
+        they are: ``rest["quarantine"]`` for quarantined rows, ``rest["findings"]`` for
+        the others (the CLI passes the report and quarantine files).
+        """
         lines = []
         for a in self.accounts:
             mark = "" if a.balanced else "  UNBALANCED"
@@ -166,12 +181,23 @@ class Report:
                 f"{a.source}: {a.read} rows read = {a.used} used + {a.quarantined} "
                 f"quarantined + {a.excluded} excluded{mark}"
             )
-        lines.extend(f"{code}: {n}" for code, n in sorted(self.counts().items()))
-        lines.extend("  " + f.to_text() for f in self.to_findings(examples))
+        reasons = {r for a in self.accounts for r in a.quarantined_by_reason}
+        shown: dict[str, list[Finding]] = {}
+        for f in self.to_findings(examples):
+            shown.setdefault(f.code, []).append(f)
+        for code, n in sorted(self.counts().items()):
+            lines.append(f"{code}: {n}")
+            lines.extend("  " + f.to_text() for f in shown.get(code, []))
+            left = n - len(shown.get(code, []))
+            if left > 0:
+                where = (rest or {}).get("quarantine" if code in reasons else "findings")
+                lines.append(f"  ... {left} more {code}" + (f": see {where}" if where else ""))
         return "\n".join(lines)
 
-    def to_findings(self, examples: int) -> list[Finding]:
-        """The first ``examples`` findings of each code, in order."""
+    def to_findings(self, examples: int | None) -> list[Finding]:
+        """The first ``examples`` findings of each code, in order (None: all of them)."""
+        if examples is None:
+            return list(self.findings)
         shown: Counter[str] = Counter()
         kept = []
         for f in self.findings:

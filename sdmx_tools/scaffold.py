@@ -32,7 +32,7 @@ database = "out/registry.sqlite"
 """
 
 _EXAMPLE_SPEC = """\
-# One file per source. Every key is documented in the README ('Sources').
+# One file per source. Every key (type, default, example): docs/reference.md of sdmx-tools.
 id = "example"
 title = "Describe the source"
 tolerance = 0                 # quarantined rows allowed before convert fails

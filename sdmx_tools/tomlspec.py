@@ -2,20 +2,56 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
+import sys
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sdmx_tools.errors import SpecError, ToolkitError
 
-__all__ = ["check_keys", "get", "inside", "load_toml"]
+__all__ = ["KeyLog", "check_keys", "get", "inside", "load_toml", "recording"]
 
 T = TypeVar("T")
 
 
 _MAX_TOML_BYTES = 4 << 20  # a spec or definition is a few kilobytes
+
+
+@dataclass
+class KeyLog:
+    """What :func:`check_keys` and :func:`get` were asked while :func:`recording`.
+
+    Attributes
+    ----------
+    allowed
+        ``(section, key) -> module`` (file name of the caller) of every key a table may hold.
+    read
+        ``(section, key) -> (kinds, default, module)``: the types :func:`get` accepts
+        (names), its default (``...`` when the key is required) and the caller's file name.
+    """
+
+    allowed: dict[tuple[str, str], str] = field(default_factory=dict)
+    read: dict[tuple[str, str], tuple[tuple[str, ...], Any, str]] = field(default_factory=dict)
+
+
+_LOG: contextvars.ContextVar[KeyLog | None] = contextvars.ContextVar("key_log", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[KeyLog]:
+    """Record the keys the loaders check, their types and defaults (the key reference is
+    generated from them: ``scripts/key_reference.py``)."""
+    log = KeyLog()
+    token = _LOG.set(log)
+    try:
+        yield log
+    finally:
+        _LOG.reset(token)
 
 
 def load_toml(path: Path, error: type[ToolkitError] = SpecError) -> dict[str, Any]:
@@ -53,6 +89,11 @@ def check_keys(table: object, allowed: Iterable[str], *, file: Path | str,
         raise error(f"[{section}] must be a table" if section else "must be a table",
                         file=file, value=str(table))
     allowed = list(allowed)
+    log = _LOG.get()
+    if log is not None:
+        caller = Path(sys._getframe(1).f_code.co_filename).name
+        for key in allowed:
+            log.allowed[(section, key)] = caller
     for key in table:
         if key not in allowed:
             near = difflib.get_close_matches(key, allowed, n=1)
@@ -68,6 +109,11 @@ def get(table: Mapping[str, Any], key: str, kind: type[T] | tuple[type, ...], de
         *, file: Path | str, section: str = "", error: type[ToolkitError] = SpecError) -> Any:
     """Typed lookup: ``table[key]`` checked against ``kind``; missing without default: error."""
     name = f"{section}.{key}" if section else key
+    log = _LOG.get()
+    if log is not None:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        log.read[(section, key)] = (tuple(k.__name__ for k in kinds), default,
+                                    Path(sys._getframe(1).f_code.co_filename).name)
     if key not in table:
         if default is ...:
             raise error(f"missing required key {name!r}", file=file)

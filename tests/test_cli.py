@@ -159,12 +159,15 @@ def test_codelists_commands() -> None:
 
     codelists = load_codelists()
     listed = _ok("codelists", "list").stdout.splitlines()
-    assert listed == [f"{c.id}\t{c.version}\t{len(c)}\t{c.name('en')}"
-                      for c in codelists.values()]
+    assert listed[0] == "id\tversion\tcodes\tname"
+    assert listed[1:] == [f"{c.id}\t{c.version}\t{len(c)}\t{c.name('en')}"
+                          for c in codelists.values()]
+    as_json = json.loads(_ok("codelists", "list", "--format", "json").stdout)
+    assert [(c["id"], c["version"], c["codes"]) for c in as_json] == [
+        (c.id, c.version, len(c)) for c in codelists.values()]
     found = _ok("codelists", "search", "gustavo a madero").stdout.splitlines()
-    assert found == [f"{c.id}\t{c.name('es')}"
-                     for c in codelists["CL_AREA_MX"].search("gustavo a madero")]
-    assert found[0].startswith("09005")
+    assert found[0] == "code\tname\tlevel\tstate_name"
+    assert found[1] == "09005\tGustavo A. Madero\tmunicipality\tCiudad de México"
     sex = codelists["CL_SEX"]
     exported = _ok("codelists", "export", "CL_SEX", "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(exported)))
@@ -173,10 +176,32 @@ def test_codelists_commands() -> None:
     xml = _ok("codelists", "export", "CL_SEX")
     assert "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MX:CL_SEX" in xml.stdout
     shown = _ok("codelists", "show", "CL_SEX").stdout.splitlines()
-    assert shown == [f"{c.id}\t{c.parent or ''}\t{c.name('es')}\t{c.name('en')}" for c in sex]
+    assert shown[0] == "id\tparent\tname_es\tname_en"
+    assert shown[1:] == [f"{c.id}\t{c.parent or ''}\t{c.name('es')}\t{c.name('en')}"
+                         for c in sex]
     assert "F\t\tMujeres\tFemale" in shown
+    shown_json = json.loads(_ok("codelists", "show", "CL_SEX", "--format", "json").stdout)
+    assert [c["id"] for c in shown_json["codes"]] == [c.id for c in sex]
+    assert shown_json["codes"][1]["names"] == sex[shown_json["codes"][1]["id"]].names
     missing = CliRunner().invoke(main, ["codelists", "show", "CL_NOPE"])
     assert missing.exit_code == 1 and "available:" in missing.stderr
+
+
+def test_codelists_search_names_the_state_and_says_when_nothing_or_more_match() -> None:
+    juarez = json.loads(_ok("codelists", "search", "Juárez", "--format", "json",
+                            "--limit", "50").stdout)
+    exact = [h for h in juarez if h["name"] == "Juárez"]
+    assert len(exact) >= 3 and len({h["state_name"] for h in exact}) == len(exact)
+    assert all(h["state"] == h["code"][:2] for h in exact)
+    few = CliRunner().invoke(main, ["codelists", "search", "juarez", "--limit", "3"])
+    assert few.exit_code == 0 and len(few.stdout.splitlines()) == 4  # header + 3
+    assert "more codes match" in few.stderr
+    none = CliRunner().invoke(main, ["codelists", "search", "zzqxw"])
+    assert none.exit_code == 1 and none.stdout == ""
+    assert "no code of CL_AREA_MX matches" in none.stderr and "zzqxw" in none.stderr
+    series = json.loads(_ok("codelists", "search", "homicid", "--codelist", "CL_SERIES",
+                            "--format", "json").stdout)
+    assert [s["code"] for s in series] == ["VC_IHR_PSRC"]
 
 
 def test_validate_command(demo_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

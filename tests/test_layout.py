@@ -24,7 +24,7 @@ STAGES: dict[str, int] = {
     # the data flow
     "territory": 1, "ingest": 2, "compute": 3, "exchange": 4, "registry": 5, "release": 5,
     # orchestration: wires the stages
-    "pipeline": 6, "publish": 6, "scaffold": 6, "demo": 6, "cli": 6,
+    "pipeline": 6, "publish": 6, "scaffold": 6, "demo": 6, "cli": 6, "commands": 6,
 }
 MAX_ROOT_MODULES = 10
 # The package root hands out the notebook API (``sdmx_tools.open_workspace``) through a

@@ -97,5 +97,19 @@ def test_write_true_is_the_cli_convert(fresh, tmp_path) -> None:  # type: ignore
 
 
 def test_no_workspace_is_a_located_error(tmp_path: Path) -> None:
-    with pytest.raises(WorkspaceError, match="sdmx-tools.toml not found"):
+    with pytest.raises(WorkspaceError, match=r"sdmx-tools\.toml not found"):
         sdmx_tools.open_workspace(tmp_path)
+
+
+def test_the_readme_example_runs(fresh, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### From Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'open_workspace("out/demo")' in code
+    monkeypatch.chdir(fresh.parent)
+    (fresh.parent / "out").mkdir(exist_ok=True)
+    if not (fresh.parent / "out" / "demo").exists():
+        (fresh.parent / "out" / "demo").symlink_to(fresh)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["results"].ok  # type: ignore[attr-defined]

@@ -236,3 +236,23 @@ def test_national_ids_sort_beside_the_sdg_ones(tmp_path: Path) -> None:
     ids = list(load_indicators([bundled("indicators"), folder], national_prefix="MX"))
     assert ids.index("5.5.1") < ids.index("5.10.1") < ids.index("16.1.1") \
         < ids.index("16.1.1.a") < ids.index("MX.SEG.1")
+
+
+def test_two_indicators_of_one_series_and_frequency_are_refused(own: Path,
+                                                                tmp_path: Path) -> None:
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(own, ws, ignore=shutil.ignore_patterns("out"))
+    twin = (bundled("indicators") / "16.1.1.toml").read_text(encoding="utf-8")
+    (ws / "indicators" / "16.1.1.b.toml").write_text(
+        twin.replace('id = "16.1.1"', 'id = "16.1.1.b"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", "-w", str(ws)])
+    assert result.exit_code == 1
+    assert "indicators 16.1.1 and 16.1.1.b both publish series VC_IHR_PSRC" in result.stderr
+    assert "16.1.1.b.toml" in result.stderr and not (ws / "out" / "sdmx").exists()
+    monthly = twin.replace('id = "16.1.1"', 'id = "16.1.1.b"').replace(
+        'frequency = "A"', 'frequency = "M"')
+    (ws / "indicators" / "16.1.1.b.toml").write_text(monthly, encoding="utf-8")
+    again = CliRunner().invoke(main, ["convert", "-w", str(ws)])
+    assert "both publish" not in again.stderr  # a monthly series of it has other keys

@@ -125,7 +125,8 @@ def completeness(reported: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist
             findings.append(Finding(
                 code="incomplete-coverage", severity=Severity.INFO,
                 message=f"{len(silent)} states have no data for {period}: "
-                        f"{', '.join(silent[:10])}{' ...' if len(silent) > 10 else ''}",
+                        f"{', '.join(silent[:10])}"
+                        f"{f' and {len(silent) - 10} more' if len(silent) > 10 else ''}",
                 key=f"{defn.series}.{NATION}.{period}",
                 value=f"{len(per_state) - len(silent)}/{len(per_state)} states",
                 hint="the national value is flagged or withheld by the incomplete rule"))

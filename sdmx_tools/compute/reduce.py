@@ -143,7 +143,8 @@ def check_declared_sums(observations: Any, term: Term, dims: list[str]) -> None:
         if found.empty:
             continue
         values = sorted(found[dim].astype(str).unique())
-        shown = ", ".join(repr(v) for v in values[:6]) + (" ..." if len(values) > 6 else "")
+        shown = ", ".join(repr(v) for v in values[:6]) + (
+            f" and {len(values) - 6} more" if len(values) > 6 else "")
         raise IndicatorError(
             f"measure {term.measure!r} of source {found['source'].iloc[0]!r} is given by "
             f"{dim} ({shown}), which the indicator neither disaggregates nor filters: "

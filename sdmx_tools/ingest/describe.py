@@ -19,6 +19,14 @@ from pathlib import Path
 from typing import Literal
 
 from sdmx_tools.errors import SourceReadError
+from sdmx_tools.ingest.columns import (
+    TOTALS,
+    ColumnGuess,
+    Role,
+    guess_column,
+    number_format,
+    number_kind,
+)
 from sdmx_tools.ingest.readers import clean_header, detect_encoding
 from sdmx_tools.ingest.readers.delimited import decode, sniff_delimiter
 from sdmx_tools.ingest.values import MONTHS_ES
@@ -31,38 +39,9 @@ __all__ = ["HEAD_BYTES", "TAIL_BYTES", "ColumnGuess", "Description", "SpecialRow
 _WIDE_MAX = 64 << 20
 HEAD_BYTES = 2_000_000
 TAIL_BYTES = 256_000
-Role = Literal["area-code", "area-name", "state", "municipality", "period", "value",
-               "category", "identifier", "empty", "other"]
-Kind = Literal["integer", "number", "text", "date", "period", "empty"]
-
-_MARKERS = ("—", "–", "-", "NA", "N/A", "ND", "N/D", "NE", "..", "...", "S/D", "s/d", "n.d.",
-            "N.D.", "*", "999", "9999-99-99", "")
-_TOTALS = {"total", "nacional", "total nacional", "estados unidos mexicanos",
-           "republica mexicana", "total general", "total estatal"}
 _FOOTER = re.compile(r"^(?:fuente|nota|notas|elaborado|elaboracion|fecha de|cifras|consulta|"
                      r"informacion|[*(¹²³]|https?://|©)", re.IGNORECASE)
-_INT = re.compile(r"^[+-]?(?:\d{1,3}(?:([,. ])\d{3})+|\d+)$")
-_DEC = re.compile(r"^[+-]?(?:\d{1,3}(?:([, ])\d{3})+|\d*)\.\d+$")
-_DEC_COMMA = re.compile(r"^[+-]?(?:\d{1,3}(?:([. ])\d{3})+|\d*),\d{1,2}$")
-_DATE = re.compile(r"^(?:\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?|\d{1,2}/\d{1,2}/\d{4})$")
-_YM = re.compile(r"^\d{4}[-/](?:0?[1-9]|1[0-2])$")
-_YEAR_NAME = re.compile(r"(?:^|[^a-z])(?:ano|anio|ao|year|periodo|ejercicio|ciclo)(?:[^a-z]|$)")
-_STATE_NAME = re.compile(r"(?:^|[^a-z])(?:ent|entidad|estado|edo|cve_ent|clave_ent)(?:[^a-z]|$)")
-_CODE_NAME = re.compile(r"cve|clave|cvegeo|ubic|geo|codigo|inegi|mun(?:icipio)?(?:[^a-z]|$)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-
-
-@dataclass(frozen=True, slots=True)
-class ColumnGuess:
-    """One column as described: its role and type, examples and missing markers found."""
-
-    name: str
-    role: Role
-    type: Kind
-    examples: tuple[str, ...]
-    distinct: int
-    missing: dict[str, int]
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +60,8 @@ class Description:
     ``wide_columns`` are melted into ``names_to`` (``month`` or ``period``) in a wide file;
     ``area`` maps AreaSpec keys to guessed columns (or the constant ``state``); ``period``
     holds ``column`` + ``format`` or a ``value`` guessed from titles, footers or file name.
-    ``complete`` says whether the guesses saw every line.
+    ``complete`` says whether the guesses saw every line. ``events`` says why each row is
+    one event to count (the draft's measure then counts rows), empty when rows hold values.
     """
 
     path: str
@@ -104,6 +84,7 @@ class Description:
     blank_rows: int
     sampled_rows: int
     complete: bool
+    events: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """The description as JSON-ready data (lists, not tuples)."""
@@ -165,8 +146,9 @@ def describe_file(path: Path, areas: AreaCodelist | None = None) -> Description:
              for ln in tail_text.splitlines()]
     areas = areas or load_areas()
     titles = [" ".join(c.strip() for c in cells if c.strip()) for cells in rows[:header_at]]
+    unnamed = {n for n, cell in zip(names, rows[header_at], strict=False) if not cell.strip()}
     return _describe(path, size, encoding, delimiter, header_at, titles, names, body, areas,
-                     complete=not tail_text)
+                     unnamed=unnamed, complete=not tail_text)
 
 
 def _read_bounded(path: Path) -> tuple[bytes, bytes, int]:
@@ -202,28 +184,15 @@ def _header_index(rows: list[list[str]], path: Path) -> int:
                               file=path, hint="is this a delimited text file?")
     mode = widths.most_common(1)[0][0]
     for i, cells in enumerate(rows):
-        named = [c for c in cells if c.strip() and not _number(c.strip())]
+        named = [c for c in cells if c.strip() and not number_kind(c.strip())]
         if len(cells) >= mode and len(named) >= max(1, len(cells) // 3):
             return i
     raise SourceReadError("no header row found", file=path)
 
 
-def _number(v: str) -> str | None:
-    """``int``/``dec``/``dec-comma`` when ``v`` is a number in some convention."""
-    if re.match(r"^0\d+\D", v):
-        return None  # " 01 001 " is a code, not a thousands-grouped number
-    if _INT.match(v):
-        return "int"
-    if _DEC.match(v):
-        return "dec"
-    if _DEC_COMMA.match(v):
-        return "dec-comma"
-    return None
-
-
 def _describe(path: Path, size: int, encoding: str, delimiter: str, header_at: int,
               titles: list[str], names: list[str], body: list[tuple[int | None, list[str]]],
-              areas: AreaCodelist, complete: bool) -> Description:
+              areas: AreaCodelist, *, unnamed: set[str], complete: bool) -> Description:
     blank = sum(1 for _, cells in body if not any(c.strip() for c in cells))
     rows = [(n, (cells + [""] * len(names))[: len(names)]) for n, cells in body
             if any(c.strip() for c in cells)]
@@ -232,22 +201,30 @@ def _describe(path: Path, size: int, encoding: str, delimiter: str, header_at: i
     years = [n for n in names if re.fullmatch(r"(?:19|20)\d{2}", n)]
     wide = months if len(months) >= 3 else years if len(years) >= 2 else []
     cols = {name: [cells[i].strip() for _, cells in data] for i, name in enumerate(names)}
-    guesses = {n: _column(n, v, areas, n in wide) for n, v in cols.items()}
+    guesses = {n: guess_column(n, v, areas, wide=n in wide, unnamed=n in unnamed,
+                               complete=complete) for n, v in cols.items()}
     area = _area(guesses, cols, areas)
     for key, col in area.items():
         if col in guesses and key != "state":
             role: Role = "state" if key == "state_column" else (
                 "municipality" if key == "municipality_column" else guesses[col].role)
-            guesses[col] = _with(guesses[col], role)
+            guesses[col] = guesses[col].with_role(role)
     area_cols = [c for k, c in area.items() if k != "state"] + [
         g.name for g in guesses.values() if g.role in ("area-name", "state")]
     totals = [SpecialRow(n, col, cells[names.index(col)].strip()) for n, cells in data
               for col in dict.fromkeys(area_cols)
-              if fold(cells[names.index(col)].strip()) in _TOTALS][:20]
+              if fold(cells[names.index(col)].strip()) in TOTALS][:20]
+    events = "" if wide else _events(guesses, cols, area)
+    if events:
+        # Small integer codes in a file of events are categories (sex 1/2), not amounts.
+        for g in list(guesses.values()):
+            if g.role == "value" and g.type == "integer" and g.distinct <= 12:
+                guesses[g.name] = g.with_role("category", f"{g.distinct} distinct code(s) "
+                                              "in a file of events")
     values = [g for g in guesses.values() if g.role == "value" or g.name in wide]
     found = Counter({m: c for g in values for m, c in g.missing.items()})
-    thousands, decimal = _number_format([v for g in values for v in cols[g.name]])
-    period = _period(guesses, titles, footers, path, bool(months))
+    thousands, decimal = number_format([v for g in values for v in cols[g.name]])
+    period = _period(guesses, titles, footers, path, bool(months), bool(events))
     return Description(
         path=str(path), size=size, encoding=encoding, delimiter=delimiter,
         header_row=header_at + 1, title_lines=tuple(t for t in titles if t),
@@ -256,11 +233,37 @@ def _describe(path: Path, size: int, encoding: str, delimiter: str, header_at: i
         area=area, period=period, thousands=thousands, decimal=decimal,
         missing=tuple(m for m, _ in found.most_common()), total_rows=tuple(totals),
         footer_rows=tuple(footers), blank_rows=blank, sampled_rows=len(rows), complete=complete,
+        events=events,
     )
 
 
-def _with(g: ColumnGuess, role: Role) -> ColumnGuess:
-    return ColumnGuess(g.name, role, g.type, g.examples, g.distinct, g.missing, g.note)
+def _events(guesses: dict[str, ColumnGuess], cols: dict[str, list[str]], area: dict[str, str]
+            ) -> str:
+    """Why the rows are events (one record each, to be counted), or ``""`` when they are not.
+
+    No numeric column left to read, an identifier or coordinates on each row, or rows that
+    repeat their area and date (an aggregated file has one row per area and period).
+    """
+    if not area:
+        return ""
+    by_role = {r: [g.name for g in guesses.values() if g.role == r]
+               for r in ("value", "identifier", "coordinate", "period", "category")}
+    if by_role["identifier"]:
+        return f"{by_role['identifier'][0]!r} identifies each row"
+    if by_role["coordinate"]:
+        return f"each row has its place ({by_role['coordinate'][0]!r})"
+    if not by_role["value"]:
+        return "no numeric column to read"
+    dates = [g.name for g in guesses.values() if g.role == "period" and g.note == "date"]
+    if not dates:
+        return ""
+    key = [c for k, c in area.items() if k != "state"] + by_role["period"] + by_role["category"]
+    n = len(cols[key[0]])
+    distinct = len(set(zip(*(cols[c] for c in key), strict=True)))
+    if n >= 20 and distinct <= 0.8 * n:
+        return (f"{n - distinct:,} of {n:,} rows read repeat the area and date of another "
+                "row")
+    return ""
 
 
 def _footers(rows: list[tuple[int | None, list[str]]], names: list[str]
@@ -270,89 +273,11 @@ def _footers(rows: list[tuple[int | None, list[str]]], names: list[str]
     for n, cells in rows:
         filled = [(i, c.strip()) for i, c in enumerate(cells) if c.strip()]
         i, first = filled[0]
-        if len(filled) <= 2 and _FOOTER.match(fold(first)) and not _number(first):
+        if len(filled) <= 2 and _FOOTER.match(fold(first)) and not number_kind(first):
             footers.append(SpecialRow(n, names[i], first))
         else:
             data.append((n, cells))
     return footers, data
-
-
-def _column(name: str, values: list[str], areas: AreaCodelist, wide: bool) -> ColumnGuess:
-    filled = [v for v in values if v]
-    markers = Counter(v for v in values if v in _MARKERS)
-    real = [v for v in filled if v not in _MARKERS]
-    uniq = list(dict.fromkeys(real))
-    kinds = Counter(_kind(v) for v in uniq[:2000])
-    kind: Kind = kinds.most_common(1)[0][0] if kinds else "empty"
-    numeric = kinds["integer"] + kinds["number"]
-    if real and numeric >= 0.8 * len(uniq[:2000]):
-        kind = "number" if kinds["number"] else "integer"
-        # A few short non-numbers in a numeric column are markers ("No disponible", "*").
-        odd = [v for v in uniq if _kind(v) not in ("integer", "number")]
-        if len(odd) <= 5 and all(len(v) <= 20 for v in odd):
-            markers.update(v for v in real if v in odd)
-            real = [v for v in real if v not in markers]
-    if "" in markers or len(filled) < len(values):
-        markers[""] = len(values) - len(filled)
-    role, note = _role(name, uniq, kind, real, areas, wide)
-    if role not in ("area-code", "municipality", "state", "other"):
-        markers.pop("999", None)  # a real value (999 people), not "unknown municipality"
-    missing = {m: c for m, c in markers.items() if c}
-    return ColumnGuess(name, role, kind, tuple(uniq[:3]), len(uniq), missing, note)
-
-
-def _kind(v: str) -> Kind:
-    if _number(v) == "int":
-        return "integer"
-    if _number(v):
-        return "number"
-    if _DATE.match(v):
-        return "date"
-    if _YM.match(v) or fold(v).strip(". ") in MONTHS_ES:
-        return "period"
-    return "text"
-
-
-def _role(name: str, uniq: list[str], kind: Kind, real: list[str], areas: AreaCodelist,
-          wide: bool) -> tuple[Role, str]:
-    key = fold(name)
-    if not uniq:
-        return "empty", "no values in the sample"
-    if wide:
-        return "value", "melted by the wide layout"
-    if kind in ("integer", "period") and all(re.fullmatch(r"(?:19|20)\d{2}", v) for v in uniq) \
-            and (_YEAR_NAME.search(key) or len(uniq) <= 30):
-        return "period", "year"
-    if kind == "period":
-        return "period", "YYYY-MM" if all(_YM.match(v) for v in uniq) else "month-name"
-    if kind == "date":
-        return "period", "date"
-    sample = uniq[:2000]
-    matches = areas.match_codes(sample)
-    hits = [m for m in matches if m.status == "matched"]
-    munis = [m for m in hits if len(m.code or "") == 5]
-    if len(hits) >= 0.8 * len(sample) and (munis or _CODE_NAME.search(key)):
-        if len(munis) >= 0.5 * len(hits):
-            return "area-code", f"{len(hits)} of {len(sample)} distinct values are INEGI codes"
-        if _STATE_NAME.search(key) or all(len(v) <= 2 for v in sample):
-            return "state", "state codes"
-    if _STATE_NAME.search(key) and all(areas.resolve_state(v) for v in sample[:40]):
-        return "state", "state codes or names"
-    if kind == "integer" and _CODE_NAME.search(key) and all(len(v) <= 3 for v in sample):
-        return "other", "municipality numbers (need a state column)"
-    if kind in ("integer", "number"):
-        if kind == "integer" and len(uniq) == len(real) > 20 and re.search(r"\bid\b|folio", key):
-            return "identifier", "one distinct value per row"
-        return "value", ""
-    names = [v for v in sample[:400] if fold(v) not in _TOTALS]
-    found = areas.match_names(names)
-    known = [m for m in found if m.status == "matched" or (m.status == "review"
-                                                             and m.score >= 100)]
-    if names and len(known) >= 0.7 * len(names):
-        return "area-name", f"{len(known)} of {len(names)} distinct values are area names"
-    if len(uniq) <= max(50, len(real) // 20):
-        return "category", f"{len(uniq)} distinct value(s)"
-    return "other", ""
 
 
 def _area(guesses: dict[str, ColumnGuess], cols: dict[str, list[str]], areas: AreaCodelist
@@ -374,7 +299,7 @@ def _area(guesses: dict[str, ColumnGuess], cols: dict[str, list[str]], areas: Ar
         name = by["area-name"][0]
         if by["state"]:
             return {"name_column": name, "state_column": by["state"][0]}
-        names = [v for v in dict.fromkeys(cols[name]) if v and fold(v) not in _TOTALS][:400]
+        names = [v for v in dict.fromkeys(cols[name]) if v and fold(v) not in TOTALS][:400]
         # Names that repeat across states ("Benito Juárez") count once the state is known.
         states = Counter((m.code or "")[:2] for m in areas.match_names(names)
                          if m.status == "matched")
@@ -388,31 +313,23 @@ def _area(guesses: dict[str, ColumnGuess], cols: dict[str, list[str]], areas: Ar
     return {"state_column": by["state"][0]} if by["state"] else {}
 
 
-def _number_format(values: list[str]) -> tuple[str | None, str]:
-    """Thousands separator and decimal mark of the value cells (spaces need none)."""
-    point = comma = grouped = 0
-    for v in values[:20000]:
-        whole = _INT.match(v)
-        if _DEC_COMMA.match(v) and not whole:
-            comma += 1
-        elif _DEC.match(v) and not whole:
-            point += 1
-        m = whole or _DEC.match(v)
-        grouped += bool(m and m.group(1) == ",")
-    if comma and not point:
-        return ".", ","
-    return ("," if grouped else None), "."
-
-
 def _period(guesses: dict[str, ColumnGuess], titles: list[str], footers: list[SpecialRow],
-            path: Path, monthly: bool) -> dict[str, str]:
-    """A period column (years first), or a single year found around the data."""
-    cols = [g for g in guesses.values() if g.role == "period"]
-    order = ["year", "YYYY-MM", "date"]
-    for fmt in order:
-        for g in cols:
-            if g.note == fmt:
-                return {"column": g.name, "format": fmt}
+            path: Path, monthly: bool, events: bool) -> dict[str, str]:
+    """A period column, or a single year found around the data.
+
+    A year column comes first (with a month column beside it when there is one), except in
+    a file of events, where the date of each event is its period (it holds the month).
+    """
+    cols = {g.note: g.name for g in reversed(guesses.values()) if g.role == "period"}
+    month = cols.get("month-name") or cols.get("month-number")
+    if events and "date" in cols:
+        return {"column": cols["date"], "format": "date"}
+    if "year" in cols:
+        return {"column": cols["year"], "format": "year"} | (
+            {"month_column": month} if month else {})
+    for fmt in ("YYYY-MM", "date"):
+        if fmt in cols:
+            return {"column": cols[fmt], "format": fmt}
     if monthly:
         return {}
     for where, texts in (("title lines", titles), ("footer", [f.value for f in footers]),

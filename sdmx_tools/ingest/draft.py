@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from sdmx_tools.ingest import describe
+from sdmx_tools.ingest.columns import guess_unit
 from sdmx_tools.ingest.describe import Description, SpecialRow
 from sdmx_tools.ingest.spec import DEFAULT_MISSING
 from sdmx_tools.vocabulary.codelists import fold
@@ -39,6 +40,8 @@ def render_toml(d: Description, root: Path | None = None) -> str:
     out += [f"#   {c.name!r}: {c.role}, {c.type}"
             + (f" ({c.note})" if c.note else "") + (f" e.g. {', '.join(c.examples)}"
                                                    if c.examples else "") for c in d.columns]
+    if d.events:
+        out.append(f"# One row per event ({d.events}): the measure counts rows.")
     if not d.complete:
         out.append(f"# Guessed from the first {describe.HEAD_BYTES:,} and last "
                    f"{describe.TAIL_BYTES:,} bytes of {d.size:,}.")
@@ -109,6 +112,9 @@ def _area_lines(d: Description) -> list[str]:
     lines = [f"{key} = {_q(col)}  # guessed: "
              + (f"names all in state {col}" if key == "state" else notes.get(col) or "")
              for key, col in d.area.items()]
+    if d.events and "state" in d.area:
+        lines.append(f"# covers = [{_q(d.area['state'])}]  # TODO: if the file records every "
+                     "event of the state: its municipalities without rows then had zero")
     if not lines:
         return ["# TODO: code_column, state_column + municipality_column, or name_column:",
                 "# describe found no column of INEGI codes or area names"]
@@ -122,7 +128,16 @@ def _area_lines(d: Description) -> list[str]:
 def _period_lines(d: Description) -> list[str]:
     p = d.period
     if "column" in p:
-        return [f"column = {_q(p['column'])}  # guessed", f"format = {_q(p['format'])}"]
+        why = "  # guessed: the date of each event" if d.events and p["format"] == "date" \
+            else "  # guessed"
+        out = [f"column = {_q(p['column'])}{why}", f"format = {_q(p['format'])}"]
+        if "month_column" in p:
+            out.append(f"month_column = {_q(p['month_column'])}  # guessed")
+        used = {p["column"], p.get("month_column")}
+        other = [c.name for c in d.role("period") if c.name not in used]
+        if other:
+            out.append(f"# also period columns, not needed with the above: {_list(other)}")
+        return out
     if "value" in p:
         return [f"value = {_q(p['value'])}  # guessed: the only year in the {p['from']}"]
     if d.names_to == "period":
@@ -139,13 +154,23 @@ def _measure_lines(d: Description) -> list[str]:
     if d.layout == "wide":
         return ["", "[[measures]]", f'id = "value"{todo}', unit]
     values = d.role("value")
-    if not values:
-        return ["", "[[measures]]", f'id = "value"{todo}', unit,
-                "count_rows = true  # guessed: no numeric column, so one row = one event"]
-    out: list[str] = []
+    if d.events or not values:
+        out = ["", "[[measures]]", f'id = "value"{todo}',
+               'unit = "count"  # TODO: what one row counts (death, victim, event, person...)',
+               f"count_rows = true  # guessed: one row per event: {d.events or 'no values'}"]
+        if values:
+            names = _list([c.name for c in values])
+            out.append(f"# numeric columns not summed (each row counts once): {names}")
+        return out
+    out = []
     for c in values:
         mid = "value" if len(values) == 1 else _slug(c.name, "_")
-        out += ["", "[[measures]]", f"id = {_q(mid)}{todo}", unit, f"column = {_q(c.name)}"]
+        guessed = guess_unit(c.name, list(d.title_lines))
+        out += ["", "[[measures]]", f"id = {_q(mid)}{todo}",
+                f"unit = {_q(guessed)}  # guessed: from "
+                + ("the column name" if guess_unit(c.name, []) else "the title")
+                + "; check it is what the indicator counts" if guessed else unit,
+                f"column = {_q(c.name)}"]
     return out
 
 

@@ -46,7 +46,12 @@ __all__ = ["ConvertError", "ConvertResult", "convert"]
 
 
 class ConvertError(ToolkitError, ValueError):
-    """The run found data errors: nothing was published (see the report)."""
+    """The run found data errors: nothing was published (see the report).
+
+    ``report`` is the run's report (also written to ``reports/report.json``).
+    """
+
+    report: Report | None = None
 
 
 @dataclass(slots=True)
@@ -93,11 +98,10 @@ def convert(ws: Workspace, progress: Progress | None = None) -> ConvertResult:
                                                       r.frame, r.codelists)
     _write_diagnostics(paths, harmonised, report)
     if not report.ok:
-        raise ConvertError(
-            f"{len(report.errors)} data error(s): nothing published",
-            file=paths.report_json,
-            hint=report.errors[0].to_text(),
-        )
+        error = ConvertError(f"{len(report.errors)} data error(s): nothing published",
+                             file=paths.report_json, hint=report.errors[0].to_text())
+        error.report = report
+        raise error
 
     published = set(frame["SERIES"])
     series_names = {c.definition.series: c.definition.names for c in computed
@@ -165,7 +169,7 @@ def _write_diagnostics(paths: OutputPaths, harmonised: list[Harmonised], report:
         quarantine.reindex(columns=QUARANTINE_COLUMNS).to_csv(fh, index=False,
                                                               lineterminator="\n")
     with atomic_write(paths.report_json) as fh:
-        fh.write(report.to_json(examples=20))
+        fh.write(report.to_json(examples=None))  # every finding kept
     write_report_html(report, paths.report_html, examples=20)
 
 

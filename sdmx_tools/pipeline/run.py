@@ -210,13 +210,14 @@ def _check_distinct_ids(specs: list[SourceSpec]) -> None:
 
 
 def _check_distinct_series(chosen: list[IndicatorDef]) -> None:
-    """Two indicators of one series would publish every SDMX key twice."""
-    seen: dict[str, IndicatorDef] = {}
+    """Two indicators of one series and frequency would publish every SDMX key twice."""
+    seen: dict[tuple[str, str], IndicatorDef] = {}
     for d in chosen:
-        first = seen.setdefault(d.series, d)
+        first = seen.setdefault((d.series, d.frequency), d)
         if first is not d:
             raise IndicatorError(
-                f"indicators {first.id} and {d.id} both publish series {d.series}",
+                f"indicators {first.id} and {d.id} both publish series {d.series} at "
+                f"frequency {d.frequency}: every SDMX key would be given twice",
                 file=d.file, value=d.series,
                 hint="give one of them its own series code (with series_name), or list the "
                      "indicators to compute in workspace.indicators")
@@ -241,7 +242,8 @@ def _missing_measures(definitions: Iterable[IndicatorDef], available: set[str]) 
     lines = [f"{d.id} needs {', '.join(repr(m) for m in sorted(set(d.measures()) - available))}"
              for d in definitions]
     have = ", ".join(repr(m) for m in sorted(available)) or "none"
-    return f"{'; '.join(lines[:6])}{'; ...' if len(lines) > 6 else ''} (measures given: {have})"
+    more = f"; and {len(lines) - 6} more" if len(lines) > 6 else ""
+    return f"{'; '.join(lines[:6])}{more} (measures given: {have})"
 
 
 # Checks of a value that its numerator's input rows explain: they name the file and rows.

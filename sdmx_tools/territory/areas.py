@@ -11,16 +11,38 @@ import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import cast, get_args
+from typing import NamedTuple, cast, get_args
 
 from sdmx_tools.errors import TerritoryError
 from sdmx_tools.territory.codes import NATION, Level, NormalisedCode, factorize, normalise_code
 from sdmx_tools.territory.names import AreaMatch, NameIndex
 from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
 
-__all__ = ["AREA_CODELIST", "AreaCodelist", "load_areas"]
+__all__ = ["AREA_CODELIST", "AreaCodelist", "AreaHit", "load_areas"]
 
 AREA_CODELIST = "CL_AREA_MX"
+
+
+class AreaHit(NamedTuple):
+    """An area found by :meth:`AreaCodelist.search`, with its state.
+
+    Attributes
+    ----------
+    code, name
+        The area's code and official name.
+    state_name
+        The official name of its state (a state's own name); ``""`` for the nation.
+    state
+        Its state's code (a state's own code); None for the nation.
+    level
+        ``nation``, ``state`` or ``municipality``.
+    """
+
+    code: str
+    name: str
+    state_name: str
+    state: str | None
+    level: Level
 
 
 class AreaCodelist:
@@ -85,6 +107,34 @@ class AreaCodelist:
     def name(self, code: str, lang: str = "es") -> str:
         """Official name of an area."""
         return self.codelist.codes[self._check(code)].name(lang)
+
+    def state_name(self, code: str, lang: str = "es") -> str | None:
+        """Official name of an area's state (a state's own name); None for the nation."""
+        state = self.state_of(code)
+        return None if state is None else self.name(state, lang)
+
+    def search(self, text: str, limit: int = 10) -> list[AreaHit]:
+        """Areas whose code or name contains ``text``, each with its state.
+
+        Parameters
+        ----------
+        text
+            Part of a code or name, accents and case ignored: ``"juarez"``, ``"02004"``.
+        limit
+            At most this many areas.
+
+        Returns
+        -------
+        list of AreaHit
+            In the order of :meth:`Codelist.search` (exact code, substrings, close names):
+            ``AreaHit("09014", "Benito Juárez", "Ciudad de México", "09", "municipality")``.
+        """
+        hits = []
+        for code in self.codelist.search(text, limit):
+            state = self._state.get(code.id)
+            hits.append(AreaHit(code.id, code.name("es"), self.name(state) if state else "",
+                                state, self._level[code.id]))
+        return hits
 
     def is_census2020(self, code: str) -> bool:
         """Whether the area existed in the 2020 census (False for the nine created since)."""

@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import charset_normalizer
-
 from sdmx_tools.errors import SourceReadError
 from sdmx_tools.ingest.readers.base import RawTable, table
 from sdmx_tools.ingest.readers.delimited import (
@@ -25,6 +23,7 @@ from sdmx_tools.ingest.readers.delimited import (
     detect_encoding,
     layout,
     parse_block,
+    single_byte,
 )
 from sdmx_tools.ingest.spec import ReadOptions
 from sdmx_tools.workspace import DEFAULT_BLOCK_BYTES
@@ -100,8 +99,9 @@ def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES
 def _detect(mm: mmap.mmap, head: bytes) -> str:
     """:func:`.delimited.detect_encoding` without decoding the whole file at once."""
     guess = detect_encoding(head[:4096])
-    if guess != "utf-8":
-        return guess  # a BOM, UTF-16 without one, or not UTF-8 already in its first part
+    if guess not in ("utf-8", "latin-1", "cp1252"):
+        return guess  # a BOM, or UTF-16 without one
+    # 4 KiB may cut a UTF-8 character, and a cp1252 byte may come later: check it all.
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for s in range(0, len(mm), _SCAN):
@@ -109,9 +109,7 @@ def _detect(mm: mmap.mmap, head: bytes) -> str:
         decoder.decode(b"", final=True)
         return "utf-8"
     except UnicodeDecodeError:
-        best = charset_normalizer.from_bytes(head, cp_isolation=["utf_8", "cp1252", "latin_1"]
-                                             ).best()
-        return best.encoding if best is not None else "cp1252"
+        return single_byte(mm)  # the whole file, as a whole-file read sees it
 
 
 def _cut(mm: mmap.mmap, at: int, block_bytes: int, size: int) -> int:

@@ -14,12 +14,12 @@ import codecs
 import csv
 import hashlib
 import io
+import mmap
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import charset_normalizer
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -31,11 +31,10 @@ from sdmx_tools.ingest.readers.base import RawTable, Reader, clean_header, table
 from sdmx_tools.ingest.spec import ReadOptions
 
 __all__ = ["DelimitedReader", "check_end", "decode", "detect_encoding", "layout", "parse_block",
-           "sniff_delimiter"]
+           "single_byte", "sniff_delimiter"]
 
-# Spanish open data is latin-1/cp1252 when it is not UTF-8; limiting the candidates keeps
-# charset-normalizer from guessing exotic code pages on short files.
-_CANDIDATES = ["utf_8", "cp1252", "latin_1"]
+# Bytes cp1252 prints and latin-1 reads as C1 control characters (a linear scan).
+_C1 = re.compile(rb"[\x80-\x9f]")
 _DELIMITERS = ",;\t|"
 # The csv module refuses fields over 128 KiB by default; a header or footer cell of a real
 # file can be longer, and the file size is bounded by read.max_bytes anyway.
@@ -144,7 +143,7 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
 
 def detect_encoding(data: bytes) -> str:
     """Best guess of a file's encoding: BOM, UTF-16 without one, strict UTF-8, then
-    charset-normalizer among UTF-8, cp1252 and latin-1."""
+    :func:`single_byte` (latin-1 unless a byte only cp1252 prints is present)."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name
@@ -157,8 +156,18 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data[:_SAMPLE], cp_isolation=_CANDIDATES).best()
-    return best.encoding if best is not None else "cp1252"
+    return single_byte(data)
+
+
+def single_byte(data: bytes | mmap.mmap) -> str:
+    """``latin-1`` or ``cp1252`` for bytes that are not UTF-8.
+
+    The two differ only in 0x80-0x9F: control characters in latin-1 (ISO-8859-1), curly
+    quotes, dashes and the euro sign in cp1252. Without such a byte both decode alike and
+    the file is latin-1, as the readers and ``describe`` both report it; with one, cp1252
+    (whose five undefined bytes there are then a located decoding error).
+    """
+    return "cp1252" if _C1.search(data) else "latin-1"
 
 
 def decode(data: bytes, encoding: str, path: Path, first_line: int = 1) -> str:
