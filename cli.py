@@ -221,16 +221,44 @@ def describe(file: Path, fmt: str, out: Path | None, force: bool,
         text = description.to_json()
     else:
         try:  # location.path is relative to the workspace the spec will live in
-            root = workspace or find_workspace(Path.cwd())
+            root: Path | None = workspace or find_workspace(Path.cwd())
         except WorkspaceError:
-            root = Path.cwd()
-        text = render_toml(description, root)
+            root = None
+        text = render_toml(description, root or Path.cwd(), _wanted(root))
     if out is None:
         click.echo(text, nl=False)
         return
     with atomic_write(out) as fh:
         fh.write(text)
     say(f"wrote {out}")
+
+
+def _wanted(root: Path | None) -> list[Any]:
+    """The measures the workspace's indicators need that none of its sources gives (none
+    outside a workspace, or in one whose settings or definitions do not load)."""
+    from sdmx_tools.compute.definitions import for_workspace
+    from sdmx_tools.ingest import load_spec
+    from sdmx_tools.ingest.draft import Wanted
+
+    if root is None:
+        return []
+    try:
+        ws = load_ws(root)
+        definitions = for_workspace(ws)[0]
+    except ToolkitError:
+        return []
+    given = set()
+    for spec_file in ws.source_files:
+        try:
+            given |= {m.id for m in load_spec(spec_file, ws.root).measures}
+        except ToolkitError:
+            continue  # a spec being written: describe still drafts
+    needs: dict[tuple[str, str], list[str]] = {}
+    for d in definitions.values():
+        for term in (d.numerator, d.denominator):
+            if term is not None and term.measure not in given:
+                needs.setdefault((term.measure, term.unit), []).append(d.id)
+    return [Wanted(m, u, tuple(ids)) for (m, u), ids in sorted(needs.items())]
 
 
 @main.command()

@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from sdmx_tools.ingest import describe
 from sdmx_tools.ingest.columns import guess_unit
 from sdmx_tools.ingest.describe import Description, SpecialRow
 from sdmx_tools.ingest.spec import DEFAULT_MISSING
 from sdmx_tools.vocabulary.codelists import fold
+from sdmx_tools.vocabulary.units import COUNTED
 
-__all__ = ["render_toml"]
+__all__ = ["Wanted", "render_toml"]
 
 
-def render_toml(d: Description, root: Path | None = None) -> str:
+class Wanted(NamedTuple):
+    """A measure the workspace's indicators ask for that none of its sources gives."""
+
+    measure: str
+    unit: str
+    indicators: tuple[str, ...]
+
+
+def render_toml(d: Description, root: Path | None = None, wanted: Sequence[Wanted] = ()
+                ) -> str:
     """A draft source spec: every guess commented ``# guessed:``, every gap ``# TODO:``.
 
     Gaps are left so that :func:`~sdmx_tools.ingest.spec.load_spec` refuses the draft
@@ -32,6 +44,10 @@ def render_toml(d: Description, root: Path | None = None) -> str:
     root
         The workspace folder: ``location.path`` is written relative to it when the file
         lies inside it, otherwise as given with a TODO.
+    wanted
+        The measures the workspace's indicators need that no source gives: a file of
+        events drafts the one among them that counts things (its id and unit), and every
+        draft lists them beside its measures.
     """
     path = Path(d.path)
     out = [f"# Draft source spec written by 'sdmx-tools describe' from {path.name}.",
@@ -75,7 +91,7 @@ def render_toml(d: Description, root: Path | None = None) -> str:
                 f"names_to = {_q(d.names_to or 'period')}  # guessed: the columns are "
                 + ("Spanish month names" if d.names_to == "month" else "years")]
     out += ["", "[area]", *_area_lines(d), "", "[period]", *_period_lines(d)]
-    out += _measure_lines(d)
+    out += _measure_lines(d, wanted)
     for c in d.role("category"):
         if c.distinct > 1:
             out += ["", f"[dimensions.{_slug(c.name, '_').upper()}]", f"column = {_q(c.name)}"
@@ -148,20 +164,32 @@ def _period_lines(d: Description) -> list[str]:
             "# (or column = ... with format = year | YYYY-MM | date)"]
 
 
-def _measure_lines(d: Description) -> list[str]:
+def _measure_lines(d: Description, wanted: Sequence[Wanted] = ()) -> list[str]:
     todo = "  # TODO: the measure id your indicators ask for"
     unit = 'unit = "count"  # TODO: the pint unit (person, victim, death, seat...)'
+    listed = (["# measures your indicators ask for that no source gives: "
+               + ", ".join(f"{w.measure} ({w.unit}, {' '.join(w.indicators)})" for w in wanted)]
+              if wanted else [])
     if d.layout == "wide":
-        return ["", "[[measures]]", f'id = "value"{todo}', unit]
+        return ["", "[[measures]]", f'id = "value"{todo}', unit, *listed]
     values = d.role("value")
     if d.events or not values:
-        out = ["", "[[measures]]", f'id = "value"{todo}',
-               'unit = "count"  # TODO: what one row counts (death, victim, event, person...)',
-               f"count_rows = true  # guessed: one row per event: {d.events or 'no values'}"]
+        counted = [w for w in wanted if w.unit in COUNTED]
+        if len(counted) == 1:
+            w = counted[0]
+            listed = listed if len(wanted) > 1 else []  # the one wanted is drafted
+            why = (f"  # guessed: the only count your indicators ask for that no source "
+                   f"gives ({', '.join(w.indicators)})")
+            out = ["", "[[measures]]", f"id = {_q(w.measure)}{why}", f"unit = {_q(w.unit)}"]
+        else:
+            out = ["", "[[measures]]", f'id = "value"{todo}',
+                   'unit = "count"  # TODO: what one row counts (death, victim, event, '
+                   'person...)']
+        out.append(f"count_rows = true  # guessed: one row per event: {d.events or 'no values'}")
         if values:
             names = _list([c.name for c in values])
             out.append(f"# numeric columns not summed (each row counts once): {names}")
-        return out
+        return out + listed
     out = []
     for c in values:
         mid = "value" if len(values) == 1 else _slug(c.name, "_")
@@ -171,7 +199,7 @@ def _measure_lines(d: Description) -> list[str]:
                 + ("the column name" if guess_unit(c.name, []) else "the title")
                 + "; check it is what the indicator counts" if guessed else unit,
                 f"column = {_q(c.name)}"]
-    return out
+    return out + listed
 
 
 def _exclude_lines(d: Description) -> list[str]:
