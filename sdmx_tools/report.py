@@ -76,7 +76,8 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the fields that are set."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # Not dataclasses.asdict: its deep copy is most of a large report's writing time.
+        return {k: v for k in self.__slots__ if (v := getattr(self, k)) is not None}
 
     def to_text(self) -> str:
         """One line: ``severity code location: message (value) hint``."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sdmx_tools.ingest.keys import key_codes
+from sdmx_tools.ingest.keys import first_rows, key_codes
 
 __all__ = ["SHOWN", "LineSpans", "concat_line_spans", "group_codes", "line_pairs",
            "line_spans", "merge_line_spans", "span_text"]
@@ -38,7 +38,7 @@ def group_codes(cols: dict[str, pd.Categorical], names: list[str]
                 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Each row's group (numbered in order of first appearance) and the groups' values."""
     at, _ = pd.factorize(key_codes(pd.DataFrame(cols), names))
-    first = np.unique(at, return_index=True)[1]
+    first = first_rows(at)
     groups = pd.DataFrame({name: np.asarray(cols[name].categories, dtype=object)[
         cols[name].codes[first]] for name in names})
     return at.astype(np.int64), groups

@@ -8,12 +8,15 @@ with the candidates), never a guessed code.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
-from sdmx_tools.ingest.keys import key_codes
+from sdmx_tools.ingest.keys import first_rows, key_codes
 from sdmx_tools.ingest.spec import AreaSpec
 from sdmx_tools.territory import AreaCodelist, AreaMatch, normalise_code, normalise_parts
+from sdmx_tools.territory.codes import NormalisedCode
 
 __all__ = ["resolve_areas"]
 
@@ -54,8 +57,8 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
         # The columns' codes combined: a MultiIndex of millions of tuples would be slow.
         columns = {str(i): k for i, k in enumerate(keys)}
         positions, _ = pd.factorize(key_codes(pd.DataFrame(columns), list(columns)))
-        first = np.unique(positions, return_index=True)[1]
-        parts = [list(np.asarray(k, dtype=object)[first]) for k in keys]
+        first = first_rows(positions)
+        parts = [list(np.asarray(k.iloc[first], dtype=object)) for k in keys]
     localities: list[str | None] = [None] * len(parts[0])
     if spec.code_column:
         matches = areas.match_codes(parts[0])
@@ -122,12 +125,19 @@ def _message(m: AreaMatch) -> str:
     return f"area not found in the INEGI codelist ({m.note or 'no match'})"
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _parts(state: str, muni: str) -> NormalisedCode | None:
+    """:func:`normalise_parts` of text, once per distinct pair for every block of a file."""
+    return normalise_parts(state, muni)
+
+
 def _match_parts(states: list[str], munis: list[str], areas: AreaCodelist
                  ) -> list[AreaMatch]:
     """State and municipality codes in two columns (health ministry style), distinct pairs."""
     out = []
-    for pair in zip(states, munis, strict=True):
-        nc = normalise_parts(*pair)
+    for state, muni in zip(states, munis, strict=True):
+        nc = (_parts(state, muni) if isinstance(state, str) and isinstance(muni, str)
+              else normalise_parts(state, muni))
         if nc is not None and nc.code is not None and nc.code in areas:
             out.append(AreaMatch(nc.code, "code", 100.0, "matched"))
         else:

@@ -345,11 +345,21 @@ def _periods(rows: pd.DataFrame, spec: SourceSpec, problems: Problems) -> pd.Cat
         problems.add(pd.Series(parsed.notna() & month.isna(), index=rows.index), "bad-period",
                      p.month_column, rows[p.month_column],
                      "not a month (a number 1-12 or a Spanish month name)")
-        both = pd.Series(parsed.astype(object)) + "-" + pd.Series(month.astype(object))
-        parsed = pd.Categorical(both.to_numpy(dtype=object))
+        parsed = _joined(parsed, month)
     problems.add(pd.Series(parsed.isna(), index=rows.index), "bad-period", p.column, cells,
                  f"not a period in format {p.format!r}")
     return parsed
+
+
+def _joined(year: pd.Categorical, month: pd.Categorical) -> pd.Categorical:
+    """``YYYY-MM`` of each row (missing when either is), built once per distinct pair."""
+    pair = year.codes.astype(np.int64) * (len(month.categories) + 1) + month.codes + 1
+    codes, pairs = pd.factorize(pair)
+    years, months = np.divmod(pairs, len(month.categories) + 1)
+    labels = [f"{year.categories[y]}-{month.categories[m - 1]}" if y >= 0 and m > 0 else None
+              for y, m in zip(years, months, strict=True)]
+    joined = pd.Categorical(np.asarray(labels, dtype=object))
+    return pd.Categorical.from_codes(joined.codes[codes], joined.categories)
 
 
 def _months(cells: pd.Series) -> pd.Series:

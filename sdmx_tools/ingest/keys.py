@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["key_codes"]
+__all__ = ["first_rows", "key_codes"]
 
 
 def key_codes(frame: pd.DataFrame, key: list[str]) -> pd.Index:
@@ -23,3 +23,15 @@ def key_codes(frame: pd.DataFrame, key: list[str]) -> pd.Index:
         combined = combined * width + (cat.codes.astype(np.int64) + 1)
         bound *= width
     return pd.Index(combined)
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The position of the first row of each code, for the codes of :func:`pandas.factorize`
+    (numbered in order of first appearance): where their running maximum grows.
+
+    One pass, no sort (``np.unique(codes, return_index=True)`` sorts every row).
+    """
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    peak = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, peak[1:] > peak[:-1]])

@@ -18,6 +18,8 @@ from sdmx_tools.territory.codes import NATION, Level, NormalisedCode, factorize,
 from sdmx_tools.territory.names import AreaMatch, NameIndex
 from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
 
+_MAX_CACHED = 100_000  # written codes whose match is kept (a national file has ~3,000)
+
 __all__ = ["AREA_CODELIST", "AreaCodelist", "AreaHit", "load_areas"]
 
 AREA_CODELIST = "CL_AREA_MX"
@@ -68,6 +70,9 @@ class AreaCodelist:
         self.codelist = codelist
         self._level: dict[str, Level] = {}
         self._state: dict[str, str] = {}  # a municipality's state; a state's own code
+        # Written code -> its match: each block of a large file meets the same few
+        # thousand forms again (a dict is safe across the blocks' threads).
+        self._matched_codes: dict[tuple[type, object], AreaMatch] = {}
         for code in codelist:
             level = code.extra.get("level") or _level_from_id(code.id)
             if level not in get_args(Level):
@@ -180,7 +185,19 @@ class AreaCodelist:
             (and the nearest codes as candidates) otherwise.
         """
         uniques, positions = factorize(raws)
-        results = [self._match_code(value) for value in uniques]
+        cache = self._matched_codes
+        results = []
+        for value in uniques:
+            key = (type(value), value)  # 1, 1.0 and True are equal keys, not equal codes
+            try:
+                found = cache.get(key)
+            except TypeError:  # an unhashable value (a JSON list): matched, not kept
+                found = self._match_code(value)
+            if found is None:
+                found = self._match_code(value)
+                if len(cache) < _MAX_CACHED:  # bounded: a hostile file has millions
+                    cache[key] = found
+            results.append(found)
         missing = AreaMatch(None, None, 0.0, "unmatched", note="no code given")
         return [results[i] if i >= 0 else missing for i in positions]
 
