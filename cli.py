@@ -90,17 +90,18 @@ def convert(workspace: Path | None, fmt: str, scheduler: str | None) -> None:
         result = convert(ws, progress)
     except ConvertError as exc:
         if exc.report is not None and (fmt == "json" or not opt("quiet")):
-            click.echo(exc.report.to_json() if fmt == "json"
-                       else exc.report.to_text(rest=_rest(OutputPaths(ws.output))))
+            rest = _rest(OutputPaths(ws.output))
+            click.echo(exc.report.to_json(rest=rest["findings"]) if fmt == "json"
+                       else exc.report.to_text(rest=rest))
         raise
     finally:
         if progress is not None:
             progress.close()
-    paths = OutputPaths(ws.output)
+    rest = _rest(OutputPaths(ws.output))
     if fmt == "json":
-        click.echo(result.report.to_json())
+        click.echo(result.report.to_json(rest=rest["findings"]))
     elif not opt("quiet"):
-        click.echo(result.report.to_text(rest=_rest(paths)))
+        click.echo(result.report.to_text(rest=rest))
     if opt("verbose"):
         say("timings: " + ", ".join(f"{stage} {seconds:.2f} s"
                                      for stage, seconds in result.timings.items()))

@@ -33,6 +33,7 @@ __all__ = ["CONFIG_NAME", "RegistryTarget", "Workspace", "default_years", "find_
 CONFIG_NAME = "sdmx-tools.toml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,9}")
+_VERSION = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6}){0,3}")  # SDMX 2.1 versions: digits and dots
 # Large delimited files are read in blocks of about this size: 16, 32 and 64 MiB were
 # measured at 10^6 and 10^7 rows (benchmarks/bench_scale.py), 32 was the fastest.
 DEFAULT_BLOCK_BYTES = 32 << 20
@@ -133,6 +134,10 @@ class Workspace:
     national_prefix
         The office's prefix of its own indicator ids: ``MX`` allows ``MX.SEG.1`` beside the
         always allowed extensions of SDG ids (``16.1.1.a``).
+    structure_version
+        Version of the national concept scheme, DSD and dataflows, and the last part of a
+        CL_SERIES extended with the workspace's own series (``2025.1`` -> ``2025.1.1.0``).
+        Structures are pushed final: raise it to publish changed ones.
     """
 
     root: Path
@@ -153,6 +158,7 @@ class Workspace:
     boundaries: Path | None = None
     base_url: str | None = None
     national_prefix: str | None = None
+    structure_version: str = "1.0"
 
     @property
     def config(self) -> Path:
@@ -209,7 +215,8 @@ def load_workspace(path: Path) -> Workspace:
     ws = get(data, "workspace", dict, file=config)
     check_keys(ws, ["agency", "dataflow", "languages", "title", "output", "synthetic",
                     "indicators", "engine", "first_year", "last_year",
-                    "indicator_dataflows", "scheduler", "block_bytes", "national_prefix"],
+                    "indicator_dataflows", "scheduler", "block_bytes", "national_prefix",
+                    "structure_version"],
                file=config,
                section="workspace")
     agency = get(ws, "agency", str, file=config, section="workspace")
@@ -253,6 +260,10 @@ def load_workspace(path: Path) -> Workspace:
     if prefix is not None and not _PREFIX.fullmatch(prefix):
         raise SpecError("workspace.national_prefix must be 1-10 capital letters or digits, "
                         "starting with a letter", file=config, value=prefix, hint="e.g. MX")
+    version = get(ws, "structure_version", str, "1.0", file=config, section="workspace")
+    if not _VERSION.fullmatch(version):
+        raise SpecError("workspace.structure_version must be numbers joined by dots",
+                        file=config, value=version, hint='e.g. "1.1"')
     boundaries, base_url = _release(get(data, "release", dict, {}, file=config), root, config)
     sources_dir = root / "sources"
     return Workspace(
@@ -275,6 +286,7 @@ def load_workspace(path: Path) -> Workspace:
         boundaries=boundaries,
         base_url=base_url,
         national_prefix=prefix,
+        structure_version=version,
     )
 
 

@@ -63,7 +63,8 @@ def test_convert_cli_matches_library(ws: Path) -> None:
     from sdmx_tools.pipeline import convert
     from sdmx_tools.workspace import load_workspace
 
-    library = json.loads(convert(load_workspace(ws)).report.to_json())
+    library = json.loads(convert(load_workspace(ws)).report.to_json(
+        rest=str(ws / "out" / "reports" / "report.json")))
     assert report == library
     assert {a["source"] for a in report["accounts"]} >= {"sesnsp_homicidios", "cdmx_transito"}
 

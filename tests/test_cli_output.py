@@ -85,7 +85,7 @@ def test_validate_push_status_match_speak_json(ws: Path, tmp_path: Path) -> None
     status = _invoke("status", "-w", str(ws), "--format", "json")
     assert status.exit_code == 0
     state = json.loads(status.stdout)
-    assert state["up_to_date"] is True and state["registry"] == {"unchanged": 24}
+    assert state["up_to_date"] is True and set(state["registry"]) == {"unchanged"}
     names = tmp_path / "names.csv"
     names.write_text("municipio,estado\nTijuana,Baja California\nJuarez,Chihuahua\n"
                      "Nowhere,Jalisco\n", encoding="utf-8")

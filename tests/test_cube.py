@@ -228,6 +228,29 @@ def test_outlier_against_peers_and_own_history(areas, defs, population) -> None:
     assert {k for k, _ in keys} <= {key, "VC_IHR_PSRC.15.2027", "VC_IHR_PSRC.00.2027"}
 
 
+def test_a_count_is_compared_with_its_own_history_never_with_its_peers(areas, defs,
+                                                                      population) -> None:  # type: ignore[no-untyped-def]
+    """Population as an indicator of its own (no denominator): municipalities of every size
+    are not outliers of each other; a jump in one's own series still is."""
+    pop = population.set_index("REF_AREA")["value"]
+    rng = np.random.default_rng(5)
+    years = [str(y) for y in range(2020, 2028)]
+    rows = [(m, y, round(float(pop[m]) * (1 + 0.01 * i) * rng.uniform(0.995, 1.005)))
+            for m in pop.index if len(m) == 5 for i, y in enumerate(years)]
+    counts = pd.DataFrame(rows, columns=["REF_AREA", "TIME_PERIOD", "value"])
+    jump = (counts["REF_AREA"] == "15033") & (counts["TIME_PERIOD"] == "2027")
+    counts.loc[jump, "value"] *= 3
+    defn = dataclasses.replace(defs["16.1.1"], denominator=None, multiplier=1.0,
+                               numerator=Term("population", "person"), unit_measure="NUMBER",
+                               range=None)
+    found = [f for f in compute_indicator(defn, counts.assign(
+        source="s", row=2, measure="population", unit="person"), areas).findings
+        if f.code == "outlier"]
+    assert found and all("its own history" in f.message for f in found)
+    assert "VC_IHR_PSRC.15033.2027" in {f.key for f in found}
+    assert len(found) <= 3  # the jump, and the sums that contain it
+
+
 def test_small_counts_are_noted_at_aggregate_level(areas, defs, population) -> None:  # type: ignore[no-untyped-def]
     counts = pd.DataFrame({"source": "s", "row": 2, "measure": "homicide_victims",
                            "REF_AREA": areas.municipalities("06"), "TIME_PERIOD": "2023",

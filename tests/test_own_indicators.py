@@ -147,7 +147,8 @@ def test_validate_and_a_second_push_agree_with_the_registry(own: Path) -> None:
     assert report["valid"] and len(report["files"]) == 5
     again = json.loads(_run("push", "-w", str(own), "--dry-run", "--format", "json"))
     statuses = {a["urn"]: a["status"] for a in again["diff"]["structures"]}
-    assert statuses["urn:sdmx:org.sdmx.infomodel.codelist.Codelist=INEGI:CL_SERIES(2025.1)"] \
+    # Extended by the workspace: its version says so, after the bundled 2025.1.
+    assert statuses["urn:sdmx:org.sdmx.infomodel.codelist.Codelist=INEGI:CL_SERIES(2025.1.1.0)"] \
         == "unchanged"
     assert set(again["diff"]["counts"]) == {"unchanged"}
 
@@ -256,3 +257,33 @@ def test_two_indicators_of_one_series_and_frequency_are_refused(own: Path,
     (ws / "indicators" / "16.1.1.b.toml").write_text(monthly, encoding="utf-8")
     again = CliRunner().invoke(main, ["convert", "-w", str(ws)])
     assert "both publish" not in again.stderr  # a monthly series of it has other keys
+
+
+def test_a_series_added_after_a_push_needs_a_new_structure_version(own: Path,
+                                                                   tmp_path: Path) -> None:
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(own, ws)  # converted and pushed: its registry holds the structures
+    later = ROBBERY_RATE.replace('"MX.SEG.1"', '"MX.SEG.2"').replace(
+        "MX_VC_ROB_PSRC", "MX_VC_ROB2").replace("Reported robber", "Robber")
+    (ws / "indicators" / "MX.SEG.2.toml").write_text(later, encoding="utf-8")
+    _run("convert", "-w", str(ws))
+    refused = CliRunner().invoke(main, ["push", "-w", str(ws)])
+    assert refused.exit_code == 1
+    assert "raise workspace.structure_version" in refused.stdout
+    config = ws / "sdmx-tools.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'national_prefix = "MX"', 'national_prefix = "MX"\nstructure_version = "1.1"'),
+        encoding="utf-8")
+    _run("convert", "-w", str(ws))
+    pushed = json.loads(_run("push", "-w", str(ws), "--format", "json"))
+    new = {a["urn"] for a in pushed["diff"]["structures"] if a["status"] == "new"}
+    assert "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=INEGI:CL_SERIES(2025.1.1.1)" in new
+    assert "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=INEGI:SDG(1.1)" in new
+    assert "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=INEGI:DF_SDG(1.1)" in new
+    _run("validate", "-w", str(ws))
+    _run("release", "-w", str(ws))
+    msg = sdmx.read_sdmx(ws / "out" / "sdmx" / "structure.xml")
+    assert msg.structure["SDG"].version == "1.1"
+    assert {"MX_VC_ROB_PSRC", "MX_VC_ROB2"} <= set(msg.codelist["CL_SERIES"].items)

@@ -7,7 +7,6 @@ this package use them; the library never does.
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,6 @@ import click
 from sdmx_tools.errors import CodelistError, ToolkitError, WorkspaceError, clip
 
 F = TypeVar("F", bound=Callable[..., Any])
-log = logging.getLogger("sdmx_tools")
 
 
 class Unreachable(click.ClickException):
@@ -62,6 +60,7 @@ def workspace_option(func: F) -> F:
 
 
 def load_ws(workspace: Path | None) -> Any:
+    """The workspace given, or the nearest one above the current folder (WorkspaceError)."""
     from sdmx_tools.workspace import find_workspace, load_workspace
 
     return load_workspace(workspace if workspace is not None else find_workspace(Path.cwd()))
@@ -73,16 +72,19 @@ def opt(name: str) -> Any:
 
 
 def say(message: str) -> None:
+    """A message on stderr, unless ``-q``."""
     if not opt("quiet"):
         click.echo(message, err=True)
 
 
 def format_option(func: F) -> F:
+    """The shared ``--format text|json`` option (``fmt``)."""
     return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                         show_default=True, help="Output format on stdout.")(func)
 
 
 def echo_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout."""
     import json
 
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -123,9 +125,9 @@ class ProgressLine:
             self._draw()
 
     def _draw(self) -> None:
-        with self._lock:
-            line = f"\r\x1b[K{self._step} ... {self._time() - self._started:.0f} s"
-        click.echo(line, err=True, nl=False)
+        with self._lock:  # the ticking thread and the steps draw one line
+            click.echo(f"\r\x1b[K{self._step} ... {self._time() - self._started:.0f} s",
+                       err=True, nl=False)
 
     def close(self) -> None:
         self._done.set()
@@ -134,38 +136,39 @@ class ProgressLine:
 
 
 def progress_line() -> ProgressLine | None:
+    """A :class:`ProgressLine` on a terminal (not with ``-q``), else None."""
     return ProgressLine() if sys.stderr.isatty() and not opt("quiet") else None
 
 
+def _found(workspace: Path | None) -> Path | None:
+    """The workspace given, or the nearest one, or None: codelists need no workspace."""
+    from sdmx_tools.workspace import find_workspace
+
+    if workspace is not None:
+        return workspace
+    try:
+        return find_workspace(Path.cwd())
+    except WorkspaceError:
+        return None
 
 
 def codelist_dirs(workspace: Path | None) -> list[Path]:
-    """The workspace's codelist overrides: given, or found above the current folder, or none."""
-    from sdmx_tools.workspace import find_workspace
-
-    if workspace is None:
-        try:
-            workspace = find_workspace(Path.cwd())
-        except WorkspaceError:
-            return []  # codelists need no workspace: the bundled ones
-    return list(load_ws(workspace).overrides("codelists"))
+    """The workspace's codelist overrides (none outside a workspace)."""
+    found = _found(workspace)
+    return [] if found is None else list(load_ws(found).overrides("codelists"))
 
 
 def codelists_in_force(workspace: Path | None) -> dict[str, Any]:
     """The codelists in force: the workspace's (with its declared series), else the bundled."""
     from sdmx_tools.compute.definitions import for_workspace
     from sdmx_tools.vocabulary.codelists import load_codelists
-    from sdmx_tools.workspace import find_workspace
 
-    if workspace is None:
-        try:
-            workspace = find_workspace(Path.cwd())
-        except WorkspaceError:
-            return load_codelists()  # codelists need no workspace: the bundled ones
-    return for_workspace(load_ws(workspace))[1]
+    found = _found(workspace)
+    return load_codelists() if found is None else for_workspace(load_ws(found))[1]
 
 
 def get_codelist(cls: dict[str, Any], codelist_id: str) -> Any:
+    """One codelist by id, or a CodelistError naming those there are."""
     if codelist_id not in cls:
         raise CodelistError("no such codelist", value=codelist_id,
                             hint=f"available: {', '.join(cls)}")

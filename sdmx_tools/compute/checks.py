@@ -148,6 +148,8 @@ def _robust_z(values: pd.Series, groups: list[pd.Series], minimum: int
 def outliers(frame: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist) -> list[Finding]:
     """Values far from the area's own history or from its peers (robust z-score, warning).
 
+    Only indicator values are tested, never a source's measures (a denominator); and peers
+    only for rates: a count without a denominator is compared with its own history alone.
     Peers are the areas of the same level in the same period (municipalities: of the same
     state). A value is an outlier when its robust z-score passes :data:`Z_CUTOFF` *and* its
     distance from the median passes :data:`NOISE_SIGMAS` times its own counting noise (the
@@ -164,9 +166,12 @@ def outliers(frame: pd.DataFrame, defn: IndicatorDef, areas: AreaCodelist) -> li
     value = obs["OBS_VALUE"]
     noise = value.abs() / np.sqrt(obs["numerator"])
     findings = []
-    for label, groups, minimum in (("its own history", ["REF_AREA", *dims], _MIN_HISTORY),
-                                   ("its peers", ["peer_group", "TIME_PERIOD", *dims],
-                                    _MIN_PEERS)):
+    tests = [("its own history", ["REF_AREA", *dims], _MIN_HISTORY)]
+    if defn.denominator is not None:
+        # Peers compare rates; a count (a population, a number of seats) grows with the
+        # area's size, so a large city is never an outlier of its smaller neighbours.
+        tests.append(("its peers", ["peer_group", "TIME_PERIOD", *dims], _MIN_PEERS))
+    for label, groups, minimum in tests:
         z, median = _robust_z(value, [obs[c] for c in groups], minimum)
         hit = (z.abs() > Z_CUTOFF) & ((value - median).abs() > NOISE_SIGMAS * noise)
         for rec, score, mid in zip(_records(obs[hit]), z[hit], median[hit], strict=True):

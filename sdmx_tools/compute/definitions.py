@@ -43,9 +43,8 @@ from sdmx_tools.workspace import Workspace
 __all__ = ["IndicatorDef", "Term", "for_workspace", "load_indicators", "with_national_series"]
 
 _KEYS = ["id", "series", "series_name", "goal", "target", "name", "frequency", "numerator",
-         "denominator",
-         "multiplier", "unit_measure", "unit_mult", "decimals", "range", "disaggregations",
-         "incomplete", "formula", "metadata"]
+         "denominator", "multiplier", "unit_measure", "unit_mult", "decimals", "range",
+         "disaggregations", "incomplete", "formula", "metadata"]
 # Dimensions an indicator cannot be disaggregated by: they key every observation already.
 _FIXED = {"FREQ", "REPORTING_TYPE", "SERIES", "REF_AREA"}
 _SDG_ID = re.compile(r"\d{1,2}\.[0-9a-z]{1,2}\.\d{1,2}")
@@ -145,7 +144,8 @@ def for_workspace(ws: Workspace) -> tuple[dict[str, IndicatorDef], dict[str, Cod
     codelists = load_codelists(ws.overrides("codelists"))
     definitions = load_indicators(ws.bundled_and_overrides("indicators"), codelists,
                                   national_prefix=ws.national_prefix)
-    return definitions, with_national_series(codelists, definitions.values())
+    return definitions, with_national_series(codelists, definitions.values(),
+                                             ws.structure_version)
 
 
 def id_order(ident: str) -> tuple[tuple[int, int, str], ...]:
@@ -166,12 +166,15 @@ def _check_declared_series(definitions: Iterable[IndicatorDef]) -> None:
 
 
 def with_national_series(codelists: Mapping[str, Codelist],
-                         definitions: Iterable[IndicatorDef]) -> dict[str, Codelist]:
+                         definitions: Iterable[IndicatorDef],
+                         version: str = "1.0") -> dict[str, Codelist]:
     """The codelists with each series code the definitions declare added to CL_SERIES.
 
     The bundled CL_SERIES holds the global SDG codes of the bundled indicators; an office's
     definitions may use any other global code, or one of its own, with its names
-    (``series_name``). They are added in id order, after the existing codes.
+    (``series_name``). They are added in id order, after the existing codes, and the
+    extended codelist is versioned ``{its version}.{version}`` (``2025.1.1.0``): it sorts
+    after the codelist it extends, and a new structure ``version`` publishes a new one.
     """
     declared = {d.series: d for d in definitions if d.series_names}
     base = codelists.get("CL_SERIES")
@@ -179,9 +182,12 @@ def with_national_series(codelists: Mapping[str, Codelist],
         return dict(codelists)
     new = {sid: Code(id=sid, names=dict(d.series_names), extra={"national": "true"})
            for sid, d in sorted(declared.items()) if sid not in base}
+    if not new:
+        return dict(codelists)
     source = (f"{base.source}; series declared by the workspace's indicator definitions: "
               f"{', '.join(new)}")
-    extended = dataclasses.replace(base, codes={**base.codes, **new}, source=source)
+    extended = dataclasses.replace(base, codes={**base.codes, **new}, source=source,
+                                   version=f"{base.version}.{version}")
     return {**codelists, "CL_SERIES": extended}
 
 

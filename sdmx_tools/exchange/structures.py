@@ -58,7 +58,7 @@ def _istr(names: dict[str, str], fallback: str) -> common.InternationalString:
 
 
 def _maintainable(cls: type, ident: str, agency: common.Agency, names: dict[str, str],
-                  version: str = VERSION, **kw: object) -> object:
+                  version: str, **kw: object) -> object:
     return cls(id=ident, version=version, maintainer=agency, name=_istr(names, ident),
                is_final=True, is_external_reference=False, **kw)
 
@@ -81,12 +81,14 @@ def to_sdmx_codelist(cl: Codelist, agency: common.Agency) -> common.Codelist:
 def build_structures(codelists: dict[str, Codelist], agency_id: str, dataflow_id: str,
                      *, dataflow_names: dict[str, str] | None = None,
                      synthetic: bool = False,
-                     series_names: Mapping[str, Mapping[str, str]] | None = None
-                     ) -> NationalStructures:
+                     series_names: Mapping[str, Mapping[str, str]] | None = None,
+                     version: str = VERSION) -> NationalStructures:
     """Build the national codelists, concept scheme, DSD and dataflow.
 
     With ``series_names`` (series code -> names by language), one more dataflow per
     series, ``{dataflow_id}_{SERIES}``, with the same DSD: the indicator's own dataflow.
+    ``version`` is that of the concept scheme, the DSD and the dataflows (the workspace's
+    ``structure_version``); each codelist keeps its own.
 
     Raises
     ------
@@ -102,19 +104,20 @@ def build_structures(codelists: dict[str, Codelist], agency_id: str, dataflow_id
     sdmx_cls = {cid: to_sdmx_codelist(codelists[cid], agency) for cid in dict.fromkeys(needed)}
 
     cs = _maintainable(common.ConceptScheme, "CS_SDG", agency,
-                       {"en": "SDG concepts", "es": "Conceptos ODS"})
+                       {"en": "SDG concepts", "es": "Conceptos ODS"}, version)
     for comp in COMPONENTS:
         cs.append(common.Concept(id=comp.id,  # type: ignore[attr-defined]
                                  name=_istr({"en": comp.name_en, "es": comp.name_es}, comp.id)))
 
     dsd = _maintainable(v21.DataStructureDefinition, "SDG", agency,
                         {"en": "National SDG data structure",
-                         "es": "Estructura nacional de datos ODS"})
+                         "es": "Estructura nacional de datos ODS"}, version)
     _fill_dsd(dsd, cs, sdmx_cls)  # type: ignore[arg-type]
     if synthetic:
         dsd.annotations.append(_synthetic_annotation())  # type: ignore[attr-defined]
     flow_names = dataflow_names or {"en": "SDG indicators", "es": "Indicadores ODS"}
-    df = _maintainable(v21.DataflowDefinition, dataflow_id, agency, flow_names, structure=dsd)
+    df = _maintainable(v21.DataflowDefinition, dataflow_id, agency, flow_names, version,
+                       structure=dsd)
     if synthetic:
         df.annotations.append(_synthetic_annotation())  # type: ignore[attr-defined]
 
@@ -122,14 +125,14 @@ def build_structures(codelists: dict[str, Codelist], agency_id: str, dataflow_id
     series_flows = {series: f"{dataflow_id}_{series}" for series in series_names or {}}
     for series, flow_id in series_flows.items():
         flows.append(_maintainable(v21.DataflowDefinition, flow_id, agency,
-                                   dict((series_names or {})[series]), structure=dsd))
+                                   dict((series_names or {})[series]), version, structure=dsd))
         if synthetic:
             flows[-1].annotations.append(_synthetic_annotation())  # type: ignore[attr-defined]
     msg = StructureMessage(header=_header(agency, "STR"))
     for obj in (*sdmx_cls.values(), cs, dsd, *flows):
         msg.add(obj)
     return NationalStructures(message=msg, agency=agency_id, dataflow_id=dataflow_id,
-                              series_flows=series_flows)
+                              version=version, series_flows=series_flows)
 
 
 def _fill_dsd(dsd: v21.DataStructureDefinition, cs: common.ConceptScheme,

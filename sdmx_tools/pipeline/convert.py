@@ -108,7 +108,8 @@ def convert(ws: Workspace, progress: Progress | None = None) -> ConvertResult:
                     if c.definition.series in published}
     structures = build_structures(codelists, ws.agency, ws.dataflow, synthetic=ws.synthetic,
                                   dataflow_names=ws.title,
-                                  series_names=series_names if ws.indicator_dataflows else None)
+                                  series_names=series_names if ws.indicator_dataflows else None,
+                                  version=ws.structure_version)
     with atomic_dir(paths.sdmx) as tmp:
         write_structures(structures.message, tmp / paths.structure.name)
         write_data_xml(frame, tmp / paths.data_xml.name, agency=ws.agency,

@@ -175,7 +175,8 @@ def compare_artefact(ours: Artefact, theirs: etree._Element | None) -> ArtefactC
     if content_digest(theirs) == content_digest(ours.element):
         return ArtefactChange(ours.urn, "unchanged")
     final = theirs.get("isFinal", "false").strip().lower() in {"true", "1"}
-    detail = "final in the registry: it will refuse the change (publish a new version)"
+    detail = ("final in the registry: it will refuse the change (publish a new version: "
+              "raise workspace.structure_version, or a codelist's version in its catalogue)")
     return ArtefactChange(ours.urn, "changed", detail if final else "")
 
 
