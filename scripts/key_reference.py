@@ -1,11 +1,13 @@
-"""Generate docs/reference.md: every key of a source spec, an indicator definition and the
-workspace settings, with its type and default as the loaders check them.
+"""Generate docs/reference.md: every key of a source spec, an indicator definition, the
+workspace settings and a codelist catalogue, with its type and default as the loaders
+check them.
 
 The meaning and an example of each key are in docs/keys.toml. Each example is written into
 a small valid file and loaded through the real loader (``load_spec``, ``load_indicator``,
-``load_workspace``) while :func:`sdmx_tools.tomlspec.recording` notes every key the loader
-allows and the type and default it reads it with. So the reference cannot claim a key the
-code refuses, miss one it accepts, or show a default it does not use.
+``load_workspace``, ``load_catalogue``) while :func:`sdmx_tools.tomlspec.recording` notes
+every key the loader allows and the type and default it reads it with. So the reference
+cannot claim a key the code refuses, miss one it accepts, or show a default it does not
+use.
 
 Without options: exit 1 when docs/reference.md is out of date or a key is undocumented
 (``make readme`` rewrites it); ``--write`` rewrites it.
@@ -28,6 +30,7 @@ from sdmx_tools.compute.definitions import load_indicator
 from sdmx_tools.errors import ToolkitError
 from sdmx_tools.ingest import load_spec
 from sdmx_tools.tomlspec import KeyLog, recording
+from sdmx_tools.vocabulary.codelists import load_catalogue
 from sdmx_tools.workspace import load_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,14 +48,21 @@ _BASES: dict[str, dict[str, Any]] = {
                   "numerator": {"measure": "robberies", "unit": "event"},
                   "denominator": {"measure": "population", "unit": "person"}},
     "workspace": {"workspace": {"agency": "INEGI"}},
+    "catalogue": {"codelist": [{"id": "CL_EXAMPLE", "version": "2025.1", "file": "codes.csv",
+                                "names": {"es": "Ejemplo", "en": "Example"}}]},
 }
 _TITLES = {"spec": ("Source specs", "`sources/*.toml`: one file per source."),
            "indicator": ("Indicator definitions",
                          "`indicators/*.toml`: one file per indicator (bundled, or the "
                          "workspace's own)."),
-           "workspace": ("Workspace settings", "`sdmx-tools.toml` at the workspace's root.")}
+           "workspace": ("Workspace settings", "`sdmx-tools.toml` at the workspace's root."),
+           "catalogue": ("Codelist catalogues",
+                         "`codelists/catalogue.toml`: the workspace's codelists, each replacing "
+                         "the bundled one of its id. Its CSV has an `id` column, `name_es` and "
+                         "`name_en` (or `name`), an optional `parent`.")}
 # The module whose checks each kind's keys come from (the loaders read codelists too).
-_MODULES = {"spec": "spec.py", "indicator": "definitions.py", "workspace": "workspace.py"}
+_MODULES = {"spec": "spec.py", "indicator": "definitions.py", "workspace": "workspace.py",
+            "catalogue": "codelists.py"}
 _TYPES = {"str": "text", "int": "integer", "float": "number", "bool": "true/false",
           "list": "array", "dict": "table"}
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
@@ -102,7 +112,7 @@ def _example_file(kind: str, section: str, key: str, entry: dict[str, Any]) -> d
     data = copy.deepcopy(_BASES[kind])
     if section == "":
         table = data
-    elif section in ("[[measures]]", "[[exclude]]"):
+    elif section in ("[[measures]]", "[[exclude]]", "[[codelist]]"):
         name = section.strip("[]")
         data.setdefault(name, [{}])
         table = data[name][0]
@@ -122,11 +132,17 @@ def _load(kind: str, data: dict[str, Any], folder: Path) -> None:
     for name in ("data", "geo", "sources", "indicators"):
         (folder / name).mkdir(exist_ok=True)
     (folder / "geo" / "mx.json").write_text("{}", encoding="utf-8")
+    (folder / "codelists").mkdir(exist_ok=True)
+    for name in ("codes.csv", "cl_example.csv"):
+        (folder / "codelists" / name).write_text("id,name_es,name_en\nA,Uno,One\n",
+                                                 encoding="utf-8")
     loaders: dict[str, Callable[[], object]] = {
         "spec": lambda: load_spec(_write(folder / "sources" / "s.toml", data), folder),
         "indicator": lambda: load_indicator(_write(folder / "indicators" / "i.toml", data),
                                             national_prefix="MX"),
         "workspace": lambda: load_workspace(_write(folder / "sdmx-tools.toml", data).parent),
+        "catalogue": lambda: load_catalogue(
+            _write(folder / "codelists" / "catalogue.toml", data).parent),
     }
     loaders[kind]()
 
@@ -143,6 +159,8 @@ def _section(kind: str, recorded: str) -> str:
         return f"[[{head}]]"
     if kind == "spec" and head == "dimensions" and rest:
         return "dimensions.<DIM>"
+    if kind == "catalogue" and recorded.startswith("codelist "):
+        return "[[codelist]]"
     return recorded
 
 
@@ -189,7 +207,7 @@ def _merge(kind: str, log: KeyLog, allowed: dict[tuple[str, str], str],
 def render() -> tuple[str, list[str]]:
     """The reference as Markdown, and the problems (undocumented keys, failing examples)."""
     documented, recorded, problems = collect()
-    out = ["# Reference of spec, definition and settings keys", "",
+    out = ["# Reference of the keys of specs, definitions, settings and catalogues", "",
            "Generated by `scripts/key_reference.py` from the code that checks each key (type,",
            "default) and `docs/keys.toml` (meaning, example); every example is loaded by the",
            "real loader when this page is generated, and a test fails when it drifts.",
@@ -200,7 +218,7 @@ def render() -> tuple[str, list[str]]:
         out += [f"## {title}", "", where, ""]
         for section, keys in sections.items():
             heading = {"": "Top level", "[[measures]]": "`[[measures]]`",
-                       "[[exclude]]": "`[[exclude]]`",
+                       "[[exclude]]": "`[[exclude]]`", "[[codelist]]": "`[[codelist]]`",
                        "dimensions.<DIM>": "`[dimensions.<DIM>]`"}.get(section, f"`[{section}]`")
             out += [f"### {heading}", "", "| key | type | default | meaning | example |",
                     "|---|---|---|---|---|"]

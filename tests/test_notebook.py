@@ -113,3 +113,19 @@ def test_the_readme_example_runs(fresh, monkeypatch) -> None:  # type: ignore[no
     namespace: dict[str, object] = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["results"].ok  # type: ignore[attr-defined]
+
+
+def test_progress_counts_the_blocks_of_a_large_file(fresh, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ws = tmp_path / "ws"
+    shutil.copytree(fresh, ws)
+    config = ws / "sdmx-tools.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[workspace]", "[workspace]\nblock_bytes = 65536"), encoding="utf-8")
+    seen: list[tuple[str, str]] = []
+    assert sdmx_tools.open_workspace(ws).convert(
+        progress=lambda stage, item: seen.append((stage, item))).ok
+    blocks = [item for stage, item in seen if item.startswith("sesnsp_homicidios (block")]
+    total = int(blocks[0].rsplit(" ", 1)[1].rstrip(")"))
+    size = (ws / "data" / "sesnsp_homicidios.csv").stat().st_size
+    assert total >= size // 65536 and len(blocks) == total
+    assert blocks[-1] == f"sesnsp_homicidios (block {total} of {total})"

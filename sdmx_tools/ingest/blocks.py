@@ -11,7 +11,9 @@ so every engine gives the same observations.
 
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -99,7 +101,8 @@ def _call(fn: Callable[[Any], Part], item: Any) -> Part:
 def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
                      years: tuple[int, int] | None = None, block_bytes: int = BLOCK_BYTES,
                      mapper: Mapper = _threads,
-                     summarise: Callable[[pd.DataFrame], Any] | None = None) -> Harmonised:
+                     summarise: Callable[[pd.DataFrame], Any] | None = None,
+                     on_block: Callable[[int, int], None] | None = None) -> Harmonised:
     """Read and harmonise a source's file, by blocks when it is a large delimited file.
 
     Parameters
@@ -117,6 +120,10 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
         dropped); what it returns is kept in :attr:`Harmonised.summaries`, and the
         observations are then summed by key, so only that much leaves the block. Without
         it the observations stay one per input value.
+    on_block
+        Told ``(blocks done, blocks)`` as each block of a large file is done, from the
+        thread that did it (for a progress display; not with a cluster's mapper, whose
+        tasks run in other processes).
 
     Raises
     ------
@@ -132,9 +139,11 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
         part = task.harmonise(raw, 0)
         return finish(spec, raw.sha256, raw.encoding, part.observations, [part], areas,
                       summaries=[part.summary])
+    fn: Callable[[Any], Part] = task if on_block is None else _Counted(task, on_block,
+                                                                     len(plan.blocks))
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: beside the blocks
         sha256 = pool.submit(file_sha256, spec.path)
-        parts = mapper(task, range(len(plan.blocks)))
+        parts = mapper(fn, range(len(plan.blocks)))
         again = _repeated_across_blocks(parts, plan, spec)
         if again:  # rare: those blocks again, the repeating rows quarantined
             redone = mapper(task, [(i, lines) for i, lines in again.items()])
@@ -143,6 +152,22 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
         observations = concat_observations([p.observations for p in parts])
         return finish(spec, sha256.result(), plan.encoding, observations, parts, areas,
                       summaries=[p.summary for p in parts])
+
+
+class _Counted:
+    """A block task that says when it is done (see ``on_block``)."""
+
+    def __init__(self, task: Callable[[Any], Part], on_block: Callable[[int, int], None],
+                 total: int) -> None:
+        self.task, self.on_block, self.total = task, on_block, total
+        self._done, self._lock = itertools.count(1), threading.Lock()
+
+    def __call__(self, item: Any) -> Part:
+        part = self.task(item)
+        with self._lock:
+            done = next(self._done)
+        self.on_block(done, self.total)
+        return part
 
 
 class _Block:

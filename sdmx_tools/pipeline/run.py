@@ -40,8 +40,9 @@ from sdmx_tools.workspace import Workspace
 __all__ = ["Progress", "Run", "run", "sdmx_frame"]
 
 Progress = Callable[[str, str], None]
-"""Told ``(stage, item)`` as each step starts: ``("harmonise", source id)``,
-``("compute", indicator id)``, ``("provenance", "")``, ``("write", "")``."""
+"""Told ``(stage, item)`` as each step starts: ``("harmonise", source id)``, then for a
+large file ``("harmonise", "id (block 3 of 25)")`` as its blocks are done (not on a
+cluster), ``("compute", indicator id)``, ``("provenance", "")``, ``("write", "")``."""
 
 
 @dataclass(slots=True)
@@ -125,9 +126,13 @@ def run(ws: Workspace, progress: Progress | None = None) -> Run:
     with block_mapper(ws.engine, ws.scheduler) as mapper:
         for s in specs:
             say("harmonise", s.id)
+            # A cluster's tasks run in other processes: they cannot call back.
+            on_block = None if progress is None or ws.scheduler else (
+                lambda done, total, sid=s.id: say("harmonise", f"{sid} (block {done} of "
+                                                               f"{total})"))
             harmonised.append(harmonise_source(s, areas, years=ws.years,
                                                block_bytes=ws.block_bytes, mapper=mapper,
-                                               summarise=lines))
+                                               summarise=lines, on_block=on_block))
     _check_distinct_files(harmonised)
     clock.lap("harmonise")
     report = Report()

@@ -303,10 +303,8 @@ def load_catalogue(folder: Path) -> dict[str, Codelist]:
         if missing:
             raise CodelistError(f"catalogue entry {position} lacks {', '.join(missing)}",
                                 file=catalogue, value=entry.get("id"))
-        names = entry["names"]
-        if not isinstance(names, dict):
-            raise CodelistError("'names' must be a table of language = name", file=catalogue,
-                                value=entry["id"], hint='names = { es = "...", en = "..." }')
+        names = get(entry, "names", dict, file=catalogue, section=section,
+                    error=CodelistError)
         text = {k: str(get(entry, k, (str, int, float) if k == "version" else str, "",
                            file=catalogue, section=section, error=CodelistError))
                 for k in ("id", "version", "file", "source", "licence")}
@@ -323,7 +321,9 @@ def load_catalogue(folder: Path) -> dict[str, Codelist]:
             agency=str(get(entry, "agency", str, "MX", file=catalogue, section=section,
                            error=CodelistError)),
             file=path,
-            meta={k: v for k, v in entry.items() if k in _META_KEYS},
+            meta={k: v for k in _META_KEYS
+                  if (v := get(entry, k, str, None, file=catalogue, section=section,
+                               error=CodelistError)) is not None},
         )
     return result
 
