@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sdmx_tools.compute.definitions import id_order
 from sdmx_tools.errors import ReleaseError
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "compare",
     "read_modified",
     "read_previous",
-    "sdg_sort_key",
 ]
 
 # The disaggregation dimensions that may be part of an observation's key.
@@ -98,11 +98,6 @@ class ReleaseNotes:
         """``{"new": n, "revised": n, "removed": n}`` over every indicator."""
         return {kind: sum(getattr(i, kind) for i in self.indicators)
                 for kind in ("new", "revised", "removed")}
-
-
-def sdg_sort_key(indicator: str) -> tuple[tuple[int, int, str], ...]:
-    """Sort key of an SDG number: numerically per part, so 16.2.1 < 16.10.1."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in indicator.split("."))
 
 
 def read_modified(previous_site: Path) -> str | None:
@@ -376,7 +371,7 @@ def compare(previous: pd.DataFrame, current: pd.DataFrame, *, examples: int = 10
 
     in_prev = set(np.unique(indicator_codes[:n_prev]).tolist())
     in_cur = set(np.unique(indicator_codes[n_prev:]).tolist())
-    order = sorted(range(len(names)), key=lambda i: sdg_sort_key(str(names[i])))
+    order = sorted(range(len(names)), key=lambda i: id_order(str(names[i])))
     per_indicator = []
     for i in order:
         shown = tuple(_change(j, str(names[i]), kind, lpos, rpos, keys, values, statuses,

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
+from sdmx_tools.compute.definitions import id_order
 from sdmx_tools.errors import ReleaseError
 from sdmx_tools.fsutil import atomic_dir, atomic_write, bundled
 from sdmx_tools.release import catalog, charts
@@ -59,7 +60,7 @@ from sdmx_tools.release.pages import (
     note_text,
     pick,
 )
-from sdmx_tools.release.views import Prepared, id_key, municipal_names, payload, prepare
+from sdmx_tools.release.views import Prepared, municipal_names, payload, prepare
 
 __all__ = ["render_site", "safe_url"]
 
@@ -176,7 +177,7 @@ def _check(release: Release) -> None:
                 )
     # Each indicator is one page named by its id: a second one would overwrite the first.
     ids = sorted((i for i, n in Counter(ind.id for ind in release.indicators).items() if n > 1),
-                 key=id_key)
+                 key=id_order)
     if ids:
         raise ReleaseError("Two indicators share an id", value=ids[0], key=ids[0])
     names = [Path(p).name for p in release.downloads]
@@ -261,7 +262,7 @@ class _Site:
         slices = series_slices(release.sdmx_csv) if release.sdmx_csv is not None else {}
         jobs = [_Files(ind, site, release.sdmx_target, release.synthetic, self.texts,
                        tuple(release.languages), release.status_names, slices.get(ind.series))
-                for ind in sorted(release.indicators, key=lambda i: id_key(i.id))]
+                for ind in sorted(release.indicators, key=lambda i: id_order(i.id))]
         # The zip holds only the release's own files: it is written while the indicators'
         # files are (zlib compresses outside the GIL).
         with ThreadPoolExecutor(max_workers=1) as zipper:

@@ -20,16 +20,11 @@ import pandas as pd
 from sdmx_tools.release.i18n import note_key
 from sdmx_tools.release.model import IndicatorPage
 
-__all__ = ["LEVEL_ORDER", "TOTAL", "Prepared", "Row", "id_key", "municipal_names", "payload",
+__all__ = ["LEVEL_ORDER", "TOTAL", "Prepared", "Row", "municipal_names", "payload",
            "prepare", "rows"]
 
 LEVEL_ORDER = {"nation": 0, "state": 1, "municipality": 2}
 TOTAL = "_T"
-
-
-def id_key(ident: str) -> tuple[Any, ...]:
-    """Sort key of an SDG number: ``16.2.1`` before ``16.10.1``."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in ident.split("."))
 
 
 def _texts(column: pd.Series) -> pd.Series:

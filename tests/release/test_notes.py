@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sdmx_tools.compute.definitions import id_order
 from sdmx_tools.errors import ReleaseError
 from sdmx_tools.release.catalog import dcat_catalog
 from sdmx_tools.release.notes import (
@@ -19,7 +20,6 @@ from sdmx_tools.release.notes import (
     compare,
     read_modified,
     read_previous,
-    sdg_sort_key,
 )
 
 COLUMNS = ["indicator", "REF_AREA", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS"]
@@ -192,7 +192,7 @@ def test_added_and_removed_indicators_in_sdg_order() -> None:
     assert notes.removed_indicators == ("3.1.1",)
     assert by_id(notes)["3.1.1"].removed == 1
     assert by_id(notes)["16.10.1"].new == 1
-    assert sorted(["16.10.1", "16.2.1", "2.a.1", "2.1.1"], key=sdg_sort_key) == [
+    assert sorted(["16.10.1", "16.2.1", "2.a.1", "2.1.1"], key=id_order) == [
         "2.1.1", "2.a.1", "16.2.1", "16.10.1"]
 
 
