@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import difflib
+import re
 import sys
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,12 +15,20 @@ from typing import Any, TypeVar
 
 from sdmx_tools.errors import SpecError, ToolkitError
 
-__all__ = ["KeyLog", "check_keys", "get", "inside", "load_toml", "recording"]
+__all__ = ["KeyLog", "check_keys", "get", "inside", "load_toml", "printable", "recording"]
 
 T = TypeVar("T")
 
 
 _MAX_TOML_BYTES = 4 << 20  # a spec or definition is a few kilobytes
+# What XML 1.0 cannot hold (names are published in SDMX-ML): C0 controls but tab and
+# newlines, and the two non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def printable(text: str) -> bool:
+    """Whether ``text`` can be published in XML: no control character but tab and newlines."""
+    return _CONTROL.search(text) is None
 
 
 @dataclass

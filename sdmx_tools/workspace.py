@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from sdmx_tools.errors import SpecError, WorkspaceError, redact_url
 from sdmx_tools.fsutil import bundled
-from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
+from sdmx_tools.tomlspec import check_keys, get, inside, load_toml, printable
 
 _REGISTRY_KINDS = ("embedded", "sdmx-rest", "fmr", "dotstat")
 # Settings only one kind reads: naming them for another kind is a mistake, not a no-op.
@@ -232,6 +232,10 @@ def load_workspace(path: Path) -> Workspace:
                         value=", ".join(map(str, unknown)) or "[]")
     title = get(ws, "title", dict, {"es": "Indicadores ODS", "en": "SDG indicators"},
                 file=config, section="workspace")
+    bad = [k for k, v in title.items() if not isinstance(v, str) or not printable(v)]
+    if bad:
+        raise SpecError("workspace.title must be text without control characters",
+                        file=config, value=str(bad[0]), hint='title = { es = "...", en = "..." }')
     output = inside(root, get(ws, "output", str, "out", file=config, section="workspace"),
                     file=config, key="workspace.output")
     registry = _registry(get(data, "registry", dict, {}, file=config), root, output, config)

@@ -34,7 +34,7 @@ import xarray as xr
 from sdmx_tools.compute.formulas import get_formula
 from sdmx_tools.errors import IndicatorError, SpecError
 from sdmx_tools.fsutil import bundled
-from sdmx_tools.tomlspec import check_keys, get, load_toml
+from sdmx_tools.tomlspec import check_keys, get, load_toml, printable
 from sdmx_tools.vocabulary.codelists import CATALOGUE, Code, Codelist, load_codelists
 from sdmx_tools.vocabulary.dsd import DIMENSIONS
 from sdmx_tools.vocabulary.units import check_result_unit, parse_unit, registry
@@ -289,11 +289,14 @@ def _national(ident: str, prefix: str | None, path: Path) -> bool:
 
 
 def _names(table: Mapping[str, object], path: Path, key: str) -> dict[str, str]:
-    """A names table (``{es = ..., en = ...}``): text, both languages."""
+    """A names table (``{es = ..., en = ...}``): text, both languages, no control
+    characters (XML, where names are published, cannot hold them)."""
     names = {str(k): v for k, v in table.items()}
-    bad = [k for k, v in names.items() if not isinstance(v, str) or not v.strip()]
+    bad = [k for k, v in names.items()
+           if not isinstance(v, str) or not v.strip() or not printable(v)]
     if bad or not {"es", "en"} <= set(names):
-        raise SpecError(f"{key} needs non-empty text in es and en", file=path,
+        raise SpecError(f"{key} needs non-empty text in es and en, without control "
+                        "characters", file=path,
                         value=bad[0] if bad else ", ".join(names) or "{}",
                         hint=f'{key}.es = "..." and {key}.en = "..."')
     return {k: str(v).strip() for k, v in names.items()}

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from sdmx_tools.errors import CodelistError
 from sdmx_tools.fsutil import bundled
-from sdmx_tools.tomlspec import check_keys, get, inside, load_toml
+from sdmx_tools.tomlspec import check_keys, get, inside, load_toml, printable
 
 __all__ = [
     "CATALOGUE",
@@ -251,6 +251,11 @@ def read_codes(path: Path) -> dict[str, Code]:
             if column is None or column in ("id", "parent"):
                 continue  # None collects surplus cells of a ragged row
             text = (value or "").strip()
+            if not printable(text):
+                raise CodelistError("a control character in the codelist file", file=path,
+                                    row=row_number, column=column, value=text,
+                                    hint="names are published in SDMX-ML, which cannot hold "
+                                         "them: remove it")
             if column.startswith("name_"):
                 if text:
                     names[column.removeprefix("name_")] = text
