@@ -314,9 +314,12 @@ def workspace_status(ws: Workspace) -> WorkspaceStatus:
                 *(f for name in ("indicators", "codelists") for folder in ws.overrides(name)
                   for f in sorted(folder.rglob("*")) if f.is_file())]
     status.edited = [str(f.relative_to(ws.root)) for f in settings if f.stat().st_mtime > since]
+    root = paths.root.resolve()
     for name, sha in manifest["outputs"].items():
         path = paths.root / name
-        if not path.is_file():
+        if not path.resolve().is_relative_to(root):  # an edited manifest: never read there
+            status.outputs.append((name, "outside the output folder"))
+        elif not path.is_file():
             status.outputs.append((name, "missing"))
         elif file_sha256(path) != sha:
             status.outputs.append((name, "modified"))

@@ -172,3 +172,15 @@ def test_shell_completion_works_as_documented() -> None:
                                             "COMP_WORDS": "sdmx-tools co", "COMP_CWORD": "1"},
                            capture_output=True, text=True, check=True).stdout
     assert "convert" in words and "codelists" in words
+
+
+def test_status_never_reads_outside_the_outputs(ws: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "ws"
+    shutil.copytree(ws, copy)
+    manifest = copy / "out" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["outputs"]["../../../../etc/passwd"] = "0" * 64
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    state = json.loads(_invoke("status", "-w", str(copy), "--format", "json").stdout)
+    assert {"file": "../../../../etc/passwd", "state": "outside the output folder"} \
+        in state["outputs"]
