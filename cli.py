@@ -174,7 +174,10 @@ def push(workspace: Path | None, dry_run: bool, fmt: str) -> None:
     from sdmx_tools.publish import push_outputs
 
     report = push_outputs(load_ws(workspace), dry_run=dry_run)
-    click.echo(report.to_json() if fmt == "json" else report.to_text())
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif not opt("quiet") or dry_run or not report.ok:  # -q: the outcomes only if refused
+        click.echo(report.to_text())
     if not report.ok:
         raise RegistryError("the registry refused part of the submission",
                             hint="see the outcomes marked 'failed'")

@@ -184,3 +184,10 @@ def test_status_never_reads_outside_the_outputs(ws: Path, tmp_path: Path) -> Non
     state = json.loads(_invoke("status", "-w", str(copy), "--format", "json").stdout)
     assert {"file": "../../../../etc/passwd", "state": "outside the output folder"} \
         in state["outputs"]
+
+
+def test_quiet_push_prints_nothing_unless_refused(ws: Path) -> None:
+    quiet = _invoke("-q", "push", "-w", str(ws))
+    assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
+    dry = _invoke("-q", "push", "-w", str(ws), "--dry-run")
+    assert dry.exit_code == 0 and dry.stdout.startswith("diff against")
