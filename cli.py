@@ -68,8 +68,7 @@ def init(directory: Path, agency: str) -> None:
 
 @main.command()
 @workspace_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format on stdout.")
+@format_option(what="Report")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run the blocks of large files on this dask.distributed scheduler "
                    "(overrides workspace.scheduler).")
@@ -118,8 +117,7 @@ def _rest(paths: Any) -> dict[str, str]:
 @click.option("--structure", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Structure message with the data's DSD and codelists "
               "(default: the workspace's converted structure.xml).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format on stdout.")
+@format_option(what="Report")
 @workspace_option
 @fail_cleanly
 def validate(files: tuple[Path, ...], structure: Path | None, fmt: str,
@@ -162,8 +160,7 @@ def validate(files: tuple[Path, ...], structure: Path | None, fmt: str,
 @main.command()
 @workspace_option
 @click.option("--dry-run", is_flag=True, help="Show the diff against the registry; send nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Diff and outcomes format on stdout.")
+@format_option(what="Diff and outcomes")
 @fail_cleanly
 def push(workspace: Path | None, dry_run: bool, fmt: str) -> None:
     """Push the converted structures and data to the workspace's registry.
@@ -213,6 +210,7 @@ def release(workspace: Path | None, out: Path | None, previous: Path | None) -> 
 def describe(file: Path, fmt: str, out: Path | None, force: bool,
              workspace: Path | None) -> None:
     """Draft a source spec from FILE: encoding, header row, column roles, totals, footers."""
+    from sdmx_tools.compute.definitions import unmet_measures
     from sdmx_tools.fsutil import atomic_write
     from sdmx_tools.ingest.describe import describe_file
     from sdmx_tools.ingest.draft import render_toml
@@ -228,41 +226,14 @@ def describe(file: Path, fmt: str, out: Path | None, force: bool,
             root: Path | None = workspace or find_workspace(Path.cwd())
         except WorkspaceError:
             root = None
-        text = render_toml(description, root or Path.cwd(), _wanted(root))
+        text = render_toml(description, root or Path.cwd(),
+                           unmet_measures(root) if root is not None else [])
     if out is None:
         click.echo(text, nl=False)
         return
     with atomic_write(out) as fh:
         fh.write(text)
     say(f"wrote {out}")
-
-
-def _wanted(root: Path | None) -> list[Any]:
-    """The measures the workspace's indicators need that none of its sources gives (none
-    outside a workspace, or in one whose settings or definitions do not load)."""
-    from sdmx_tools.compute.definitions import for_workspace
-    from sdmx_tools.ingest import load_spec
-    from sdmx_tools.ingest.draft import Wanted
-
-    if root is None:
-        return []
-    try:
-        ws = load_ws(root)
-        definitions = for_workspace(ws)[0]
-    except ToolkitError:
-        return []
-    given = set()
-    for spec_file in ws.source_files:
-        try:
-            given |= {m.id for m in load_spec(spec_file, ws.root).measures}
-        except ToolkitError:
-            continue  # a spec being written: describe still drafts
-    needs: dict[tuple[str, str], list[str]] = {}
-    for d in definitions.values():
-        for term in (d.numerator, d.denominator):
-            if term is not None and term.measure not in given:
-                needs.setdefault((term.measure, term.unit), []).append(d.id)
-    return [Wanted(m, u, tuple(ids)) for (m, u), ids in sorted(needs.items())]
 
 
 @main.command()

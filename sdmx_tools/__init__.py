@@ -20,17 +20,17 @@ from sdmx_tools.errors import ToolkitError
 from sdmx_tools.report import Finding, Report, RowAccount, Severity
 
 if TYPE_CHECKING:
-    from sdmx_tools.pipeline.session import Results, Session, open_workspace
+    from sdmx_tools.pipeline.session import Run, Session, open_workspace
 
 try:
     __version__ = version("sdmx-tools")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["Finding", "Report", "Results", "RowAccount", "Session", "Severity", "ToolkitError",
+__all__ = ["Finding", "Report", "RowAccount", "Run", "Session", "Severity", "ToolkitError",
            "__version__", "open_workspace"]
 
-_NOTEBOOK_API = {"open_workspace", "Session", "Results"}
+_NOTEBOOK_API = {"open_workspace", "Session", "Run"}
 
 
 def __getattr__(name: str) -> Any:

@@ -251,10 +251,15 @@ class WorkspaceStatus:
     registry_error: str | None = None
 
     @property
+    def stale(self) -> bool:
+        """Something changed since the convert: its outputs are not the workspace's now."""
+        return bool(self.edited or self.outputs
+                    or any(state != "unchanged" for _, state in self.sources))
+
+    @property
     def up_to_date(self) -> bool:
         """Converted, nothing changed since, and the registry holds exactly the outputs."""
-        return (self.converted_at is not None and not self.edited and not self.outputs
-                and all(state == "unchanged" for _, state in self.sources)
+        return (self.converted_at is not None and not self.stale
                 and self.registry is not None and set(self.registry) <= {"unchanged"})
 
     def to_dict(self) -> dict[str, Any]:
@@ -279,10 +284,8 @@ class WorkspaceStatus:
         else:
             lines.append(f"registry: not compared ({self.registry_error})")
         lines.append("up to date" if self.up_to_date else
-                     "to do: " + ("'sdmx-tools convert', then 'sdmx-tools push'"
-                                  if self.edited or self.outputs or any(
-                                      s != "unchanged" for _, s in self.sources)
-                                  else "'sdmx-tools push'"))
+                     "to do: 'sdmx-tools convert', then 'sdmx-tools push'" if self.stale
+                     else "to do: 'sdmx-tools push'")
         return "\n".join(lines)
 
 
@@ -292,10 +295,10 @@ def workspace_status(ws: Workspace) -> WorkspaceStatus:
     paths = OutputPaths(ws.output)
     try:
         manifest = _manifest(paths, [])
-    except WorkspaceError as exc:
+    except WorkspaceError:
         if not paths.manifest.is_file():
             return WorkspaceStatus(converted_at=None)
-        raise exc
+        raise
     status = WorkspaceStatus(converted_at=str(manifest["generated_at"]))
     written = {s.get("id"): s.get("sha256") for s in manifest["sources"]}
     for spec_file in ws.source_files:

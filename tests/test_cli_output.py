@@ -80,8 +80,8 @@ def test_validate_push_status_match_speak_json(ws: Path, tmp_path: Path) -> None
     valid = json.loads(_invoke("validate", "-w", str(ws), "--format", "json").stdout)
     assert valid["valid"] is True
     pushed = json.loads(_invoke("push", "-w", str(ws), "--format", "json").stdout)
-    assert pushed["dry_run"] is False and set(pushed["diff"]["counts"]) <= {"unchanged",
-                                                                            "changed", "new"}
+    # The demo was pushed already, and convert rewrote the same outputs since.
+    assert pushed["dry_run"] is False and set(pushed["diff"]["counts"]) == {"unchanged"}
     status = _invoke("status", "-w", str(ws), "--format", "json")
     assert status.exit_code == 0
     state = json.loads(status.stdout)

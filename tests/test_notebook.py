@@ -79,10 +79,14 @@ def test_observations_report_and_quarantine(results, demo_run) -> None:  # type:
     assert [(a.source, a.read, a.used, a.quarantined, a.excluded)
             for a in results.report.accounts] == \
         [(a.source, a.read, a.used, a.quarantined, a.excluded) for a in written.accounts]
-    assert len(results.quarantine) == sum(a.quarantined for a in results.report.accounts)
-    assert set(results.table["SERIES"]) == {d.series for d in
-                                            (results.run.computed[i].definition
-                                             for i in range(len(results.run.computed)))}
+    out = demo_run.workspace / "out"
+    quarantined = pd.read_csv(out / "reports" / "quarantine.csv", dtype=str)
+    assert len(results.quarantine) == len(quarantined) == \
+        sum(a.quarantined for a in results.report.accounts) > 0
+    published = pd.read_csv(out / "sdmx" / "data-v2.csv", dtype=str, keep_default_na=False)
+    assert len(results.table) == len(published)
+    assert set(results.table["SERIES"]) == set(published["SERIES"]) == \
+        {c.definition.series for c in results.computed}
 
 
 def test_write_true_is_the_cli_convert(fresh, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +96,8 @@ def test_write_true_is_the_cli_convert(fresh, tmp_path) -> None:  # type: ignore
     assert "16.1.1" in session.indicators and "CL_SERIES" in session.codelists
     seen: list[tuple[str, str]] = []
     out = session.convert(write=True, progress=lambda stage, item: seen.append((stage, item)))
-    assert (ws / "out" / "sdmx" / "data.xml").is_file() and out.files
+    assert out.ok and (ws / "out" / "sdmx" / "data.xml").is_file()
+    assert len(pd.read_csv(ws / "out" / "sdmx" / "data-v2.csv")) == len(out.table)
     assert [s for s, _ in seen][-1] == "write" and ("compute", "16.1.1") in seen
 
 

@@ -10,108 +10,19 @@ import pandas as pd
 import pytest
 import sdmx
 from click.testing import CliRunner
+from own_workspace import ROBBERY_RATE, make_own_workspace, run_cli
 
 from sdmx_tools.cli import main
 from sdmx_tools.compute.definitions import load_indicator, load_indicators
 from sdmx_tools.errors import IndicatorError, SpecError
 from sdmx_tools.fsutil import bundled
 
-ROBBERIES = """\
-CVEGEO,year,robberies
-01001,2020,310
-01002,2020,12
-01001,2021,290
-"""
-
-ROBBERY_SOURCE = """\
-id = "robberies"
-title = "Robberies reported to the municipal police"
-
-[location]
-path = "data/robberies.csv"
-
-[area]
-code_column = "CVEGEO"
-
-[period]
-column = "year"
-
-[[measures]]
-id = "robberies"
-column = "robberies"
-unit = "event"
-"""
-
-# A national indicator (the workspace's own prefix) with a series code of the office's own.
-ROBBERY_RATE = """\
-id = "MX.SEG.1"
-series = "MX_VC_ROB_PSRC"
-series_name.es = "Robos denunciados por cada 100 000 habitantes"
-series_name.en = "Reported robberies per 100,000 population"
-goal = 16
-target = "16.1"
-name.es = "Tasa de robos denunciados"
-name.en = "Reported robbery rate"
-frequency = "A"
-multiplier = 100000
-unit_measure = "PER_100000_POP"
-decimals = 1
-range = [0, 100000]
-
-[numerator]
-measure = "robberies"
-unit = "event"
-
-[denominator]
-measure = "population"
-unit = "person"
-period = "latest"
-
-[metadata.es]
-"Definición" = "Robos denunciados en el año por cada 100 000 habitantes."
-[metadata.en]
-"Definition" = "Robberies reported in the year per 100,000 population."
-"""
-
-VICTIMS = """\
-id = "16.1.1.a"
-series = "VC_IHR_PSRCN"
-series_name.es = "Número de víctimas de homicidio intencional [16.1.1]"
-series_name.en = "Number of victims of intentional homicide [16.1.1]"
-goal = 16
-target = "16.1"
-name.es = "Víctimas de homicidio intencional"
-name.en = "Victims of intentional homicide"
-unit_measure = "NUMBER"
-decimals = 0
-
-[numerator]
-measure = "homicide_victims"
-unit = "victim"
-"""
-
-
-def _run(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
 
 @pytest.fixture(scope="module")
 def own(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    ws = tmp_path_factory.mktemp("own") / "ws"
-    _run("init", str(ws), "--agency", "INEGI")
-    config = ws / "sdmx-tools.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        'output = "out"', 'output = "out"\nnational_prefix = "MX"'), encoding="utf-8")
-    (ws / "data" / "robberies.csv").write_text(ROBBERIES, encoding="utf-8")
-    (ws / "sources" / "robberies.toml").write_text(ROBBERY_SOURCE, encoding="utf-8")
-    (ws / "indicators").mkdir()
-    (ws / "indicators" / "MX.SEG.1.toml").write_text(ROBBERY_RATE, encoding="utf-8")
-    # An extension of an SDG id, on a global SDG series the bundled CL_SERIES lacks.
-    (ws / "indicators" / "16.1.1.a.toml").write_text(VICTIMS, encoding="utf-8")
+    ws = make_own_workspace(tmp_path_factory.mktemp("own") / "ws")
     for command in ("convert", "validate", "push", "release"):
-        _run(command, "-w", str(ws))
+        run_cli(command, "-w", str(ws))
     return ws
 
 
@@ -143,9 +54,9 @@ def test_published_values_equal_a_recount_from_the_files(own: Path) -> None:
 
 
 def test_validate_and_a_second_push_agree_with_the_registry(own: Path) -> None:
-    report = json.loads(_run("validate", "-w", str(own), "--format", "json"))
+    report = json.loads(run_cli("validate", "-w", str(own), "--format", "json"))
     assert report["valid"] and len(report["files"]) == 5
-    again = json.loads(_run("push", "-w", str(own), "--dry-run", "--format", "json"))
+    again = json.loads(run_cli("push", "-w", str(own), "--dry-run", "--format", "json"))
     statuses = {a["urn"]: a["status"] for a in again["diff"]["structures"]}
     # Extended by the workspace: its version says so, after the bundled 2025.1.
     assert statuses["urn:sdmx:org.sdmx.infomodel.codelist.Codelist=INEGI:CL_SERIES(2025.1.1.0)"] \
@@ -268,7 +179,7 @@ def test_a_series_added_after_a_push_needs_a_new_structure_version(own: Path,
     later = ROBBERY_RATE.replace('"MX.SEG.1"', '"MX.SEG.2"').replace(
         "MX_VC_ROB_PSRC", "MX_VC_ROB2").replace("Reported robber", "Robber")
     (ws / "indicators" / "MX.SEG.2.toml").write_text(later, encoding="utf-8")
-    _run("convert", "-w", str(ws))
+    run_cli("convert", "-w", str(ws))
     refused = CliRunner().invoke(main, ["push", "-w", str(ws)])
     assert refused.exit_code == 1
     assert "raise workspace.structure_version" in refused.stdout
@@ -276,14 +187,14 @@ def test_a_series_added_after_a_push_needs_a_new_structure_version(own: Path,
     config.write_text(config.read_text(encoding="utf-8").replace(
         'national_prefix = "MX"', 'national_prefix = "MX"\nstructure_version = "1.1"'),
         encoding="utf-8")
-    _run("convert", "-w", str(ws))
-    pushed = json.loads(_run("push", "-w", str(ws), "--format", "json"))
+    run_cli("convert", "-w", str(ws))
+    pushed = json.loads(run_cli("push", "-w", str(ws), "--format", "json"))
     new = {a["urn"] for a in pushed["diff"]["structures"] if a["status"] == "new"}
     assert "urn:sdmx:org.sdmx.infomodel.codelist.Codelist=INEGI:CL_SERIES(2025.1.1.1)" in new
     assert "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=INEGI:SDG(1.1)" in new
     assert "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=INEGI:DF_SDG(1.1)" in new
-    _run("validate", "-w", str(ws))
-    _run("release", "-w", str(ws))
+    run_cli("validate", "-w", str(ws))
+    run_cli("release", "-w", str(ws))
     msg = sdmx.read_sdmx(ws / "out" / "sdmx" / "structure.xml")
     assert msg.structure["SDG"].version == "1.1"
     assert {"MX_VC_ROB_PSRC", "MX_VC_ROB2"} <= set(msg.codelist["CL_SERIES"].items)

@@ -77,10 +77,11 @@ def say(message: str) -> None:
         click.echo(message, err=True)
 
 
-def format_option(func: F) -> F:
-    """The shared ``--format text|json`` option (``fmt``)."""
-    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                        show_default=True, help="Output format on stdout.")(func)
+def format_option(func: F | None = None, *, what: str = "Output") -> Any:
+    """The shared ``--format text|json`` option (``fmt``); ``what`` names what it formats."""
+    option = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
+                          default="text", show_default=True, help=f"{what} format on stdout.")
+    return option(func) if func is not None else option
 
 
 def echo_json(data: Any) -> None:

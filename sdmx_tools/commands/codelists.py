@@ -27,7 +27,6 @@ def codelists() -> None:
     """Inspect and export the official codelists."""
 
 
-
 @codelists.command("list")
 @workspace_option
 @format_option
@@ -37,10 +36,10 @@ def codelists_list(workspace: Path | None, fmt: str) -> None:
     cls = list(codelists_in_force(workspace).values())
     if fmt == "json":
         echo_json([{"id": cl.id, "agency": cl.agency, "version": cl.version, "codes": len(cl),
-                "names": cl.names} for cl in cls])
+                    "names": cl.names} for cl in cls])
         return
     echo_table(["id", "version", "codes", "name"],
-           [[cl.id, cl.version, str(len(cl)), cl.name("en")] for cl in cls])
+               [[cl.id, cl.version, str(len(cl)), cl.name("en")] for cl in cls])
 
 
 @codelists.command("show")
@@ -53,10 +52,10 @@ def codelists_show(codelist_id: str, workspace: Path | None, fmt: str) -> None:
     cl = get_codelist(codelists_in_force(workspace), codelist_id)
     if fmt == "json":
         echo_json({"id": cl.id, "version": cl.version, "names": cl.names,
-               "codes": [{"id": c.id, "parent": c.parent, "names": c.names} for c in cl]})
+                   "codes": [{"id": c.id, "parent": c.parent, "names": c.names} for c in cl]})
         return
     echo_table(["id", "parent", "name_es", "name_en"],
-           [[c.id, c.parent or "", c.name("es"), c.name("en")] for c in cl])
+               [[c.id, c.parent or "", c.name("es"), c.name("en")] for c in cl])
 
 
 @codelists.command("search")
@@ -139,7 +138,7 @@ def codelists_import_ageeml(file: Path, workspace: Path | None) -> None:
     imported = import_ageeml(file, load_ws(workspace).root / "codelists")
     click.echo(str(imported.path))
     say(f"{imported.municipalities} municipalities; the workspace now overrides the "
-         "bundled area codelist")
+        "bundled area codelist")
 
 
 @codelists.command("match")
@@ -170,15 +169,10 @@ def codelists_match(file: Path, name_column: str | None, state_column: str | Non
     counts = {str(k): int(v) for k, v in result["match_status"].value_counts().items()}
     if fmt == "json":
         echo_json({"rows": len(result), "counts": dict(sorted(counts.items())),
-               "output": str(output)})
+                   "output": str(output)})
     else:
         click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     pending = len(result) - counts.get("matched", 0)
     if pending and not allow_review:
         raise ToolkitError(f"{pending} row(s) need review", file=output,
                            hint="see match_status and candidates; --allow-review to accept")
-
-
-
-
-

@@ -32,15 +32,18 @@ import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import xarray as xr
 
 from sdmx_tools.compute.formulas import get_formula
-from sdmx_tools.errors import IndicatorError, SpecError
+from sdmx_tools.errors import IndicatorError, SpecError, ToolkitError
 from sdmx_tools.fsutil import bundled
+from sdmx_tools.ingest import load_spec
+from sdmx_tools.ingest.draft import Wanted
 from sdmx_tools.tomlspec import check_keys, get, load_toml, printable
 from sdmx_tools.vocabulary.codelists import CATALOGUE, Code, Codelist, load_codelists
 from sdmx_tools.vocabulary.dsd import DIMENSIONS
 from sdmx_tools.vocabulary.units import check_result_unit, parse_unit, registry
-from sdmx_tools.workspace import Workspace
+from sdmx_tools.workspace import Workspace, load_workspace
 
-__all__ = ["IndicatorDef", "Term", "for_workspace", "load_indicators", "with_national_series"]
+__all__ = ["IndicatorDef", "Term", "for_workspace", "load_indicators", "unmet_measures",
+           "with_national_series"]
 
 _KEYS = ["id", "series", "series_name", "goal", "target", "name", "frequency", "numerator",
          "denominator", "multiplier", "unit_measure", "unit_mult", "decimals", "range",
@@ -146,6 +149,28 @@ def for_workspace(ws: Workspace) -> tuple[dict[str, IndicatorDef], dict[str, Cod
                                   national_prefix=ws.national_prefix)
     return definitions, with_national_series(codelists, definitions.values(),
                                              ws.structure_version)
+
+
+def unmet_measures(root: Path) -> list[Wanted]:
+    """The measures the workspace's indicators need that none of its sources gives, for
+    ``describe``'s draft (none when its settings or definitions do not load)."""
+    try:
+        ws = load_workspace(root)
+        definitions = for_workspace(ws)[0]
+    except ToolkitError:
+        return []
+    given: set[str] = set()
+    for spec_file in ws.source_files:
+        try:
+            given |= {m.id for m in load_spec(spec_file, ws.root).measures}
+        except ToolkitError:
+            continue  # a spec being written: describe still drafts
+    needs: dict[tuple[str, str], list[str]] = {}
+    for d in definitions.values():
+        for term in (d.numerator, d.denominator):
+            if term is not None and term.measure not in given:
+                needs.setdefault((term.measure, term.unit), []).append(d.id)
+    return [Wanted(m, u, tuple(ids)) for (m, u), ids in sorted(needs.items())]
 
 
 def id_order(ident: str) -> tuple[tuple[int, int, str], ...]:
@@ -319,10 +344,9 @@ def _check_codes(defn: IndicatorDef, path: Path, codelists: Mapping[str, Codelis
     elif series is not None and defn.series not in series:
         raise IndicatorError(
             "series is not a code of CL_SERIES", file=path, value=defn.series,
-            hint=(series.did_you_mean(defn.series) if series.suggest(defn.series) else
-                  "see its codes with 'sdmx-tools codelists show CL_SERIES'")
-            + "; to publish a series of your own (or any other global SDG series), declare "
-              'it: series_name.es = "...", series_name.en = "..."')
+            hint=series.did_you_mean(defn.series) + "; to publish a series of your own (or "
+            'any other global SDG series), declare it: series_name.es = "...", '
+            'series_name.en = "..."')
     for key, codelist, code in (("unit_measure", "CL_UNIT_MEASURE", defn.unit_measure),
                                 ("unit_mult", "CL_UNIT_MULT", defn.unit_mult)):
         cl = codelists.get(codelist)

@@ -10,6 +10,7 @@ coordinate, free text, or an unnamed column.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -88,9 +89,7 @@ class ColumnGuess:
 
     def with_role(self, role: Role, note: str | None = None) -> ColumnGuess:
         """The same guess with another role (and note)."""
-        return ColumnGuess(self.name, role, self.type, self.examples, self.distinct,
-                           self.missing, self.note if note is None else note,
-                           self.distinct_lower_bound)
+        return dataclasses.replace(self, role=role, note=self.note if note is None else note)
 
 
 def number_kind(v: str) -> str | None:
@@ -155,8 +154,6 @@ def guess_column(name: str, values: list[str], areas: AreaCodelist, *, wide: boo
             markers.update(v for v in real if v in odd)
             real = [v for v in real if v not in markers]
             uniq = [v for v in uniq if v not in markers]
-    if "" in markers or len(filled) < len(values):
-        markers[""] = len(values) - len(filled)
     role, note = _role(name, uniq, kind, real, areas, wide=wide, codes=codes, complete=complete)
     if role == "value" and unnamed:
         role, note = "other", "an unnamed column: not a measure"

@@ -28,6 +28,7 @@ from sdmx_tools.ingest.columns import (
     number_kind,
 )
 from sdmx_tools.ingest.readers import clean_header, detect_encoding
+from sdmx_tools.ingest.readers.chunks import file_encoding
 from sdmx_tools.ingest.readers.delimited import decode, sniff_delimiter
 from sdmx_tools.ingest.values import MONTHS_ES
 from sdmx_tools.territory import AreaCodelist, load_areas, normalise_parts
@@ -117,7 +118,9 @@ def describe_file(path: Path, areas: AreaCodelist | None = None) -> Description:
     """
     path = Path(path)
     head, tail, size = _read_bounded(path)
-    encoding = detect_encoding(head + tail)
+    # A sample can miss the one cp1252 byte of a large file: judge the file as convert does.
+    encoding = detect_encoding(head + tail) if len(head) + len(tail) >= size else \
+        file_encoding(path)
     if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
         # Two or four bytes a character: read it whole (bounded) rather than cut it.
         if size > _WIDE_MAX:

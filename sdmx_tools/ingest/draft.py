@@ -194,10 +194,10 @@ def _measure_lines(d: Description, wanted: Sequence[Wanted] = ()) -> list[str]:
     for c in values:
         mid = "value" if len(values) == 1 else _slug(c.name, "_")
         guessed = guess_unit(c.name, list(d.title_lines))
-        out += ["", "[[measures]]", f"id = {_q(mid)}{todo}",
-                f"unit = {_q(guessed)}  # guessed: from "
-                + ("the column name" if guess_unit(c.name, []) else "the title")
-                + "; check it is what the indicator counts" if guessed else unit,
+        origin = "the column name" if guess_unit(c.name, []) else "the title"
+        unit_line = (f"unit = {_q(guessed)}  # guessed: from {origin}; check it is what the "
+                     "indicator counts") if guessed else unit
+        out += ["", "[[measures]]", f"id = {_q(mid)}{todo}", unit_line,
                 f"column = {_q(c.name)}"]
     return out + listed
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sdmx_tools.pipeline.convert import ConvertError, ConvertResult, convert
 from sdmx_tools.pipeline.paths import OutputPaths
 from sdmx_tools.pipeline.run import Progress, Run, run, sdmx_frame
-from sdmx_tools.pipeline.session import Results, Session, open_workspace
+from sdmx_tools.pipeline.session import Session, open_workspace
 
-__all__ = ["ConvertError", "ConvertResult", "OutputPaths", "Progress", "Results", "Run",
-           "Session", "convert", "open_workspace", "run", "sdmx_frame"]
+__all__ = ["ConvertError", "ConvertResult", "OutputPaths", "Progress", "Run", "Session",
+           "convert", "open_workspace", "run", "sdmx_frame"]

@@ -56,19 +56,38 @@ class ConvertError(ToolkitError, ValueError):
 
 @dataclass(slots=True)
 class ConvertResult:
-    """What ``convert`` did: per-source results, indicators, report and files written."""
+    """What ``convert`` did: the run (per-source results, indicators, report) and the files
+    it wrote."""
 
-    harmonised: list[Harmonised]
-    computed: list[Computed]
-    report: Report
-    observations: int
+    run: Run
     files: list[Path] = field(default_factory=list)
-    origins: dict[str, Origin] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per stage: ``harmonise`` (read included), ``compute``, ``provenance``,
-    ``write`` (for benchmarks and ``-v``)."""
-    run: Run | None = None
-    """The run in memory (cubes, frames, codelists)."""
+
+    @property
+    def harmonised(self) -> list[Harmonised]:
+        return self.run.harmonised
+
+    @property
+    def computed(self) -> list[Computed]:
+        return self.run.computed
+
+    @property
+    def report(self) -> Report:
+        return self.run.report
+
+    @property
+    def observations(self) -> int:
+        """SDMX observations written."""
+        return len(self.run.table)
+
+    @property
+    def origins(self) -> dict[str, Origin]:
+        return self.run.origins
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds per stage: ``harmonise`` (read included), ``compute``, ``provenance``,
+        ``write`` (for benchmarks and ``-v``)."""
+        return self.run.timings
 
 
 def convert(ws: Workspace, progress: Progress | None = None) -> ConvertResult:
@@ -95,7 +114,7 @@ def convert(ws: Workspace, progress: Progress | None = None) -> ConvertResult:
         progress("write", "")
     started = time.perf_counter()
     harmonised, computed, report, frame, codelists = (r.harmonised, r.computed, r.report,
-                                                      r.frame, r.codelists)
+                                                      r.table, r.codelists)
     _write_diagnostics(paths, harmonised, report)
     if not report.ok:
         error = ConvertError(f"{len(report.errors)} data error(s): nothing published",
@@ -132,9 +151,7 @@ def convert(ws: Workspace, progress: Progress | None = None) -> ConvertResult:
     _write_tables(paths, computed, r.frames, r.areas)
     _write_manifest(paths, ws, harmonised, computed, structures, r.origins)
     r.timings["write"] = time.perf_counter() - started
-    return ConvertResult(harmonised, computed, report, observations=len(frame),
-                         files=[*paths.checked, paths.manifest, paths.report_html],
-                         origins=r.origins, timings=r.timings, run=r)
+    return ConvertResult(r, files=[*paths.checked, paths.manifest, paths.report_html])
 
 
 def _write_series_flows(frame: pd.DataFrame, paths: OutputPaths, folder: Path,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import xarray as xr
 
 from sdmx_tools.compute import (
     KEY,
@@ -47,7 +48,7 @@ cluster), ``("compute", indicator id)``, ``("provenance", "")``, ``("write", "")
 
 @dataclass(slots=True)
 class Run:
-    """Everything a run computed, in memory.
+    """Everything a run computed, in memory (what the notebook API hands over).
 
     Attributes
     ----------
@@ -59,7 +60,7 @@ class Run:
         Row accounts and findings of the whole run; ``report.ok`` when nothing is an error.
     observations
         The tidy observations of every source together (what the indicators read).
-    frame
+    table
         The SDMX observations: every DSD dimension and attribute, one row per key.
     frames
         Per indicator id: its cube as a frame, with the provenance of each value.
@@ -75,12 +76,28 @@ class Run:
     computed: list[Computed]
     report: Report
     observations: pd.DataFrame
-    frame: pd.DataFrame
+    table: pd.DataFrame
     frames: dict[str, pd.DataFrame]
     codelists: dict[str, Codelist]
     areas: AreaCodelist
     origins: dict[str, Origin] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cubes(self) -> dict[str, xr.Dataset]:
+        """Each indicator's cube by id: dims ``REF_AREA``, ``TIME_PERIOD`` and its
+        disaggregations; ``OBS_VALUE``, ``numerator``, ``denominator`` carry ``units``."""
+        return {c.definition.id: c.cube for c in self.computed}
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """Every quarantined input row with its source, row, column, value and reason."""
+        return pd.concat([h.quarantine for h in self.harmonised], ignore_index=True)
+
+    @property
+    def ok(self) -> bool:
+        """True when the run has no errors (what ``convert`` would publish)."""
+        return self.report.ok
 
 
 def run(ws: Workspace, progress: Progress | None = None) -> Run:

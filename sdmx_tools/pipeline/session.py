@@ -15,22 +15,19 @@ Example (the README's "From Python" section runs the same in a test)::
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import pint
-import xarray as xr
 
 from sdmx_tools.compute.definitions import IndicatorDef, for_workspace
 from sdmx_tools.pipeline.convert import convert
 from sdmx_tools.pipeline.run import Progress, Run, run
-from sdmx_tools.report import Report
 from sdmx_tools.vocabulary.codelists import Codelist
 from sdmx_tools.vocabulary.units import registry
 from sdmx_tools.workspace import Workspace, find_workspace, load_workspace
 
-__all__ = ["Results", "Session", "open_workspace"]
+__all__ = ["Session", "open_workspace"]
 
 
 def open_workspace(path: str | Path | None = None) -> Session:
@@ -84,69 +81,25 @@ class Session:
         """The toolkit's pint unit registry."""
         return registry()
 
-    def convert(self, *, write: bool = False, progress: Progress | None = None) -> Results:
+    def convert(self, *, write: bool = False, progress: Progress | None = None) -> Run:
         """Read, harmonise and compute every source and indicator.
 
         Parameters
         ----------
         write
             False (the default): nothing is written, not even the report; data errors are
-            in ``Results.report``. True: the CLI's ``convert``, which writes the outputs and
-            raises :class:`~sdmx_tools.pipeline.ConvertError` on data errors.
+            in ``report`` (``ok`` is False). True: the CLI's ``convert``, which writes the
+            outputs (:class:`~sdmx_tools.pipeline.OutputPaths`) and raises
+            :class:`~sdmx_tools.pipeline.ConvertError` on data errors.
+
+        Returns
+        -------
+        Run
+            ``cubes`` (xarray), ``observations`` (tidy), ``table`` (SDMX), ``report``,
+            ``quarantine``, ``ok``.
         progress
             Told each step as it starts: ``(stage, item)``.
         """
         if write:
-            converted = convert(self.workspace, progress)
-            assert converted.run is not None
-            return Results(converted.run, files=converted.files)
-        return Results(run(self.workspace, progress))
-
-
-@dataclass(frozen=True)
-class Results:
-    """One run's results as xarray and pandas objects.
-
-    Attributes
-    ----------
-    run
-        Everything the run computed (:class:`~sdmx_tools.pipeline.run.Run`).
-    files
-        The files written (``convert(write=True)``), else empty.
-    """
-
-    run: Run
-    files: list[Path] = field(default_factory=list)
-
-    @property
-    def cubes(self) -> dict[str, xr.Dataset]:
-        """Each indicator's cube by id: dims ``REF_AREA``, ``TIME_PERIOD`` and its
-        disaggregations; ``OBS_VALUE``, ``numerator``, ``denominator`` carry ``units``."""
-        return {c.definition.id: c.cube for c in self.run.computed}
-
-    @property
-    def observations(self) -> pd.DataFrame:
-        """The tidy observations of every source (summed by key), as the indicators read
-        them: ``source``, ``measure``, ``REF_AREA``, ``TIME_PERIOD``, ``value``, ``unit``..."""
-        return self.run.observations
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """The SDMX observations: every DSD dimension and attribute, one row per key."""
-        return self.run.frame
-
-    @property
-    def report(self) -> Report:
-        """Row accounts (read = used + quarantined + excluded) and findings."""
-        return self.run.report
-
-    @property
-    def quarantine(self) -> pd.DataFrame:
-        """Every quarantined input row with its source, row, column, value and reason."""
-        frames = [h.quarantine for h in self.run.harmonised]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    @property
-    def ok(self) -> bool:
-        """True when the run has no errors (what ``convert`` would publish)."""
-        return self.run.report.ok
+            return convert(self.workspace, progress).run
+        return run(self.workspace, progress)

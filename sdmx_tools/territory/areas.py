@@ -136,9 +136,8 @@ class AreaCodelist:
         """
         hits = []
         for code in self.codelist.search(text, limit):
-            state = self._state.get(code.id)
-            hits.append(AreaHit(code.id, code.name("es"), self.name(state) if state else "",
-                                state, self._level[code.id]))
+            hits.append(AreaHit(code.id, code.name("es"), self.state_name(code.id) or "",
+                                self._state.get(code.id), self._level[code.id]))
         return hits
 
     def is_census2020(self, code: str) -> bool:

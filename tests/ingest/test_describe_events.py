@@ -7,6 +7,7 @@ the values per area and period must equal a recount of the file in plain pandas.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import tomllib
@@ -301,11 +302,15 @@ def test_sample_caps_are_not_reported_as_totals(demo: Path, tmp_path: Path,
                                                  (b" \x93cita\x94", "cp1252")])
 def test_describe_and_convert_agree_on_the_8bit_encoding(
         tmp_path: Path, extra: bytes, encoding: str) -> None:
+    # Larger than the part describe samples, the telling byte in the unsampled middle.
+    rows = 3 * (describe_module.HEAD_BYTES + describe_module.TAIL_BYTES) // 30
     lines = [b"cve,anio,municipio,valor"] + [
-        b"%05d,2020,Jes\xfas Mar\xeda%s,%d" % (1001 + i % 11, extra if i == 3000 else b"", i)
-        for i in range(4000)]
+        b"%05d,2020,Jes\xfas Mar\xeda%s,%d" % (1001 + i % 11, extra if i == rows // 2 else b"",
+                                               i)
+        for i in range(rows)]
     path = tmp_path / "f.csv"
     path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    assert not describe_file(path).complete
     assert describe_file(path).encoding == encoding
     assert read_table(path, ReadOptions()).encoding == encoding
     plan = plan_blocks(path, ReadOptions(), block_bytes=20_000)
@@ -316,4 +321,6 @@ def test_description_lists_its_events_reason_in_json(demo: Path, areas: AreaCode
                                                     ) -> None:
     d: Description = describe_file(demo / "data" / "cngmd_cabildos.csv", areas)
     assert d.events == "" and d.to_dict()["events"] == ""
+    events = describe_file(demo / "data" / "cdmx_victimas_transito.csv", areas)
+    assert json.loads(events.to_json())["events"] == "'id' identifies each row"
     assert [c.name for c in d.role("value")] == ["integrantes", "mujeres"]

@@ -96,6 +96,13 @@ def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES
                      blocks=tuple(blocks))
 
 
+def file_encoding(path: Path) -> str:
+    """The encoding a whole-file read detects in ``path``, without holding it in memory (so
+    a cp1252 byte in the middle of a large file counts, as convert sees it)."""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return _detect(mm, mm[:4096])
+
+
 def _detect(mm: mmap.mmap, head: bytes) -> str:
     """:func:`.delimited.detect_encoding` without decoding the whole file at once."""
     guess = detect_encoding(head[:4096])
