@@ -131,7 +131,7 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
         As for :func:`~.readers.read_table` and :func:`~.harmonise.harmonise`.
     """
     size = spec.path.stat().st_size if spec.path.is_file() else 0
-    plan = plan_blocks(spec.path, spec.read, block_bytes) \
+    plan = plan_blocks(spec.path, spec.read, _balanced(size, block_bytes)) \
         if block_bytes < size <= spec.read.max_bytes else None
     task = _Block(plan, spec, areas, years, summarise)
     if plan is None:  # read_table refuses a file over read.max_bytes, located
@@ -152,6 +152,14 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
         observations = concat_observations([p.observations for p in parts])
         return finish(spec, sha256.result(), plan.encoding, observations, parts, areas,
                       summaries=[p.summary for p in parts])
+
+
+def _balanced(size: int, block_bytes: int) -> int:
+    """At most ``block_bytes``, so the blocks are a multiple of the threads: three blocks
+    on two threads leave one thread idle for a third of the read."""
+    workers = min(os.cpu_count() or 1, _MAX_THREADS)
+    blocks = -(-size // block_bytes)
+    return -(-size // (-(-blocks // workers) * workers))
 
 
 class _Counted:

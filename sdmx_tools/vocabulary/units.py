@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 import pint
+import platformdirs
 
 from sdmx_tools.errors import UnitError
 
@@ -81,9 +82,20 @@ UNIT_MEASURES: dict[str, str] = {
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
-    """The toolkit's shared pint registry (built once)."""
+    """The toolkit's shared pint registry (built once per process).
+
+    Pint parses its definitions file anew for each process (about 0.1 s, a tenth of a
+    small convert); its own disk cache keeps the parsed file, in the user's cache folder,
+    one folder per pint version (the cache is pickled pint objects). A cache that cannot
+    be written or read (a read-only home, a file cut short) is bypassed, never fatal.
+    """
     # force_ndarray_like: pint-xarray refuses registries that may hand back Python scalars.
-    ureg: pint.UnitRegistry = pint.UnitRegistry(force_ndarray_like=True)
+    try:
+        folder = platformdirs.user_cache_path("sdmx-tools") / f"pint-{pint.__version__}"
+        ureg: pint.UnitRegistry = pint.UnitRegistry(force_ndarray_like=True,
+                                                    cache_folder=folder)
+    except Exception:  # noqa: BLE001 - pickle, OS, pint errors: the cache is a shortcut
+        ureg = pint.UnitRegistry(force_ndarray_like=True)
     for line in _DEFINITIONS.strip().splitlines():
         ureg.define(line)
     return ureg

@@ -73,3 +73,36 @@ def test_result_kinds_against_unit_measure(result: str, unit_measure: str, multi
 def test_unit_text_never_escapes_as_another_error(text: str) -> None:
     with pytest.raises(UnitError):
         parse_unit(text)
+
+
+_CONVERT_IN_FRESH_PROCESS = """
+from sdmx_tools.vocabulary.units import conversion_factor, registry
+print(registry().cache_folder is not None, conversion_factor("ha", "km**2"))
+"""
+
+
+@pytest.mark.parametrize("damage", ["none", "garbage", "unwritable"])
+def test_the_pint_cache_is_only_a_shortcut(damage: str, tmp_path: Path) -> None:
+    """The parsed-definitions cache is used when it works, and a broken one (a pickle cut
+    short or overwritten, a cache folder that cannot be made) is bypassed, same units."""
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)}
+
+    def convert() -> str:
+        done = subprocess.run([sys.executable, "-c", _CONVERT_IN_FRESH_PROCESS], env=env,
+                              capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout.strip()
+
+    assert convert() == "True 0.01"  # the cache written
+    cached = list((tmp_path / "sdmx-tools").glob("pint-*/*.pickle"))
+    assert cached
+    if damage == "garbage":
+        for f in cached:
+            f.write_bytes(f.read_bytes()[:100])
+    elif damage == "unwritable":
+        env["XDG_CACHE_HOME"] = str(tmp_path / "file" / "below")
+        (tmp_path / "file").write_text("not a folder")
+    # A broken cache is not used (nor rewritten: pint's file names are content hashes).
+    assert convert() == ("True 0.01" if damage == "none" else "False 0.01")
