@@ -229,7 +229,7 @@ def _without_plain_codes(msg: StructureMessage
     codelist id (the message itself is left alone)."""
     hollow = copy.copy(msg)
     hollow.codelist = DictLike()
-    codes = {}
+    codes: dict[str, Sequence[common.Code]] = {}
     for cid, cl in msg.codelist.items():
         items = list(cl.items.values())
         if all(not c.annotations and not c.description.localizations and c.urn is None
