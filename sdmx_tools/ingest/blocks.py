@@ -28,7 +28,13 @@ from sdmx_tools.fsutil import file_sha256
 from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise_block
 from sdmx_tools.ingest.keys import key_codes
 from sdmx_tools.ingest.readers import RawTable, read_table
-from sdmx_tools.ingest.readers.chunks import BLOCK_BYTES, BlockPlan, plan_blocks, read_block
+from sdmx_tools.ingest.readers.chunks import (
+    BLOCK_BYTES,
+    BlockPlan,
+    CutInQuotes,
+    plan_blocks,
+    read_block,
+)
 from sdmx_tools.ingest.spec import SourceSpec
 from sdmx_tools.territory import AreaCodelist
 
@@ -143,7 +149,14 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
                                                                      len(plan.blocks))
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: beside the blocks
         sha256 = pool.submit(file_sha256, spec.path)
-        parts = mapper(fn, range(len(plan.blocks)))
+        try:
+            parts = mapper(fn, range(len(plan.blocks)))
+        except CutInQuotes:  # a stray quote and a cell quoted over lines: cut by records
+            plan = plan_blocks(spec.path, spec.read, _balanced(size, block_bytes), exact=True)
+            assert plan is not None
+            task = _Block(plan, spec, areas, years, summarise)
+            fn = task if on_block is None else _Counted(task, on_block, len(plan.blocks))
+            parts = mapper(fn, range(len(plan.blocks)))
         again = _repeated_across_blocks(parts, plan, spec)
         if again:  # rare: those blocks again, the repeating rows quarantined
             redone = mapper(task, [(i, lines) for i, lines in again.items()])

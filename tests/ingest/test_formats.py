@@ -313,3 +313,28 @@ def test_skip_rows_past_the_first_block_is_a_located_error(tmp_path: Path,
     # Read whole, the same spec skips 800 rows on purpose, as it always did.
     h = harmonise_source(spec, areas)
     assert h.account.excluded_by_rule["skip_rows"] == 800
+
+
+def test_blocks_cut_by_records_when_a_stray_quote_would_mislead_the_count(
+        tmp_path: Path, areas: AreaCodelist) -> None:
+    """A stray quote (tubo 1/2") before cells quoted over two lines: the source's values,
+    lines and quarantine are those of the file read whole."""
+    from sdmx_tools.ingest.blocks import harmonise_source
+
+    codes = sorted(c for c in areas.codelist.codes if areas.level(c) == "municipality")
+    lines, line, bad_line = ["cve,nombre,pob"], 2, 0
+    for i, code in enumerate(codes[:700]):
+        name = ('tubo 1/2"' if i % 101 == 4 else f'"Villa {i}\nsegunda línea"' if i % 5 == 0
+                else f"Municipio {i}")
+        lines.append(f"{code},{name},{'x' if i == 333 else i}")
+        bad_line = line if i == 333 else bad_line
+        line += 1 + name.count("\n")
+    write(tmp_path, "pob.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+    spec_for(tmp_path, "pob.csv")
+    spec = load_spec(tmp_path / "sources" / "src.toml", tmp_path)
+    whole, blocks = harmonise_source(spec, areas), harmonise_source(spec, areas,
+                                                                    block_bytes=4096)
+    assert values(blocks) == values(whole) and len(values(whole)) == 699
+    assert blocks.account == whole.account
+    assert blocks.quarantine.to_dict("records") == whole.quarantine.to_dict("records")
+    assert list(whole.quarantine["row"]) == [bad_line]  # its line in the file
