@@ -39,8 +39,8 @@ def check_codes(frame: pd.DataFrame, codelists: dict[str, Codelist]) -> list[Fin
         if not comp.codelist or comp.id not in frame.columns:
             continue
         cl = codelists[comp.codelist]
-        values = frame[comp.id].dropna().astype(str)
-        for bad in sorted(set(values[values != ""]) - set(cl.codes)):
+        values = set(frame[comp.id].dropna().astype(str).unique()) - {""}
+        for bad in sorted(values - set(cl.codes)):
             findings.append(Finding(
                 code="unknown-code", severity=Severity.ERROR, column=comp.id, value=bad,
                 message=f"code not in {comp.codelist}", hint=cl.did_you_mean(bad)))

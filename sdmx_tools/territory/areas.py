@@ -201,6 +201,8 @@ class AreaCodelist:
         return [results[i] if i >= 0 else missing for i in positions]
 
     def _match_code(self, raw: object) -> AreaMatch:
+        if type(raw) is str and raw in self._level:  # written as the codelist writes it
+            return AreaMatch(raw, "code", 100.0, "matched")
         result = self.normalise_code(raw)
         if result is None:
             return AreaMatch(None, None, 0.0, "unmatched", note="no code given")
