@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from sdmx_tools.ingest.readers.chunks import (
     plan_blocks,
     read_block,
 )
+from sdmx_tools.ingest.readers.staging import staged
 from sdmx_tools.ingest.spec import SourceSpec
 from sdmx_tools.territory import AreaCodelist
 
@@ -108,7 +110,8 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
                      years: tuple[int, int] | None = None, block_bytes: int = BLOCK_BYTES,
                      mapper: Mapper = _threads,
                      summarise: Callable[[pd.DataFrame], Any] | None = None,
-                     on_block: Callable[[int, int], None] | None = None) -> Harmonised:
+                     on_block: Callable[[int, int], None] | None = None,
+                     staging: Path | None = None) -> Harmonised:
     """Read and harmonise a source's file, by blocks when it is a large delimited file.
 
     Parameters
@@ -130,41 +133,52 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
         Told ``(blocks done, blocks)`` as each block of a large file is done, from the
         thread that did it (for a progress display; not with a cluster's mapper, whose
         tasks run in other processes).
+    staging
+        Where a large zipped or UTF-16/32 file is copied to be read in blocks
+        (:mod:`.readers.staging`; the system's temporary folder by default).
 
     Raises
     ------
     SourceReadError, SpecError
         As for :func:`~.readers.read_table` and :func:`~.harmonise.harmonise`.
     """
-    size = spec.path.stat().st_size if spec.path.is_file() else 0
-    plan = plan_blocks(spec.path, spec.read, _balanced(size, block_bytes)) \
-        if block_bytes < size <= spec.read.max_bytes else None
-    task = _Block(plan, spec, areas, years, summarise)
-    if plan is None:  # read_table refuses a file over read.max_bytes, located
-        raw = read_table(spec.path, spec.read)
-        part = task.harmonise(raw, 0)
-        return finish(spec, raw.sha256, raw.encoding, part.observations, [part], areas,
-                      summaries=[part.summary])
-    fn: Callable[[Any], Part] = task if on_block is None else _Counted(task, on_block,
-                                                                     len(plan.blocks))
-    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: beside the blocks
-        sha256 = pool.submit(file_sha256, spec.path)
-        try:
-            parts = mapper(fn, range(len(plan.blocks)))
-        except CutInQuotes:  # a stray quote and a cell quoted over lines: cut by records
-            plan = plan_blocks(spec.path, spec.read, _balanced(size, block_bytes), exact=True)
-            assert plan is not None
-            task = _Block(plan, spec, areas, years, summarise)
-            fn = task if on_block is None else _Counted(task, on_block, len(plan.blocks))
-            parts = mapper(fn, range(len(plan.blocks)))
-        again = _repeated_across_blocks(parts, plan, spec)
-        if again:  # rare: those blocks again, the repeating rows quarantined
-            redone = mapper(task, [(i, lines) for i, lines in again.items()])
-            for i, part in zip(again, redone, strict=True):
-                parts[i] = part
-        observations = concat_observations([p.observations for p in parts])
-        return finish(spec, sha256.result(), plan.encoding, observations, parts, areas,
-                      summaries=[p.summary for p in parts])
+    with staged(spec.path, spec.read, block_bytes, staging) as copy:
+        source, options, shown = (copy.path, copy.options, copy.shown) if copy else (
+            spec.path, spec.read, None)
+        size = source.stat().st_size if source.is_file() else 0
+        plan = plan_blocks(source, options, _balanced(size, block_bytes), shown=shown) \
+            if block_bytes < size <= spec.read.max_bytes or copy else None
+        task = _Block(plan, spec, areas, years, summarise)
+        if plan is None:  # read_table refuses a file over read.max_bytes, located
+            raw = read_table(spec.path, spec.read)
+            part = task.harmonise(raw, 0)
+            return finish(spec, raw.sha256, raw.encoding, part.observations, [part], areas,
+                          summaries=[part.summary])
+        with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: beside the blocks
+            sha256 = pool.submit(file_sha256, spec.path)
+            try:
+                parts = mapper(_counted(task, on_block), range(len(plan.blocks)))
+            except CutInQuotes:  # a stray quote and a cell quoted over lines: by records
+                plan = plan_blocks(source, options, _balanced(size, block_bytes), exact=True,
+                                   shown=shown)
+                assert plan is not None
+                task = _Block(plan, spec, areas, years, summarise)
+                parts = mapper(_counted(task, on_block), range(len(plan.blocks)))
+            again = _repeated_across_blocks(parts, plan, spec)
+            if again:  # rare: those blocks again, the repeating rows quarantined
+                redone = mapper(task, [(i, lines) for i, lines in again.items()])
+                for i, part in zip(again, redone, strict=True):
+                    parts[i] = part
+            observations = concat_observations([p.observations for p in parts])
+            encoding = copy.encoding if copy and copy.encoding else plan.encoding
+            return finish(spec, sha256.result(), encoding, observations, parts, areas,
+                          summaries=[p.summary for p in parts])
+
+
+def _counted(task: _Block, on_block: Callable[[int, int], None] | None
+             ) -> Callable[[Any], Part]:
+    assert task.plan is not None
+    return task if on_block is None else _Counted(task, on_block, len(task.plan.blocks))
 
 
 def _balanced(size: int, block_bytes: int) -> int:
@@ -211,7 +225,7 @@ class _Block:
             # The rows it skips are counted in the first block only.
             raise SourceReadError(
                 f"read.skip_rows ({self.spec.read.skip_rows}) reaches past the first "
-                f"{len(raw.frame):,} rows, the file's first block", file=self.plan.path,
+                f"{len(raw.frame):,} rows, the file's first block", file=self.plan.where,
                 hint="lower read.skip_rows (it counts the lines right below the header), "
                      "or raise workspace.block_bytes")
         return self.harmonise(raw, i, repeated)

@@ -149,7 +149,8 @@ def run(ws: Workspace, progress: Progress | None = None) -> Run:
                                                                f"{total})"))
             harmonised.append(harmonise_source(s, areas, years=ws.years,
                                                block_bytes=ws.block_bytes, mapper=mapper,
-                                               summarise=lines, on_block=on_block))
+                                               summarise=lines, on_block=on_block,
+                                               staging=ws.output))
     _check_distinct_files(harmonised)
     clock.lap("harmonise")
     report = Report()

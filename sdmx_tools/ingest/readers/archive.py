@@ -18,7 +18,7 @@ from sdmx_tools.errors import SourceReadError, first_line
 from sdmx_tools.ingest.readers.base import RawTable, Reader
 from sdmx_tools.ingest.spec import ReadOptions
 
-__all__ = ["ZIP_SUFFIXES", "read_zip"]
+__all__ = ["ZIP_SUFFIXES", "member_info", "read_zip", "too_big"]
 
 
 ZIP_SUFFIXES = (".zip",)
@@ -32,9 +32,9 @@ def read_zip(path: Path, data: bytes, options: ReadOptions,
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            info = _member(zf, options.member, path)
+            info = member_info(zf, options.member, path)
             if info.file_size > options.max_bytes:
-                raise _too_big(path, info, options.max_bytes)
+                raise too_big(path, info, options.max_bytes)
             with zf.open(info) as fh:
                 inner = fh.read(options.max_bytes + 1)
     except SourceReadError:
@@ -44,7 +44,7 @@ def read_zip(path: Path, data: bytes, options: ReadOptions,
         raise SourceReadError(f"cannot read zip archive: {first_line(exc)}", file=path
                               ) from exc
     if len(inner) > options.max_bytes:
-        raise _too_big(path, info, options.max_bytes)
+        raise too_big(path, info, options.max_bytes)
     where = Path(f"{path}!{info.filename}")
     if Path(info.filename).suffix.lower() in ZIP_SUFFIXES:
         raise SourceReadError("nested archives are not read", file=where,
@@ -54,7 +54,7 @@ def read_zip(path: Path, data: bytes, options: ReadOptions,
     return dataclasses.replace(raw, sha256=hashlib.sha256(data).hexdigest())
 
 
-def _member(zf: zipfile.ZipFile, name: str | None, path: Path) -> zipfile.ZipInfo:
+def member_info(zf: zipfile.ZipFile, name: str | None, path: Path) -> zipfile.ZipInfo:
     files = [i for i in zf.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX")]
     if name is not None:
         for info in files:
@@ -69,7 +69,7 @@ def _member(zf: zipfile.ZipFile, name: str | None, path: Path) -> zipfile.ZipInf
     return files[0]
 
 
-def _too_big(path: Path, info: zipfile.ZipInfo, limit: int) -> SourceReadError:
+def too_big(path: Path, info: zipfile.ZipInfo, limit: int) -> SourceReadError:
     return SourceReadError(
         f"member {info.filename!r} inflates to more than read.max_bytes ({limit:,} bytes)",
         file=path, value=f"{info.file_size:,} bytes declared, {info.compress_size:,} compressed",

@@ -54,6 +54,12 @@ class BlockPlan:
     skip: int
     blocks: tuple[tuple[int, int, int], ...]
     exact: bool = False  # cut by reading the records (see plan_blocks)
+    shown: Path | None = None  # the file as named in messages, when ``path`` is its copy
+
+    @property
+    def where(self) -> Path:
+        """The file as messages name it."""
+        return self.shown or self.path
 
 
 @contextmanager
@@ -63,12 +69,13 @@ def _mapped(path: Path) -> Iterator[mmap.mmap]:
 
 
 def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES, *,
-                exact: bool = False) -> BlockPlan | None:
+                exact: bool = False, shown: Path | None = None) -> BlockPlan | None:
     """The blocks of a delimited file larger than ``block_bytes``; None for a file read
     whole (smaller, not delimited, or in UTF-16/32, which is transcoded whole).
 
     The cuts are found by counting quotes, or with ``exact`` by reading the records (about
     100 MB/s, for the rare file where :func:`read_block` raised :class:`CutInQuotes`).
+    ``shown`` names the file in messages when ``path`` is a copy (:mod:`.staging`).
 
     Raises
     ------
@@ -76,6 +83,7 @@ def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES
         As for a whole file: undecodable, truncated inside a quote, a bad header.
     """
     path = Path(path)
+    where = shown or path
     size = path.stat().st_size
     if path.suffix.lower() not in _SUFFIXES or size <= block_bytes:
         return None
@@ -88,10 +96,10 @@ def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES
             if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
                 return None
         except LookupError as exc:
-            raise SourceReadError("unknown encoding", file=path, value=encoding) from exc
+            raise SourceReadError("unknown encoding", file=where, value=encoding) from exc
         start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-        skip, delimiter, header, names = layout(head[start:], encoding, options, path)
-        check_end(mm[max(start, size - _SCAN):], encoding, delimiter, path)
+        skip, delimiter, header, names = layout(head[start:], encoding, options, where)
+        check_end(mm[max(start, size - _SCAN):], encoding, delimiter, where)
         blocks, line, at = [], 1, start
         while at < size:
             end = _cut(mm, at, block_bytes, size, delimiter, exact)
@@ -100,7 +108,7 @@ def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES
             at = end
     return BlockPlan(path=path, encoding=encoding,
                      delimiter=delimiter, header=tuple(header), names=tuple(names), skip=skip,
-                     blocks=tuple(blocks), exact=exact)
+                     blocks=tuple(blocks), exact=exact, shown=shown)
 
 
 def file_encoding(path: Path) -> str:
@@ -222,14 +230,14 @@ def read_block(plan: BlockPlan, i: int) -> RawTable:
     with _mapped(plan.path) as mm:
         body = mm[start:end]
         frame, rows, short = parse_block(body, list(plan.names), plan.delimiter, skip,
-                                         plan.encoding, plan.path, first_line=first_line)
+                                         plan.encoding, plan.where, first_line=first_line)
         # One record a line, the last one closed: every line break ends a record, so the
         # cut does. Otherwise the count that placed it holds unless a quote is stray.
         if not plan.exact and end < len(mm) and (body.count(b"\n") > skip + len(frame) or
                               _open_at_end(mm, start, end, plan)) \
                 and _stray_quote(mm, start, end, plan.delimiter):
-            raise CutInQuotes(f"{plan.path}: block {i + 1} may end inside a quoted cell")
-    return table(frame, rows, plan.path, b"", plan.encoding, plan.delimiter, short,
+            raise CutInQuotes(f"{plan.where}: block {i + 1} may end inside a quoted cell")
+    return table(frame, rows, plan.where, b"", plan.encoding, plan.delimiter, short,
                  sha256="", header=plan.header)
 
 
