@@ -71,7 +71,8 @@ def _mapped(path: Path) -> Iterator[mmap.mmap]:
 def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES, *,
                 exact: bool = False, shown: Path | None = None) -> BlockPlan | None:
     """The blocks of a delimited file larger than ``block_bytes``; None for a file read
-    whole (smaller, not delimited, or in UTF-16/32, which is transcoded whole).
+    whole (smaller, not delimited, or in UTF-16/32: :mod:`.staging` copies such a file as
+    UTF-8 first).
 
     The cuts are found by counting quotes, or with ``exact`` by reading the records (about
     100 MB/s, for the rare file where :func:`read_block` raised :class:`CutInQuotes`).
