@@ -115,7 +115,7 @@ def convert(ws: Workspace, progress: Progress | None = None) -> ConvertResult:
     started = time.perf_counter()
     harmonised, computed, report, frame, codelists = (r.harmonised, r.computed, r.report,
                                                       r.table, r.codelists)
-    _write_diagnostics(paths, harmonised, report)
+    _write_diagnostics(paths, r)
     if not report.ok:
         error = ConvertError(f"{len(report.errors)} data error(s): nothing published",
                              file=paths.report_json, hint=report.errors[0].to_text())
@@ -180,11 +180,10 @@ def _code_names(frame: pd.DataFrame, codelists: Mapping[str, Codelist], lang: st
     return names
 
 
-def _write_diagnostics(paths: OutputPaths, harmonised: list[Harmonised], report: Report
-                       ) -> None:
-    quarantine = pd.concat([h.quarantine for h in harmonised], ignore_index=True)
+def _write_diagnostics(paths: OutputPaths, r: Run) -> None:
+    report = r.report
     with atomic_write(paths.quarantine) as fh:
-        quarantine.reindex(columns=QUARANTINE_COLUMNS).to_csv(fh, index=False,
+        r.quarantine.reindex(columns=QUARANTINE_COLUMNS).to_csv(fh, index=False,
                                                               lineterminator="\n")
     with atomic_write(paths.report_json) as fh:
         fh.write(report.to_json(examples=None))  # every finding kept

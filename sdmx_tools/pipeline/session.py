@@ -91,14 +91,14 @@ class Session:
             in ``report`` (``ok`` is False). True: the CLI's ``convert``, which writes the
             outputs (:class:`~sdmx_tools.pipeline.OutputPaths`) and raises
             :class:`~sdmx_tools.pipeline.ConvertError` on data errors.
+        progress
+            Told each step as it starts: ``(stage, item)``.
 
         Returns
         -------
         Run
             ``cubes`` (xarray), ``observations`` (tidy), ``table`` (SDMX), ``report``,
             ``quarantine``, ``ok``.
-        progress
-            Told each step as it starts: ``(stage, item)``.
         """
         if write:
             return convert(self.workspace, progress).run

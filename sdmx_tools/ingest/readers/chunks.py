@@ -115,7 +115,7 @@ def plan_blocks(path: Path, options: ReadOptions, block_bytes: int = BLOCK_BYTES
 def file_encoding(path: Path) -> str:
     """The encoding a whole-file read detects in ``path``, without holding it in memory (so
     a cp1252 byte in the middle of a large file counts, as convert sees it)."""
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+    with _mapped(path) as mm:
         return _detect(mm, mm[:4096])
 
 
@@ -229,15 +229,17 @@ def read_block(plan: BlockPlan, i: int) -> RawTable:
     start, end, first_line = plan.blocks[i]
     skip = plan.skip if i == 0 else 0
     with _mapped(plan.path) as mm:
-        body = mm[start:end]
-        frame, rows, short = parse_block(body, list(plan.names), plan.delimiter, skip,
-                                         plan.encoding, plan.where, first_line=first_line)
-        # One record a line, the last one closed: every line break ends a record, so the
-        # cut does. Otherwise the count that placed it holds unless a quote is stray.
-        if not plan.exact and end < len(mm) and (body.count(b"\n") > skip + len(frame) or
-                              _open_at_end(mm, start, end, plan)) \
-                and _stray_quote(mm, start, end, plan.delimiter):
-            raise CutInQuotes(f"{plan.where}: block {i + 1} may end inside a quoted cell")
+        frame, rows, short = parse_block(mm[start:end], list(plan.names), plan.delimiter,
+                                         skip, plan.encoding, plan.where,
+                                         first_line=first_line)
+        if not plan.exact and i + 1 < len(plan.blocks):  # the last block ends the file
+            lines = plan.blocks[i + 1][2] - first_line
+            # One record a line, the last one closed: every line break ends a record, so
+            # the cut does. Otherwise the count that placed it holds unless a quote strays.
+            if (lines > skip + len(frame) or _open_at_end(mm, start, end, plan)) and \
+                    _stray_quote(mm, start, end, plan.delimiter):
+                raise CutInQuotes(f"{plan.where}: block {i + 1} may end inside a quoted "
+                                  "cell")
     return table(frame, rows, plan.where, b"", plan.encoding, plan.delimiter, short,
                  sha256="", header=plan.header)
 

@@ -6,16 +6,19 @@ wide encodings transcoded to UTF-8. The copy is then read in blocks like any lar
 so neither is ever held whole in memory. Nothing else changes: the lines are the same
 lines, messages name the file as published (``datos.zip!datos.csv``), its hash is that of
 the published bytes, and the encoding reported is the published one. The zip-bomb limit
-holds: the member's declared size, and what it inflates to, stop at ``read.max_bytes``.
+holds: a member declaring more than ``read.max_bytes`` is refused before it is inflated,
+and :mod:`zipfile` inflates no more than the declared size (a member that lies fails its
+CRC check).
 """
 
 from __future__ import annotations
 
 import codecs
 import dataclasses
+import itertools
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +69,7 @@ def staged(path: Path, options: ReadOptions, block_bytes: int, folder: Path | No
                 yield None
                 return
             shown = Path(f"{path}!{info.filename}")
-            with _copy(fh, shown, options, folder, limit=(path, info)) as copy:
+            with _copy(fh, shown, options, folder) as copy:
                 yield copy
         return
     if path.suffix.lower() not in _DELIMITED or \
@@ -115,45 +118,38 @@ def _wide(head: bytes, options: ReadOptions) -> str | None:
 
 
 @contextmanager
-def _copy(fh: IO[bytes], shown: Path, options: ReadOptions, folder: Path | None,
-          limit: tuple[Path, zipfile.ZipInfo] | None = None) -> Iterator[Staged]:
-    """``fh`` copied a part at a time, transcoded to UTF-8 when wide; ``limit`` (a zip and
-    its member) stops the copy one byte past ``read.max_bytes``."""
+def _copy(fh: IO[bytes], shown: Path, options: ReadOptions, folder: Path | None
+          ) -> Iterator[Staged]:
+    """``fh`` copied a part at a time, transcoded to UTF-8 when wide."""
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=folder) as tmp:
         target = Path(tmp) / shown.name.replace("!", "_")
         first = fh.read(_PART)
         wide = _wide(first[:4096], options)
-        decoder = codecs.getincrementaldecoder(wide)() if wide else None
-        copied, line = 0, 1
+        parts = itertools.chain([first], iter(lambda: fh.read(_PART), b""))
         with target.open("wb") as out:
-            part = first
-            while part:
-                copied += len(part)
-                if limit is not None and copied > options.max_bytes:
-                    raise too_big(limit[0], limit[1], options.max_bytes)
-                if decoder is None:
-                    out.write(part)
-                else:
-                    text = _decode(decoder, part, wide or "", shown, line)
-                    line += text.count("\n")
-                    out.write(text.encode("utf-8"))
-                part = fh.read(_PART)
-            if decoder is not None:
-                out.write(_decode(decoder, b"", wide or "", shown, line, final=True)
-                          .encode("utf-8"))
+            if wide is None:
+                out.writelines(parts)
+            else:
+                _transcode(parts, out, wide, shown)
         yield Staged(target, shown, wide,
                      dataclasses.replace(options, encoding="utf-8") if wide else options)
 
 
-def _decode(decoder: codecs.IncrementalDecoder, part: bytes, encoding: str, shown: Path,
-            line: int, final: bool = False) -> str:
-    try:
-        return decoder.decode(part, final=final)
-    except UnicodeDecodeError as exc:
-        before = part[:exc.start].decode(encoding, errors="replace").count("\n")
-        raise SourceReadError(
-            f"cannot decode as {encoding}", file=shown, row=line + before,
-            value=part[exc.start:exc.start + 8].hex(" "),
-            hint="set read.encoding = 'auto' or the file's real encoding") from exc
+def _transcode(parts: Iterable[bytes], out: IO[bytes], encoding: str, shown: Path) -> None:
+    """``parts`` of text in ``encoding`` written to ``out`` as UTF-8; a byte that does not
+    decode is a located error."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    for part in itertools.chain(parts, [b""]):  # the empty part ends the text
+        try:
+            text = decoder.decode(part, final=not part)
+        except UnicodeDecodeError as exc:
+            before = part[:exc.start].decode(encoding, errors="replace").count("\n")
+            raise SourceReadError(
+                f"cannot decode as {encoding}", file=shown, row=line + before,
+                value=part[exc.start:exc.start + 8].hex(" "),
+                hint="set read.encoding = 'auto' or the file's real encoding") from exc
+        line += text.count("\n")
+        out.write(text.encode("utf-8"))
