@@ -86,7 +86,7 @@ def test_we_read_what_sdmx1_writes(paths: OutputPaths, tmp_path: Path) -> None:
     (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><x>&e;</x>', "DOCTYPE"),
     (b"<mes:Structure xmlns:mes='m'/>", "not an SDMX-ML 2.1 data message"),
     (b"<StructureSpecificData><DataSet><Obs OBS_VALUE='1'", "malformed XML"),
-    (b"<mes:StructureSpecificData", "not an SDMX-ML 2.1 data message"),  # prefix undeclared
+    (b"<mes:StructureSpecificData", "malformed XML: Namespace prefix mes"),  # undeclared
     (b"STRUCTURE,SEX,TIME_PERIOD,OBS_VALUE\ndataflow,F,2020,1\n", "no STRUCTURE_ID"),
     (b"DATAFLOW,REF_AREA,OBS_VALUE\nA:B(1.0),01,uno\n", "OBS_VALUE is not a number"),
     (b"a,b\n1,2\n", "not SDMX-CSV"),

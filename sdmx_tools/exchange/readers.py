@@ -139,6 +139,12 @@ def _read_xml(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
             if generic is None:  # the root element
                 if element.getroottree().docinfo.doctype:
                     raise StructureError("a DOCTYPE is not allowed in SDMX-ML", file=path, row=1)
+                if ":" in name:  # lxml before 6.2 passes an undeclared prefix on; later ones
+                    # refuse it in the parse (below): the same error either way
+                    prefix, local = name.split(":", 1)  # libxml2's words, as 6.2 says
+                    raise StructureError(f"malformed XML: Namespace prefix {prefix} on "
+                                         f"{local} is not defined", file=path,
+                                         row=element.sourceline)
                 if name not in _ROOTS:
                     raise StructureError("not an SDMX-ML 2.1 data message", file=path,
                                          value=name)
@@ -180,7 +186,7 @@ def _read_xml(source: Path | io.BytesIO, path: Path | str) -> pd.DataFrame:
 
 def _local(element: etree._Element | None) -> str:
     """An element's local name; a prefix no namespace was declared for stays in it (lxml's
-    QName refuses such names with a ValueError: the file is then "not SDMX-ML")."""
+    QName refuses such names with a ValueError)."""
     tag = element.tag if element is not None else ""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 

@@ -30,7 +30,7 @@ def test_registry_refuses_uploads_that_break_the_structure(
         cases = [(nonconforming.read_bytes(), 422, "[unknown-code]"),
                  (good[: len(good) // 2], 422, "[missing-dimension-value]"),  # cut mid-row
                  (good[: len(good) // 2] + b"\n1,2\n", 400, "names dataflow '1'"),
-                 (b"<mes:StructureSpecificData", 400, "not an SDMX-ML 2.1 data message")]
+                 (b"<mes:StructureSpecificData", 400, "malformed XML: Namespace prefix mes")]
         for body, status, word in cases:
             r = httpx.post(url + url_flow, content=body, timeout=30,
                            headers={"Content-Type": "application/vnd.sdmx.data+csv"})
