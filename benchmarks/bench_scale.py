@@ -1,11 +1,16 @@
-"""Benchmark: convert at scale, stage by stage, against a bare pyarrow read + groupby.
+"""Benchmark: convert at scale, stage by stage, against a bare read + groupby.
 
 For each size (default 10^4, 10^5, 10^6, 10^7 rows) a deterministic incident file
 (:mod:`generate`) becomes the homicides source of the demo workspace (with its population
-source, indicator 16.1.1). Each run is its own process, so its peak RSS is its own:
+source, indicator 16.1.1). Each run is its own process, so its peak RSS is its own, and
+each is repeated (``--repeat``, the runs of a size taken in turn so that a slow spell of a
+shared machine falls on all of them): the table gives the medians, the JSON every run.
 
-- ``bare``: ``pyarrow.csv.read_csv`` of the file + a groupby count by state, municipality,
-  year and month (what convert must at least do);
+- ``bare pyarrow``: ``pyarrow.csv.read_csv`` of the file + ``Table.group_by`` count by
+  state, municipality, year and month (what convert must at least do), the stricter
+  baseline;
+- ``bare pandas``: ``pandas.read_csv(engine="pyarrow")`` + ``DataFrame.groupby`` of the
+  same, the baseline issue 12 measured against;
 - ``convert`` with each engine: seconds per stage (harmonise with the read, compute,
   provenance, write), then push (embedded registry) and release, and the peak RSS;
 - ``blocks read only``: the read inside convert's harmonise stage alone (the blocks
@@ -22,8 +27,10 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +47,16 @@ def _bare(path: Path) -> dict[str, object]:
     counts = table.group_by(["cve_ent", "cve_mun", "anio", "mes"]).aggregate([("folio",
                                                                                 "count")])
     return {"seconds": time.perf_counter() - start, "groups": counts.num_rows,
+            "peak_mib": peak_mib()}
+
+
+def _bare_pandas(path: Path) -> dict[str, object]:
+    import pandas as pd
+
+    start = time.perf_counter()
+    frame = pd.read_csv(path, engine="pyarrow", encoding="latin-1")
+    counts = frame.groupby(["cve_ent", "cve_mun", "anio", "mes"]).size()
+    return {"seconds": time.perf_counter() - start, "groups": len(counts),
             "peak_mib": peak_mib()}
 
 
@@ -112,6 +129,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[10**4, 10**5, 10**6, 10**7])
     parser.add_argument("--engines", nargs="+", default=["pandas", "dask"])
     parser.add_argument("--block-mib", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each measurement up to 10^6 rows (one above)")
     parser.add_argument("--data", type=Path, default=Path("/tmp/sdmx-tools-bench"))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--render", action="store_true",
@@ -124,28 +143,28 @@ def main() -> None:
         return
     if args.child:
         kind, target = args.child
-        answer = _bare(Path(target)) if kind == "bare" else _read(
+        answer = _bare(Path(target)) if kind == "bare pyarrow" else _bare_pandas(
+            Path(target)) if kind == "bare pandas" else _read(
             Path(target), args.block_mib) if kind == "read" else _convert(Path(target))
         print(json.dumps(answer))
         return
     args.data.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     for rows in args.rows:
-        for engine in args.engines:
-            ws = _workspace(args.data, rows, engine, args.block_mib)
-            run = run_child(__file__, "--child", "convert", str(ws))
-            results.append({"rows": rows, "engine": engine, **run})
-            print(json.dumps(results[-1]), flush=True)
-            shutil.rmtree(ws)
         source = args.data / f"incidents_{rows}.csv"
-        read = run_child(__file__, "--child", "read", str(source), "--block-mib",
-                         str(args.block_mib))
-        results.append({"rows": rows, "engine": "blocks read only", **read})
-        print(json.dumps(results[-1]), flush=True)
-        bare = run_child(__file__, "--child", "bare", str(source))
-        results.append({"rows": rows, "engine": "bare pyarrow", "bytes": source.stat().st_size,
-                        **bare})
-        print(json.dumps(results[-1]), flush=True)
+        for run in range(args.repeat if rows <= 10**6 else 1):
+            for engine in args.engines:
+                ws = _workspace(args.data, rows, engine, args.block_mib)
+                answer = run_child(__file__, "--child", "convert", str(ws))
+                results.append({"rows": rows, "engine": engine, "run": run, **answer})
+                print(json.dumps(results[-1]), flush=True)
+                shutil.rmtree(ws)
+            for kind in ("blocks read only", "bare pyarrow", "bare pandas"):
+                answer = run_child(__file__, "--child", "read" if kind == "blocks read only"
+                                   else kind, str(source), "--block-mib", str(args.block_mib))
+                results.append({"rows": rows, "engine": kind, "run": run,
+                                "bytes": source.stat().st_size, **answer})
+                print(json.dumps(results[-1]), flush=True)
     _write(results, args)
 
 
@@ -157,30 +176,41 @@ def _write(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
                "python": sys.version.split()[0], "block_mib": args.block_mib}
     (out / "scale.json").write_text(json.dumps({"machine": machine, "results": results},
                                                indent=2) + "\n")
-    bare = {r["rows"]: r for r in results if r["engine"] == "bare pyarrow"}
+    runs: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for r in results:
+        runs.setdefault((r["rows"], r["engine"]), []).append(r)
+
+    def median(rows: int, engine: str, get: Callable[[dict[str, Any]], float]) -> float:
+        return float(statistics.median(get(r) for r in runs[rows, engine]))
+
+    def seconds(r: dict[str, Any]) -> float:
+        return float(r.get("convert_seconds", r.get("seconds", 0.0)))
+
     lines = ["# Convert at scale", "",
              f"Machine: {machine['cores']} cores, {machine['memory_gib']} GiB, Python "
              f"{machine['python']}; blocks of {args.block_mib} MiB. Made by "
-             "`benchmarks/bench_scale.py` (`make bench`); the figures are of one run.", "",
-             "| rows | run | total s | x bare | harmonise | compute | provenance | write | "
-             "push | release | peak MiB |", "|" + "---|" * 11]
-    for r in results:
-        if r["engine"] == "blocks read only":
-            lines.append(f"| {r['rows']:,} | blocks read only (convert's read) | "
-                         f"{r['seconds']:.2f} | {r['seconds'] / bare[r['rows']]['seconds']:.1f} "
-                         f"| | | | | | | {r['peak_mib']:.0f} |")
-            continue
-        if r["engine"] == "bare pyarrow":
-            lines.append(f"| {r['rows']:,} | bare pyarrow read + groupby | {r['seconds']:.2f} "
-                         f"| 1.0 | | | | | | | {r['peak_mib']:.0f} |")
-            continue
-        s = r["stages"]
-        ratio = r["convert_seconds"] / bare[r["rows"]]["seconds"] if r["rows"] in bare else 0
-        lines.append(
-            f"| {r['rows']:,} | convert, {r['engine']} | {r['convert_seconds']:.2f} | "
-            f"{ratio:.1f} | {s['harmonise']:.2f} | {s['compute']:.2f} | "
-            f"{s['provenance']:.2f} | {s['write']:.2f} | {s['push']:.2f} | "
-            f"{s['release']:.2f} | {r['peak_mib']:.0f} |")
+             "`benchmarks/bench_scale.py` (`make bench`). Each figure is the median of the "
+             "runs counted in *n* (every run is in `results/scale.json`); *x pyarrow* and *x "
+             "pandas* divide a median total by the median of the bare `pyarrow.csv` read + "
+             "`group_by`, and of the bare `pandas.read_csv(engine=\"pyarrow\")` + `groupby`, "
+             "of the same file.", "",
+             "| rows | run | n | total s | x pyarrow | x pandas | harmonise | compute | "
+             "provenance | write | push | release | peak MiB |", "|" + "---|" * 13]
+    for rows, engine in runs:
+        n = len(runs[rows, engine])
+        total = median(rows, engine, seconds)
+        peak = median(rows, engine, lambda r: float(r["peak_mib"]))
+        ratios = [f"{total / median(rows, base, seconds):.1f}" if (rows, base) in runs
+                  else "" for base in ("bare pyarrow", "bare pandas")]
+        name = {"blocks read only": "blocks read only (convert's read)",
+                "bare pyarrow": "bare pyarrow read + group_by",
+                "bare pandas": "bare pandas read_csv(engine=pyarrow) + groupby"}.get(
+            engine, f"convert, {engine}")
+        stages = ["harmonise", "compute", "provenance", "write", "push", "release"]
+        cells = [f"{median(rows, engine, lambda r, s=s: float(r['stages'][s])):.2f}"
+                 for s in stages] if "stages" in runs[rows, engine][0] else [""] * 6
+        lines.append(f"| {rows:,} | {name} | {n} | {total:.2f} | {' | '.join(ratios)} | "
+                     f"{' | '.join(cells)} | {peak:.0f} |")
     limited = out / "memory_limit.json"  # from bench_memory_limit.py, run as root
     if limited.is_file():
         m = json.loads(limited.read_text())

@@ -69,7 +69,7 @@ def line_spans(at: np.ndarray, groups: pd.DataFrame, rows: np.ndarray) -> LineSp
         tails = np.r_[heads[1:] - 1, len(span_group) - 1]
         out.loc[span_group[heads], "first"] = first[heads]
         out.loc[span_group[tails], "last"] = last[tails]
-    rank = np.arange(len(span_group)) - np.searchsorted(span_group, span_group)
+    rank = _rank(span_group)
     keep = rank < _KEPT
     return LineSpans(out, pd.DataFrame({"group": span_group[keep], "start": first[keep],
                                         "end": last[keep]}))
@@ -112,7 +112,7 @@ def merge_line_spans(parts: list[LineSpans], names: list[str]) -> LineSpans:
     at = np.flatnonzero(new)
     ends = np.r_[at[1:] - 1, len(sg) - 1] if len(at) else at
     mg, ms, me = sg[at], s[at], e[ends]
-    rank = np.arange(len(mg)) - np.searchsorted(mg, mg)
+    rank = _rank(mg)
     keep = rank < _KEPT
     n = int(gid.max()) + 1
     firsts = np.unique(gid, return_index=True)[1]
@@ -148,6 +148,15 @@ def concat_line_spans(parts: list[LineSpans], names: list[str]) -> LineSpans:
                    for p, off in zip(parts, offsets, strict=True)], ignore_index=True))
 
 
+def _rank(group: np.ndarray) -> np.ndarray:
+    """Each element's position within its run of equal ``group`` (sorted by group): one
+    pass, where ``searchsorted`` of every element costs a search each."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int64)
+    heads = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    return np.arange(len(group)) - np.repeat(heads, np.diff(np.r_[heads, len(group)]))
+
+
 def _cumsum_by(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Running sum of ``values`` within each run of equal ``group`` (sorted by group)."""
     total = np.cumsum(values)
@@ -165,7 +174,7 @@ def span_text(spans: LineSpans, empty: str) -> np.ndarray:
     sg = sp["group"].to_numpy()
     if not len(sg):
         return out
-    rank = np.arange(len(sg)) - np.searchsorted(sg, sg)
+    rank = _rank(sg)
     keep = rank < SHOWN
     kept = sg[keep]
     pieces = np.array([f"{a}, " if a == b else f"{a}-{b}, " for a, b in zip(

@@ -27,7 +27,7 @@ from pandas.api.types import union_categoricals
 from sdmx_tools.errors import SourceReadError, ToolkitError, first_line
 from sdmx_tools.fsutil import file_sha256
 from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise_block
-from sdmx_tools.ingest.keys import key_codes
+from sdmx_tools.ingest.keys import first_rows, key_codes
 from sdmx_tools.ingest.readers import RawTable, read_table
 from sdmx_tools.ingest.readers.chunks import (
     BLOCK_BYTES,
@@ -250,7 +250,7 @@ def sum_by_key(obs: pd.DataFrame) -> pd.DataFrame:
                                                if c not in ("value", "row")]))
     if len(uniques) == len(obs):
         return obs
-    first = np.unique(at, return_index=True)[1]
+    first = first_rows(at)
     rows = obs["row"].to_numpy()
     lowest = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(lowest, at, rows)

@@ -35,7 +35,7 @@ from sdmx_tools.exchange import (
 from sdmx_tools.fsutil import atomic_dir, atomic_write, file_sha256
 from sdmx_tools.ingest import QUARANTINE_COLUMNS, Harmonised, Origin
 from sdmx_tools.pipeline.paths import OutputPaths
-from sdmx_tools.pipeline.run import Progress, Run, run
+from sdmx_tools.pipeline.run import Progress, Run, long_lived, run
 from sdmx_tools.report import Report, write_report_html
 from sdmx_tools.territory import AreaCodelist
 from sdmx_tools.vocabulary.codelists import Codelist
@@ -110,6 +110,12 @@ def convert(ws: Workspace, progress: Progress | None = None) -> ConvertResult:
     """
     paths = OutputPaths(ws.output)
     r = run(ws, progress)
+    with long_lived():  # the run's frames
+        return _write(ws, paths, r, progress)
+
+
+def _write(ws: Workspace, paths: OutputPaths, r: Run, progress: Progress | None
+           ) -> ConvertResult:
     if progress is not None:
         progress("write", "")
     started = time.perf_counter()

@@ -7,8 +7,11 @@ notebook API hands over as xarray cubes and pandas frames.
 from __future__ import annotations
 
 import dataclasses
+import gc
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +41,7 @@ from sdmx_tools.vocabulary.codelists import Codelist
 from sdmx_tools.vocabulary.dsd import DIMENSIONS
 from sdmx_tools.workspace import Workspace
 
-__all__ = ["Progress", "Run", "run", "sdmx_frame"]
+__all__ = ["Progress", "Run", "long_lived", "run", "sdmx_frame"]
 
 Progress = Callable[[str, str], None]
 """Told ``(stage, item)`` as each step starts: ``("harmonise", source id)``, then for a
@@ -120,13 +123,20 @@ def run(ws: Workspace, progress: Progress | None = None) -> Run:
     ToolkitError
         For problems that stop the run at once (a bad spec, an unreadable file).
     """
-    say = progress or (lambda stage, item: None)
     if not ws.source_files:
         raise ToolkitError("the workspace has no source specs", file=ws.root / "sources",
                            hint="add one TOML file per source in sources/ "
                                 "(see 'sdmx-tools init')")
-    definitions, codelists = for_workspace(ws)
-    areas = load_areas(ws.overrides("codelists"), codelists)
+    with long_lived():  # the modules imported
+        definitions, codelists = for_workspace(ws)
+        areas = load_areas(ws.overrides("codelists"), codelists)
+        with long_lived():  # and now the codelists and their name index
+            return _run(ws, progress, definitions, codelists, areas)
+
+
+def _run(ws: Workspace, progress: Progress | None, definitions: dict[str, IndicatorDef],
+         codelists: dict[str, Codelist], areas: AreaCodelist) -> Run:
+    say = progress or (lambda stage, item: None)
     specs, origins = [], {}
     for f in ws.source_files:
         spec, origin = fetch_source(load_spec(f, ws.root))
@@ -206,6 +216,31 @@ def run(ws: Workspace, progress: Progress | None = None) -> Run:
                     "quarantine.csv"))
     return Run(harmonised, computed, report, tidy, frame, frames, codelists, areas,
                origins=origins, timings=clock.laps)
+
+
+_frozen = 0
+_frozen_lock = threading.Lock()
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """Leave the objects alive now out of the cyclic collector's passes until the block
+    ends (:func:`gc.freeze`; the outermost block unfreezes them).
+
+    A run makes millions of short-lived objects, and each full pass of the collector would
+    otherwise walk every module, codelist and name index again: ~0.1 s each at 10^6 rows.
+    """
+    global _frozen
+    with _frozen_lock:
+        gc.freeze()
+        _frozen += 1
+    try:
+        yield
+    finally:
+        with _frozen_lock:
+            _frozen -= 1
+            if not _frozen:
+                gc.unfreeze()
 
 
 class _Clock:
