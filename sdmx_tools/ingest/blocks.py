@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -42,25 +42,50 @@ from sdmx_tools.territory import AreaCodelist
 
 _MAX_THREADS = 4  # each holds a block as text: memory grows with them
 
-__all__ = ["Mapper", "block_mapper", "concat_observations", "harmonise_source", "sum_by_key"]
-
-# Runs ``fn`` on every item, results in the items' order (threads here, or Dask).
-Mapper = Callable[[Callable[[Any], Part], Sequence[Any]], list[Part]]
+__all__ = ["BlockTask", "Mapper", "block_mapper", "concat_observations", "harmonise_source",
+           "sum_by_key"]
 
 
-def _threads(fn: Callable[[Any], Part], items: Sequence[Any]) -> list[Part]:
-    """On a thread per core (pyarrow's parse and much of pandas leave the GIL), results
-    in the items' order."""
+class BlockTask(Protocol):
+    """A block's work in two steps: ``read`` (the parse: pyarrow, without the GIL) and
+    ``finish`` (the harmonising: pandas, much of it with the GIL); called, both."""
+
+    def __call__(self, item: Any) -> Part: ...
+
+    def read(self, item: Any) -> RawTable: ...
+
+    def finish(self, item: Any, raw: RawTable) -> Part: ...
+
+
+# Runs a task on every item, results in the items' order (here, or as Dask tasks).
+Mapper = Callable[[BlockTask, Sequence[Any]], list[Part]]
+
+
+def _pipelined(task: BlockTask, items: Sequence[Any]) -> list[Part]:
+    """The blocks in order on this thread, the next one read meanwhile on another.
+
+    The parse (on pyarrow's own threads) then overlaps the harmonising; two threads each
+    doing both were no faster than one (they take turns at the GIL) and used more CPU.
+    One block is read ahead: two blocks at most are in memory.
+    """
     if len(items) < 2:
-        return [fn(item) for item in items]
-    with ThreadPoolExecutor(min(len(items), os.cpu_count() or 1, _MAX_THREADS)) as pool:
-        return list(pool.map(fn, items))
+        return [task(item) for item in items]
+    parts = []
+    with ThreadPoolExecutor(1) as reader:
+        ahead = reader.submit(task.read, items[0])
+        for n, item in enumerate(items):
+            raw = ahead.result()
+            if n + 1 < len(items):
+                ahead = reader.submit(task.read, items[n + 1])
+            parts.append(task.finish(item, raw))
+    return parts
 
 
 @contextmanager
 def block_mapper(engine: str, scheduler: str | None = None) -> Iterator[Mapper]:
-    """The :data:`Mapper` of an engine: ``pandas`` on this process's threads, ``dask`` as
-    tasks on Dask's threads, or on the ``dask.distributed`` cluster at ``scheduler``.
+    """The :data:`Mapper` of an engine: ``pandas`` in this process (each block harmonised
+    while the next is read), ``dask`` as tasks on Dask's threads, or on the
+    ``dask.distributed`` cluster at ``scheduler``.
 
     Raises
     ------
@@ -69,7 +94,7 @@ def block_mapper(engine: str, scheduler: str | None = None) -> Iterator[Mapper]:
         cannot be reached.
     """
     if engine != "dask" and scheduler is None:
-        yield _threads
+        yield _pipelined
         return
     try:
         import dask
@@ -77,8 +102,8 @@ def block_mapper(engine: str, scheduler: str | None = None) -> Iterator[Mapper]:
         raise ToolkitError("engine 'dask' needs Dask", hint="pip install 'sdmx-tools[dask]'"
                            ) from exc
     if scheduler is None:
-        def threaded(fn: Callable[[Any], Part], items: Sequence[Any]) -> list[Part]:
-            tasks = [dask.delayed(fn, pure=False)(item) for item in items]
+        def threaded(task: BlockTask, items: Sequence[Any]) -> list[Part]:
+            tasks = [dask.delayed(task, pure=False)(item) for item in items]
             return list(dask.compute(*tasks, scheduler="threads"))
         yield threaded
         return
@@ -94,21 +119,21 @@ def block_mapper(engine: str, scheduler: str | None = None) -> Iterator[Mapper]:
                            value=scheduler, hint="check workspace.scheduler, and that the "
                                                  "scheduler is running") from exc
 
-    def distributed(fn: Callable[[Any], Part], items: Sequence[Any]) -> list[Part]:
-        task = client.scatter(fn, broadcast=True)  # the spec and areas sent once per worker
-        return list(client.gather(client.map(_call, [task] * len(items), items, pure=False)))
+    def distributed(task: BlockTask, items: Sequence[Any]) -> list[Part]:
+        sent = client.scatter(task, broadcast=True)  # the spec and areas once per worker
+        return list(client.gather(client.map(_call, [sent] * len(items), items, pure=False)))
 
     with client:
         yield distributed
 
 
-def _call(fn: Callable[[Any], Part], item: Any) -> Part:
-    return fn(item)
+def _call(task: BlockTask, item: Any) -> Part:
+    return task(item)
 
 
 def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
                      years: tuple[int, int] | None = None, block_bytes: int = BLOCK_BYTES,
-                     mapper: Mapper = _threads,
+                     mapper: Mapper = _pipelined,
                      summarise: Callable[[pd.DataFrame], Any] | None = None,
                      on_block: Callable[[int, int], None] | None = None,
                      staging: Path | None = None) -> Harmonised:
@@ -121,8 +146,8 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
     block_bytes
         Files larger than this are read in blocks of about this size.
     mapper
-        Runs the blocks: on this process's threads by default; a Dask mapper runs them
-        as tasks (the results are identical: each block is computed alone, and the parts
+        Runs the blocks: in this process by default (:func:`block_mapper`); a Dask mapper
+        runs them as tasks (the results are identical: each block is computed alone, and the parts
         are put together in file order).
     summarise
         Called in each block with its observations, one per input value (declared sums
@@ -175,8 +200,7 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
                           summaries=[p.summary for p in parts])
 
 
-def _counted(task: _Block, on_block: Callable[[int, int], None] | None
-             ) -> Callable[[Any], Part]:
+def _counted(task: _Block, on_block: Callable[[int, int], None] | None) -> BlockTask:
     assert task.plan is not None
     return task if on_block is None else _Counted(task, on_block, len(task.plan.blocks))
 
@@ -192,13 +216,19 @@ def _balanced(size: int, block_bytes: int) -> int:
 class _Counted:
     """A block task that says when it is done (see ``on_block``)."""
 
-    def __init__(self, task: Callable[[Any], Part], on_block: Callable[[int, int], None],
+    def __init__(self, task: BlockTask, on_block: Callable[[int, int], None],
                  total: int) -> None:
         self.task, self.on_block, self.total = task, on_block, total
         self._done, self._lock = itertools.count(1), threading.Lock()
 
     def __call__(self, item: Any) -> Part:
-        part = self.task(item)
+        return self.finish(item, self.read(item))
+
+    def read(self, item: Any) -> RawTable:
+        return self.task.read(item)
+
+    def finish(self, item: Any, raw: RawTable) -> Part:
+        part = self.task.finish(item, raw)
         with self._lock:
             done = next(self._done)
         self.on_block(done, self.total)
@@ -218,7 +248,10 @@ class _Block:
         self.summarise = summarise
 
     def __call__(self, item: int | tuple[int, frozenset[int]]) -> Part:
-        i, repeated = (item, frozenset[int]()) if isinstance(item, int) else item
+        return self.finish(item, self.read(item))
+
+    def read(self, item: int | tuple[int, frozenset[int]]) -> RawTable:
+        i = item if isinstance(item, int) else item[0]
         assert self.plan is not None
         raw = read_block(self.plan, i)
         if i == 0 and self.spec.read.skip_rows >= len(raw.frame):
@@ -228,6 +261,10 @@ class _Block:
                 f"{len(raw.frame):,} rows, the file's first block", file=self.plan.where,
                 hint="lower read.skip_rows (it counts the lines right below the header), "
                      "or raise workspace.block_bytes")
+        return raw
+
+    def finish(self, item: int | tuple[int, frozenset[int]], raw: RawTable) -> Part:
+        i, repeated = (item, frozenset[int]()) if isinstance(item, int) else item
         return self.harmonise(raw, i, repeated)
 
     def harmonise(self, raw: RawTable, i: int, repeated: frozenset[int] = frozenset()
