@@ -123,6 +123,21 @@ def test_normalise_parts_sentinels_and_conflicts() -> None:
     assert normalise_parts(None, None) is None
 
 
+class _Text(str):
+    """Text that is not exactly ``str``: normalise_parts takes its general path."""
+
+
+@pytest.mark.parametrize("state", ["0", "00", "1", "01", "2", "9", "09", "32", "33", "97",
+                                   "99", "7"])
+def test_normalise_parts_short_digits_as_the_general_path(state: str) -> None:
+    # Plain digit text has a shortcut; it must answer as the checks it skips would.
+    for municipality in ["0", "00", "000", "1", "01", "004", "099", "123", "570", "996",
+                         "997", "998", "999"]:
+        fast = normalise_parts(state, municipality)
+        general = normalise_parts(_Text(state), _Text(municipality))
+        assert fast == general, (state, municipality)
+
+
 def test_unknown_well_formed_code_is_reported_not_replaced(areas: AreaCodelist) -> None:
     result = areas.normalise_code("2008")
     assert result is not None

@@ -8,15 +8,12 @@ with the candidates), never a guessed code.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
 from sdmx_tools.ingest.keys import first_rows, key_codes
 from sdmx_tools.ingest.spec import AreaSpec
-from sdmx_tools.territory import AreaCodelist, AreaMatch, normalise_code, normalise_parts
-from sdmx_tools.territory.codes import NormalisedCode
+from sdmx_tools.territory import AreaCodelist, AreaMatch, normalise_code
 
 __all__ = ["resolve_areas"]
 
@@ -66,7 +63,7 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
         localities = [nc.locality if len(str(v)) >= 8 and (nc := normalise_code(v)) else None
                       for v in parts[0]]
     elif spec.municipality_column and spec.state_column:
-        matches = _match_parts(parts[0], parts[1], areas)
+        matches = areas.match_parts(parts[0], parts[1])
     elif spec.name_column:
         matches = areas.match_names(parts[0], parts[1] if len(parts) > 1 else spec.state)
     else:
@@ -123,24 +120,3 @@ def _message(m: AreaMatch) -> str:
     if m.status == "review":
         return f"area name is ambiguous or not similar enough to match safely ({m.note or ''})"
     return f"area not found in the INEGI codelist ({m.note or 'no match'})"
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _parts(state: str, muni: str) -> NormalisedCode | None:
-    """:func:`normalise_parts` of text, once per distinct pair for every block of a file."""
-    return normalise_parts(state, muni)
-
-
-def _match_parts(states: list[str], munis: list[str], areas: AreaCodelist
-                 ) -> list[AreaMatch]:
-    """State and municipality codes in two columns (health ministry style), distinct pairs."""
-    out = []
-    for state, muni in zip(states, munis, strict=True):
-        nc = (_parts(state, muni) if isinstance(state, str) and isinstance(muni, str)
-              else normalise_parts(state, muni))
-        if nc is not None and nc.code is not None and nc.code in areas:
-            out.append(AreaMatch(nc.code, "code", 100.0, "matched"))
-        else:
-            note = nc.note if nc is not None and nc.note else "no such municipality"
-            out.append(AreaMatch(None, None, 0.0, "unmatched", note=note))
-    return out

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import NamedTuple, cast, get_args
 
 from sdmx_tools.errors import TerritoryError
-from sdmx_tools.territory.codes import NATION, Level, NormalisedCode, factorize, normalise_code
+from sdmx_tools.territory.codes import (
+    NATION,
+    Level,
+    NormalisedCode,
+    factorize,
+    normalise_code,
+    normalise_parts,
+)
 from sdmx_tools.territory.names import AreaMatch, NameIndex
 from sdmx_tools.vocabulary.codelists import Codelist, load_codelists
 
@@ -73,6 +80,7 @@ class AreaCodelist:
         # Written code -> its match: each block of a large file meets the same few
         # thousand forms again (a dict is safe across the blocks' threads).
         self._matched_codes: dict[tuple[type, object], AreaMatch] = {}
+        self._matched_parts: dict[tuple[str, str], AreaMatch] = {}
         for code in codelist:
             level = code.extra.get("level") or _level_from_id(code.id)
             if level not in get_args(Level):
@@ -199,6 +207,35 @@ class AreaCodelist:
             results.append(found)
         missing = AreaMatch(None, None, 0.0, "unmatched", note="no code given")
         return [results[i] if i >= 0 else missing for i in positions]
+
+    def match_parts(self, states: Sequence[object], municipalities: Sequence[object]
+                    ) -> list[AreaMatch]:
+        """Resolve distinct pairs of state and municipality codes written in two columns
+        (health ministry style; see :func:`normalise_parts`), one match a pair.
+
+        Returns
+        -------
+        list of AreaMatch
+            ``matched`` with method ``code`` for a known municipality or state;
+            ``unmatched`` with a note otherwise.
+        """
+        cache = self._matched_parts
+        out = []
+        for state, muni in zip(states, municipalities, strict=True):
+            # Text only: 1 and 1.0 are equal keys, not equal codes.
+            key = (state, muni) if isinstance(state, str) and isinstance(muni, str) else None
+            found = cache.get(key) if key else None
+            if found is None:
+                nc = normalise_parts(state, muni)
+                if nc is not None and nc.code is not None and nc.code in self._level:
+                    found = AreaMatch(nc.code, "code", 100.0, "matched")
+                else:
+                    note = nc.note if nc is not None and nc.note else "no such municipality"
+                    found = AreaMatch(None, None, 0.0, "unmatched", note=note)
+                if key and len(cache) < _MAX_CACHED:
+                    cache[key] = found
+            out.append(found)
+        return out
 
     def _match_code(self, raw: object) -> AreaMatch:
         if type(raw) is str and raw in self._level:  # written as the codelist writes it

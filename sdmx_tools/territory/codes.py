@@ -242,6 +242,12 @@ def normalise_parts(
         None when both parts are missing.
     """
     shown = raw if raw is not None else f"{state}|{municipality}"
+    if type(state) is str and type(municipality) is str and 0 < len(state) <= 2 and \
+            0 < len(municipality) <= 3 and (state + municipality).isascii() and \
+            state.isdigit() and municipality.isdigit():
+        # What a national file holds (2 and 4, or 02 and 004): what the checks below make
+        # of it, without them (a file has thousands of distinct pairs per block).
+        return _combine(int(state), int(municipality), shown)
     if is_missing(state):
         if is_missing(municipality):
             return None
