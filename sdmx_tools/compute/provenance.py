@@ -195,7 +195,7 @@ def _detail(groups: pd.DataFrame, text: np.ndarray, sha: dict[str, str], keys: l
 
 def _per_category(cat: pd.Categorical, test: Callable[[str], bool]) -> np.ndarray:
     """``test`` of every row's value, computed once per category (missing: False)."""
-    per = np.array([test(c) for c in cat.categories] + [False], dtype=bool)
+    per = np.array([test(c) for c in cat.categories.tolist()] + [False], dtype=bool)
     return per[cat.codes]
 
 

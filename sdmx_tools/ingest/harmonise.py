@@ -424,7 +424,7 @@ def _cells(rows: pd.DataFrame, spec: SourceSpec, period: pd.Categorical,
             if spec.layout.names_to == "month":
                 month = MONTHS_ES.get(col.casefold().strip(". "))
                 part["TIME_PERIOD"] = period.rename_categories(
-                    [f"{c}-{month:02d}" for c in period.categories]) if month else \
+                    [f"{c}-{month:02d}" for c in period.categories.tolist()]) if month else \
                     pd.Categorical([None] * n)
             elif spec.layout.names_to == "period":
                 part["TIME_PERIOD"] = _const(col, n)
@@ -463,7 +463,7 @@ def _observations(cells: pd.DataFrame, lines: pd.Series, area: pd.Categorical,
     obs["source"] = _const(spec.id, len(obs))
     obs["row"] = lines.to_numpy()[obs["row_index"].to_numpy()]
     measure = obs["measure"].array
-    unit = pd.Categorical([units[c] for c in measure.categories])
+    unit = pd.Categorical([units[c] for c in measure.categories.tolist()])
     obs["unit"] = pd.Categorical.from_codes(unit.codes[measure.codes], unit.categories)
     dims = [c for c in obs.columns if c not in OBS_COLUMNS and c != "row_index"]
     return obs[["row_index", *OBS_COLUMNS[:5], *dims, "value", "unit"]]
