@@ -5,8 +5,11 @@ as the file read whole."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,11 +25,11 @@ from sdmx_tools.pipeline import ConvertResult, OutputPaths, convert
 from sdmx_tools.workspace import bundled, load_workspace
 
 
-def _blocks(path: Path, options: ReadOptions, size: int, *, exact: bool = False
-            ) -> tuple[pd.DataFrame, set[int], int]:
+def _blocks(path: Path, options: ReadOptions, size: int, *, exact: bool = False,
+            threads: bool = True) -> tuple[pd.DataFrame, set[int], int]:
     plan = plan_blocks(path, options, size, exact=exact)
     assert plan is not None
-    tables = [read_block(plan, i) for i in range(len(plan.blocks))]
+    tables = [read_block(plan, i, threads=threads) for i in range(len(plan.blocks))]
     frame = pd.concat([t.frame for t in tables], ignore_index=True)
     short = set().union(*(t.short_rows for t in tables))
     return frame, short, len(plan.blocks)
@@ -46,8 +49,8 @@ def test_blocks_read_back_the_whole_file(tmp_path: Path) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
     options = ReadOptions(header_row=3, delimiter=";")
     whole = read_table(path, options)
-    for size in (4096, 1000 + 3, 5000):
-        frame, short, n = _blocks(path, options, size)
+    for size, threads in [(4096, True), (1000 + 3, True), (5000, True), (4096, False)]:
+        frame, short, n = _blocks(path, options, size, threads=threads)
         assert n > 1
         pd.testing.assert_frame_equal(frame, whole.frame)
         assert short == set(whole.short_rows)
@@ -276,3 +279,16 @@ def test_key_codes_stay_exact_when_the_product_of_categories_would_overflow() ->
     assert codes.nunique() == len(frame.drop_duplicates())
     assert (pd.Series(codes).duplicated().to_numpy()
             == frame.duplicated().to_numpy()).all()
+
+
+def test_the_allocator_is_tuned_once_unless_the_environment_says_otherwise() -> None:
+    # In a child: the setting is process-wide, and glibc reads MALLOC_*_ at start only.
+    code = ("from sdmx_tools.pipeline.run import tune_allocator as t; "
+            "print(t(), t(), t.cache_info().misses)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    tuned = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert tuned == ["True", "True", "1"]  # glibc on Linux: set, once
+    mine = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env={**env, "MALLOC_TRIM_THRESHOLD_": "0"}).stdout
+    assert mine.split()[0] == "False"  # the user's own setting stands

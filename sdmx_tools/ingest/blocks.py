@@ -253,7 +253,9 @@ class _Block:
     def read(self, item: int | tuple[int, frozenset[int]]) -> RawTable:
         i = item if isinstance(item, int) else item[0]
         assert self.plan is not None
-        raw = read_block(self.plan, i)
+        # The first block is read alone; the others beside a block being harmonised (or,
+        # as Dask tasks, beside other blocks): pyarrow's threads would only take its core.
+        raw = read_block(self.plan, i, threads=i == 0)
         if i == 0 and self.spec.read.skip_rows >= len(raw.frame):
             # The rows it skips are counted in the first block only.
             raise SourceReadError(

@@ -227,9 +227,10 @@ def _record_end(mm: mmap.mmap, at: int, target: int, size: int, delimiter: str) 
     return size
 
 
-def read_block(plan: BlockPlan, i: int) -> RawTable:
+def read_block(plan: BlockPlan, i: int, threads: bool = True) -> RawTable:
     """Block ``i`` of a planned file as a :class:`RawTable` (its ``sha256`` is empty: the
-    file's is computed once, beside the blocks, by :mod:`..blocks`).
+    file's is computed once, beside the blocks, by :mod:`..blocks`), parsed on pyarrow's
+    threads or, without ``threads``, on this one.
 
     Raises
     ------
@@ -243,7 +244,7 @@ def read_block(plan: BlockPlan, i: int) -> RawTable:
     with _mapped(plan.path) as mm:
         frame, rows, short = parse_block(mm[start:end], list(plan.names), plan.delimiter,
                                          skip, plan.encoding, plan.where,
-                                         first_line=first_line)
+                                         first_line=first_line, threads=threads)
         if not plan.exact and i + 1 < len(plan.blocks):  # the last block ends the file
             lines = plan.blocks[i + 1][2] - first_line
             # One record a line, the last one closed: every line break ends a record, so

@@ -73,13 +73,14 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
 
 
 def parse_block(body: bytes, names: list[str], delimiter: str, skip: int, encoding: str,
-                path: Path, first_line: int = 1
+                path: Path, first_line: int = 1, threads: bool = True
                 ) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
     """Rows of ``body`` (whole lines of a file, ``skip`` of them before the data) as text
-    cells, with their line numbers in the file (``body`` starts at line ``first_line``)."""
+    cells, with their line numbers in the file (``body`` starts at line ``first_line``),
+    parsed on pyarrow's threads or, without ``threads``, on this one."""
     try:
         frame, rows, short = _read_arrow(body, names, delimiter, skip,
-                                         _arrow_encoding(encoding), path)
+                                         _arrow_encoding(encoding), path, threads=threads)
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         text = decode(body, encoding, path, first_line)  # located when a byte does not decode
         frame, rows, short = _read_pandas(text, names, delimiter, skip, path)
