@@ -83,3 +83,11 @@ def test_pysdmx_reads_the_xml(tmp_path: Path) -> None:
     write_data_xml(_frame([1.5, 2.5, 3.0]), path, agency="MX", dataflow_id="DF")
     (dataset,) = read_sdmx(path).get_datasets()
     assert sorted(dataset.data["OBS_VALUE"].astype(float)) == [1.5, 2.5, 3.0]
+
+
+def test_a_column_of_numbers_is_written_as_each_number_alone() -> None:
+    from sdmx_tools.exchange.numbers import format_number, format_numbers
+
+    values = [0.1 + 0.2, 1 / 3, -0.0, 0.0, 5e-324, 1e16, 1.7976931348623157e308, -2.5e-7,
+              123456789012345678.0, float("nan"), float("inf"), float("-inf"), 42.0, 7]
+    assert format_numbers(pd.Series(values)).tolist() == [format_number(v) for v in values]

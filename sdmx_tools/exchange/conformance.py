@@ -177,7 +177,9 @@ class _Columns:
         """Each row's index into the column's distinct values (as text; -1 when missing)."""
         if column not in self._coded:
             codes, uniques = pd.factorize(self.frame[column])
-            self._coded[column] = codes, np.array([str(u) for u in uniques], dtype=object)
+            # A list first: iterating an Index of text makes each value anew (slow).
+            self._coded[column] = codes, np.array([str(u) for u in uniques.tolist()],
+                                                  dtype=object)
         return self._coded[column]
 
     def present(self, column: str) -> np.ndarray:

@@ -111,10 +111,10 @@ def _factorize(cells: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Each cell's index in the column's sorted distinct texts (-1: missing or empty)."""
     codes, uniques = pd.factorize(cells)
     text = (format_numbers(pd.Series(uniques)) if pd.api.types.is_float_dtype(cells)
-            else np.array([str(u) for u in uniques], dtype=object))
+            else np.array([str(u) for u in uniques.tolist()], dtype=object))
     # Cells equal as text (2020 and "2020") must share one index: factorise the text.
     remap, distinct = pd.factorize(text, sort=True)
-    codes, texts = np.append(remap, -1)[codes], [str(t) for t in distinct]
+    codes, texts = np.append(remap, -1)[codes], [str(t) for t in distinct.tolist()]
     if texts and texts[0] == "":  # sorted first; an empty cell is a missing one
         return np.maximum(codes - 1, -1), texts[1:]
     return codes, texts

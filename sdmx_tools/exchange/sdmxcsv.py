@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sdmx_tools.exchange.csvtext import write_csv
 from sdmx_tools.exchange.numbers import format_numbers
 from sdmx_tools.fsutil import atomic_write
 from sdmx_tools.vocabulary.dsd import DIMENSIONS, OBS_ATTRIBUTES, SERIES_ATTRIBUTES
@@ -45,5 +46,5 @@ def write_data_csv(frame: pd.DataFrame, path: Path, *, dataflow_ref: str,
         missing = out[column].isna().to_numpy()
         out[column] = np.where(missing, "", format_numbers(out[column]))
     with atomic_write(Path(path), "w") as fh:
-        out.to_csv(fh, index=False, lineterminator="\n")
+        write_csv(out, fh)
     return len(out)

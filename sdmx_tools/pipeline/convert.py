@@ -32,6 +32,7 @@ from sdmx_tools.exchange import (
     write_structure_specific,
     write_structures,
 )
+from sdmx_tools.exchange.csvtext import write_csv
 from sdmx_tools.fsutil import atomic_dir, atomic_write, file_sha256
 from sdmx_tools.ingest import QUARANTINE_COLUMNS, Harmonised, Origin
 from sdmx_tools.pipeline.paths import OutputPaths
@@ -189,8 +190,7 @@ def _code_names(frame: pd.DataFrame, codelists: Mapping[str, Codelist], lang: st
 def _write_diagnostics(paths: OutputPaths, r: Run) -> None:
     report = r.report
     with atomic_write(paths.quarantine) as fh:
-        r.quarantine.reindex(columns=QUARANTINE_COLUMNS).to_csv(fh, index=False,
-                                                              lineterminator="\n")
+        write_csv(r.quarantine.reindex(columns=QUARANTINE_COLUMNS), fh)
     with atomic_write(paths.report_json) as fh:
         fh.write(report.to_json(examples=None))  # every finding kept
     write_report_html(report, paths.report_html, examples=20)
@@ -208,7 +208,7 @@ def _write_tables(paths: OutputPaths, computed: list[Computed],
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
         columns=["indicator", "SERIES", "REF_AREA", "TIME_PERIOD", "OBS_VALUE"])
     with atomic_write(paths.indicators_csv) as fh:
-        table.to_csv(fh, index=False, lineterminator="\n", float_format="%.15g")
+        write_csv(table, fh, float_format="%.15g")
 
 
 def _write_manifest(paths: OutputPaths, ws: Workspace, harmonised: list[Harmonised],

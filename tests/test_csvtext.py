@@ -1,0 +1,61 @@
+"""The CSV writer writes what pandas' to_csv writes, byte for byte, whatever the cells."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdmx_tools.exchange.csvtext import write_csv
+
+HOSTILE = ["a", "", None, "x,y", 'say "hi"', "line\nbreak", "cr\rhere", " lead", "trail ",
+           "\t", "ñandú €", "\x00nul", '"', ",", "a\r\nb", "#", "'", ";", "\u2028", "=1+1"]
+
+
+def _frame(n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({
+        "text": rng.choice(np.array(HOSTILE, dtype=object), n),
+        "float": rng.choice([0.1, 1e-5, 1e16, 100.0, np.nan, 1 / 3, -0.0, np.inf, -np.inf,
+                             123456789.123, 5e-324, 1.7976931348623157e308], n),
+        "int": rng.integers(-5, 10**12, n),
+        "small": rng.integers(0, 5, n).astype(np.uint8),
+        "flag": rng.choice([True, False], n),
+        "cat": pd.Categorical(rng.choice(["p", "q,r", 's"t'], n)),
+        'he"ad,er': rng.choice(["u", "v"], n),
+    })
+    frame["str"] = frame["text"].astype("str")
+    frame["single"] = frame["float"].clip(-1e30, 1e30).astype(np.float32)
+    return frame
+
+
+def _pandas(frame: pd.DataFrame, **kw: str) -> str:
+    out = io.StringIO()
+    frame.to_csv(out, index=False, lineterminator="\n", **kw)
+    return out.getvalue()
+
+
+def _ours(frame: pd.DataFrame, **kw: str) -> str:
+    out = io.StringIO()
+    write_csv(frame, out, **kw)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("float_format", [None, "%.15g"])
+@pytest.mark.parametrize("pick", ["all", "no rows", "one column", "objects", "nullable",
+                                  "numbers as text"])
+def test_the_same_bytes_as_pandas(pick: str, float_format: str | None) -> None:
+    frame = _frame()
+    frame = {"all": frame, "no rows": frame.iloc[:0], "one column": frame[["text"]],
+             "objects": frame.assign(mixed=[1, "a"] * 200),
+             "nullable": frame.assign(n=pd.array([1, None] * 200, dtype="Int64")),
+             "numbers as text": frame.assign(t=frame["int"].astype(object))}[pick]
+    kw = {"float_format": float_format} if float_format else {}
+    assert _ours(frame, **kw) == _pandas(frame, **kw)
+
+
+def test_a_field_is_quoted_when_it_holds_a_delimiter_quote_or_line_break() -> None:
+    frame = pd.DataFrame({"a": ["x,y", 'q"', "l\nm", "plain"], "b": ["1", "2", "3", "4"]})
+    assert _ours(frame) == 'a,b\n"x,y",1\n"q""",2\n"l\nm",3\nplain,4\n'
