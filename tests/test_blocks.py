@@ -283,7 +283,7 @@ def test_key_codes_stay_exact_when_the_product_of_categories_would_overflow() ->
 
 def test_the_allocator_is_tuned_once_unless_the_environment_says_otherwise() -> None:
     # In a child: the setting is process-wide, and glibc reads MALLOC_*_ at start only.
-    code = ("from sdmx_tools.pipeline.run import tune_allocator as t; "
+    code = ("from sdmx_tools.pipeline.runtime import tune_allocator as t; "
             "print(t(), t(), t.cache_info().misses)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     tuned = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
@@ -292,3 +292,18 @@ def test_the_allocator_is_tuned_once_unless_the_environment_says_otherwise() -> 
     mine = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, env={**env, "MALLOC_TRIM_THRESHOLD_": "0"}).stdout
     assert mine.split()[0] == "False"  # the user's own setting stands
+
+
+def test_what_a_run_loaded_is_left_out_of_collections_until_it_ends() -> None:
+    import gc
+
+    from sdmx_tools.pipeline.runtime import long_lived
+
+    assert gc.get_freeze_count() == 0
+    with long_lived():
+        assert gc.get_freeze_count() > 0
+        with long_lived():
+            kept = [object()]
+        assert gc.get_freeze_count() > 0  # the outer block still holds
+        del kept
+    assert gc.get_freeze_count() == 0

@@ -40,7 +40,7 @@ from sdmx_tools.ingest.readers.staging import staged
 from sdmx_tools.ingest.spec import SourceSpec
 from sdmx_tools.territory import AreaCodelist
 
-_MAX_THREADS = 4  # each holds a block as text: memory grows with them
+_MAX_THREADS = 4  # Dask's threads a plan is balanced for (each holds a block as text)
 
 __all__ = ["BlockTask", "Mapper", "block_mapper", "concat_observations", "harmonise_source",
            "sum_by_key"]
@@ -64,9 +64,9 @@ Mapper = Callable[[BlockTask, Sequence[Any]], list[Part]]
 def _pipelined(task: BlockTask, items: Sequence[Any]) -> list[Part]:
     """The blocks in order on this thread, the next one read meanwhile on another.
 
-    The parse (on pyarrow's own threads) then overlaps the harmonising; two threads each
-    doing both were no faster than one (they take turns at the GIL) and used more CPU.
-    One block is read ahead: two blocks at most are in memory.
+    The parse (pyarrow, without the GIL) then overlaps the harmonising (pandas, much of it
+    with it); two threads each doing both were no faster than one (they took turns at the
+    GIL) and used more CPU. One block is read ahead: two at most are in memory.
     """
     if len(items) < 2:
         return [task(item) for item in items]
@@ -147,8 +147,8 @@ def harmonise_source(spec: SourceSpec, areas: AreaCodelist, *,
         Files larger than this are read in blocks of about this size.
     mapper
         Runs the blocks: in this process by default (:func:`block_mapper`); a Dask mapper
-        runs them as tasks (the results are identical: each block is computed alone, and the parts
-        are put together in file order).
+        runs them as tasks (the results are identical: each block is computed alone, and
+        the parts are put together in file order).
     summarise
         Called in each block with its observations, one per input value (declared sums
         dropped); what it returns is kept in :attr:`Harmonised.summaries`, and the

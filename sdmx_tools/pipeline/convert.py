@@ -36,7 +36,8 @@ from sdmx_tools.exchange.csvtext import write_csv
 from sdmx_tools.fsutil import atomic_dir, atomic_write, file_sha256
 from sdmx_tools.ingest import QUARANTINE_COLUMNS, Harmonised, Origin
 from sdmx_tools.pipeline.paths import OutputPaths
-from sdmx_tools.pipeline.run import Progress, Run, long_lived, run
+from sdmx_tools.pipeline.run import Progress, Run, run
+from sdmx_tools.pipeline.runtime import long_lived
 from sdmx_tools.report import Report, write_report_html
 from sdmx_tools.territory import AreaCodelist
 from sdmx_tools.vocabulary.codelists import Codelist

@@ -6,16 +6,9 @@ notebook API hands over as xarray cubes and pandas frames.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
-import functools
-import gc
-import os
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,13 +32,14 @@ from sdmx_tools.errors import IndicatorError, SpecError, ToolkitError
 from sdmx_tools.exchange import check_codes
 from sdmx_tools.ingest import Harmonised, Origin, SourceSpec, fetch_source, load_spec
 from sdmx_tools.ingest.blocks import block_mapper, concat_observations, harmonise_source
+from sdmx_tools.pipeline.runtime import long_lived, tune_allocator
 from sdmx_tools.report import Finding, Report, Severity
 from sdmx_tools.territory import AreaCodelist, load_areas
 from sdmx_tools.vocabulary.codelists import Codelist
 from sdmx_tools.vocabulary.dsd import DIMENSIONS
 from sdmx_tools.workspace import Workspace
 
-__all__ = ["Progress", "Run", "long_lived", "run", "sdmx_frame", "tune_allocator"]
+__all__ = ["Progress", "Run", "run", "sdmx_frame"]
 
 Progress = Callable[[str, str], None]
 """Told ``(stage, item)`` as each step starts: ``("harmonise", source id)``, then for a
@@ -221,58 +215,6 @@ def _run(ws: Workspace, progress: Progress | None, definitions: dict[str, Indica
                     "quarantine.csv"))
     return Run(harmonised, computed, report, tidy, frame, frames, codelists, areas,
                origins=origins, timings=clock.laps)
-
-
-# glibc's mallopt() parameters, and what a run sets them to (unless the user's environment
-# already does, MALLOC_*_ as glibc reads it).
-_MALLOPT = {"MALLOC_TRIM_THRESHOLD_": (-1, 128 << 20), "MALLOC_TOP_PAD_": (-2, 64 << 20),
-            "MALLOC_MMAP_THRESHOLD_": (-3, 32 << 20)}
-
-
-@functools.cache
-def tune_allocator() -> bool:
-    """Keep freed memory for the next arrays (glibc on Linux: once a process); True if set.
-
-    A run allocates and frees arrays of a few MiB per block. By default glibc maps the
-    larger ones anew and hands freed memory back at once, so every block faults its pages
-    in again: at 10^6 rows half the run's system time. Here arrays under 32 MiB come from
-    the heap, and up to 128 MiB of freed memory is kept (measured at 10^6 rows: system
-    time 0.8 -> 0.4 s, the run ~10% faster; the same peak at 10^7). A ``MALLOC_*_``
-    variable of the user's is left as it is; another C library is left alone.
-    """
-    if sys.platform != "linux" or any(name in os.environ for name in _MALLOPT):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return all(mallopt(param, value) == 1 for param, value in _MALLOPT.values())
-
-
-_frozen = 0
-_frozen_lock = threading.Lock()
-
-
-@contextmanager
-def long_lived() -> Iterator[None]:
-    """Leave the objects alive now out of the cyclic collector's passes until the block
-    ends (:func:`gc.freeze`; the outermost block unfreezes them).
-
-    A run makes millions of short-lived objects, and each full pass of the collector would
-    otherwise walk every module, codelist and name index again: ~0.1 s each at 10^6 rows.
-    """
-    global _frozen
-    with _frozen_lock:
-        gc.freeze()
-        _frozen += 1
-    try:
-        yield
-    finally:
-        with _frozen_lock:
-            _frozen -= 1
-            if not _frozen:
-                gc.unfreeze()
 
 
 class _Clock:
