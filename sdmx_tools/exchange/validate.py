@@ -39,7 +39,7 @@ def check_codes(frame: pd.DataFrame, codelists: dict[str, Codelist]) -> list[Fin
         if not comp.codelist or comp.id not in frame.columns:
             continue
         cl = codelists[comp.codelist]
-        values = set(frame[comp.id].dropna().astype(str).unique()) - {""}
+        values = set(frame[comp.id].dropna().astype(str).unique().tolist()) - {""}
         for bad in sorted(values - set(cl.codes)):
             findings.append(Finding(
                 code="unknown-code", severity=Severity.ERROR, column=comp.id, value=bad,

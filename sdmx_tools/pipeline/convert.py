@@ -130,7 +130,7 @@ def _write(ws: Workspace, paths: OutputPaths, r: Run, progress: Progress | None
         error.report = report
         raise error
 
-    published = set(frame["SERIES"])
+    published = set(frame["SERIES"].unique().tolist())
     series_names = {c.definition.series: c.definition.names for c in computed
                     if c.definition.series in published}
     structures = build_structures(codelists, ws.agency, ws.dataflow, synthetic=ws.synthetic,
@@ -183,7 +183,7 @@ def _code_names(frame: pd.DataFrame, codelists: Mapping[str, Codelist], lang: st
     for comp in COMPONENTS:
         if comp.codelist and comp.id in frame.columns and comp.codelist in codelists:
             cl = codelists[comp.codelist]
-            used = {str(v) for v in frame[comp.id].dropna().unique()} - {""}
+            used = {str(v) for v in frame[comp.id].dropna().unique().tolist()} - {""}
             names[comp.id] = {c: cl[c].name(lang) for c in used if c in cl}
     return names
 
