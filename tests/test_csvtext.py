@@ -59,3 +59,14 @@ def test_the_same_bytes_as_pandas(pick: str, float_format: str | None) -> None:
 def test_a_field_is_quoted_when_it_holds_a_delimiter_quote_or_line_break() -> None:
     frame = pd.DataFrame({"a": ["x,y", 'q"', "l\nm", "plain"], "b": ["1", "2", "3", "4"]})
     assert _ours(frame) == 'a,b\n"x,y",1\n"q""",2\n"l\nm",3\nplain,4\n'
+
+
+def test_blocks_of_rows_and_a_block_left_to_pandas_make_one_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdmx_tools.exchange import csvtext
+
+    monkeypatch.setattr(csvtext, "_BLOCK", 37)
+    frame = _frame()
+    frame["late"] = pd.Series(["x"] * 350 + [3] * 50, dtype=object)  # numbers: blocks 10-11
+    assert _ours(frame) == _pandas(frame)
+    assert _ours(frame, float_format="%.15g") == _pandas(frame, float_format="%.15g")

@@ -20,7 +20,7 @@ import pandas as pd
 
 __all__ = ["write_csv"]
 
-_BLOCK = 100_000  # rows joined at a time: one block's text in memory
+_BLOCK = 100_000  # rows at a time: one block's text in memory
 
 
 def _csv_field(text: str) -> str:
@@ -40,15 +40,19 @@ def write_csv(frame: pd.DataFrame, fh: TextIO, *, float_format: str | None = Non
     """Write ``frame`` to ``fh`` as ``frame.to_csv(fh, index=False, lineterminator="\\n",
     float_format=float_format)`` does: missing cells empty, floats as ``float_format``
     (``"%.15g"``) or numpy's shortest repr, text quoted only where it must be."""
-    columns = [_column(frame[c], float_format) for c in frame.columns] \
-        if frame.columns.is_unique and len(frame.columns) > 1 else []
-    fields = [c for c in columns if c is not None]
-    if not fields or len(fields) < len(columns):
+    if not frame.columns.is_unique or len(frame.columns) < 2:
         frame.to_csv(fh, index=False, lineterminator="\n", float_format=float_format)
         return
     fh.write(",".join(_quote(str(c)) for c in frame.columns) + "\n")
-    for at in range(0, len(frame), _BLOCK):
-        rows = zip(*(c[at: at + _BLOCK] for c in fields), strict=True)
+    for at in range(0, len(frame), _BLOCK):  # one block's cells as text at a time
+        block = frame.iloc[at: at + _BLOCK]
+        columns = [_column(block[c], float_format) for c in block.columns]
+        fields = [c for c in columns if c is not None]
+        if len(fields) < len(columns):  # the same bytes, from pandas
+            block.to_csv(fh, header=False, index=False, lineterminator="\n",
+                         float_format=float_format)
+            continue
+        rows = zip(*fields, strict=True)
         fh.write("".join(f"{line}\n" for line in map(",".join, rows)))
 
 
