@@ -31,7 +31,7 @@ from sdmx_tools.ingest.readers import clean_header, detect_encoding
 from sdmx_tools.ingest.readers.chunks import file_encoding
 from sdmx_tools.ingest.readers.delimited import decode, sniff_delimiter
 from sdmx_tools.ingest.values import MONTHS_ES
-from sdmx_tools.territory import AreaCodelist, load_areas, normalise_parts
+from sdmx_tools.territory import AreaCodelist, load_areas
 from sdmx_tools.vocabulary.codelists import fold
 
 __all__ = ["HEAD_BYTES", "TAIL_BYTES", "ColumnGuess", "Description", "SpecialRow",
@@ -294,9 +294,10 @@ def _area(guesses: dict[str, ColumnGuess], cols: dict[str, list[str]], areas: Ar
         state = by["state"][0]
         for g in guesses.values():
             if g.note.startswith("municipality numbers"):
-                pairs = list(zip(cols[state], cols[g.name], strict=True))[:2000]
-                ok = [p for p in pairs if (nc := normalise_parts(*p)) and nc.code in areas]
-                if len(ok) >= 0.8 * len(pairs):
+                written, munis = cols[state][:2000], cols[g.name][:2000]
+                # Matched as convert matches them, so the spec drafted reads the file.
+                ok = sum(m.status == "matched" for m in areas.match_parts(written, munis))
+                if ok >= 0.8 * len(written):
                     return {"state_column": state, "municipality_column": g.name}
     if by["area-name"]:
         name = by["area-name"][0]
