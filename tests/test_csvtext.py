@@ -43,17 +43,36 @@ def _ours(frame: pd.DataFrame, **kw: str) -> str:
     return out.getvalue()
 
 
+def _count_pandas(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every frame handed to pandas' to_csv from now on."""
+    handed: list[int] = []
+    to_csv = pd.DataFrame.to_csv
+
+    def counted(self: pd.DataFrame, *a: object, **k: object) -> object:
+        handed.append(len(self))
+        return to_csv(self, *a, **k)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", counted)
+    return handed
+
+
 @pytest.mark.parametrize("float_format", [None, "%.15g"])
-@pytest.mark.parametrize("pick", ["all", "no rows", "one column", "objects", "nullable",
-                                  "numbers as text"])
-def test_the_same_bytes_as_pandas(pick: str, float_format: str | None) -> None:
+@pytest.mark.parametrize(("pick", "to_pandas"), [
+    ("all", False), ("no rows", False), ("one column", True), ("objects", True),
+    ("nullable", True), ("numbers as text", True)])
+def test_the_same_bytes_as_pandas(pick: str, to_pandas: bool, float_format: str | None,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
     frame = _frame()
     frame = {"all": frame, "no rows": frame.iloc[:0], "one column": frame[["text"]],
              "objects": frame.assign(mixed=[1, "a"] * 200),
              "nullable": frame.assign(n=pd.array([1, None] * 200, dtype="Int64")),
              "numbers as text": frame.assign(t=frame["int"].astype(object))}[pick]
     kw = {"float_format": float_format} if float_format else {}
-    assert _ours(frame, **kw) == _pandas(frame, **kw)
+    expected = _pandas(frame, **kw)
+    handed = _count_pandas(monkeypatch)
+    assert _ours(frame, **kw) == expected
+    # What it renders itself, it renders without pandas; the rest pandas writes.
+    assert bool(handed) is to_pandas
 
 
 def test_a_field_is_quoted_when_it_holds_a_delimiter_quote_or_line_break() -> None:
@@ -68,5 +87,8 @@ def test_blocks_of_rows_and_a_block_left_to_pandas_make_one_file(
     monkeypatch.setattr(csvtext, "_BLOCK", 37)
     frame = _frame()
     frame["late"] = pd.Series(["x"] * 350 + [3] * 50, dtype=object)  # numbers: blocks 10-11
-    assert _ours(frame) == _pandas(frame)
-    assert _ours(frame, float_format="%.15g") == _pandas(frame, float_format="%.15g")
+    plain, formatted = _pandas(frame), _pandas(frame, float_format="%.15g")
+    handed = _count_pandas(monkeypatch)
+    assert _ours(frame) == plain
+    assert _ours(frame, float_format="%.15g") == formatted
+    assert handed == [37, 30] * 2  # rows 333-369 and 370-399 only, each time
