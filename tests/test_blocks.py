@@ -307,3 +307,32 @@ def test_what_a_run_loaded_is_left_out_of_collections_until_it_ends() -> None:
         assert gc.get_freeze_count() > 0  # the outer block still holds
         del kept
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.slow
+def test_xarray_is_told_of_dask_arrays_without_importing_dask_array(demo_source: Path,
+                                                                    tmp_path: Path) -> None:
+    pytest.importorskip("dask.array")  # here loaded: this run's xarray imports nothing
+    expected_paths, _ = _run(demo_source, tmp_path / "here", "")
+    child = shutil.copytree(demo_source, tmp_path / "child")
+    code = f"""
+import sys
+from pathlib import Path
+from sdmx_tools.pipeline import convert
+from sdmx_tools.workspace import load_workspace
+convert(load_workspace(Path({str(child)!r})))
+print("dask.array" in sys.modules)
+import dask, dask.array as da, xarray as xr
+from xarray.namedarray.pycompat import is_duck_dask_array, mod_version
+lazy = xr.DataArray(da.ones(4, chunks=2)) + 1
+print(is_duck_dask_array(lazy.data), lazy.chunks, str(mod_version("dask")) == dask.__version__)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "False"  # the whole run without dask.array
+    assert out[1] == "True ((2, 2),) True"  # then xarray still knows a Dask array for one
+    got = _outputs(OutputPaths(load_workspace(child).output))
+    expected = _outputs(expected_paths)
+    assert got.keys() == expected.keys()
+    for name, content in expected.items():
+        assert got[name] == content, name

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,13 @@ from pandas.api.types import union_categoricals
 
 from sdmx_tools.errors import SourceReadError, ToolkitError, first_line
 from sdmx_tools.fsutil import file_sha256
-from sdmx_tools.ingest.harmonise import Harmonised, Part, finish, harmonise_block
+from sdmx_tools.ingest.harmonise import (
+    Harmonised,
+    Part,
+    finish,
+    harmonise_block,
+    stripped_cells,
+)
 from sdmx_tools.ingest.keys import first_rows, key_codes
 from sdmx_tools.ingest.readers import RawTable, read_table
 from sdmx_tools.ingest.readers.chunks import (
@@ -42,19 +48,28 @@ from sdmx_tools.territory import AreaCodelist
 
 _MAX_THREADS = 4  # Dask's threads a plan is balanced for (each holds a block as text)
 
-__all__ = ["BlockTask", "Mapper", "block_mapper", "concat_observations", "harmonise_source",
-           "sum_by_key"]
+__all__ = ["BlockTask", "Mapper", "ReadBlock", "block_mapper", "concat_observations",
+           "harmonise_source", "sum_by_key"]
+
+
+class ReadBlock(NamedTuple):
+    """A block as read: its rows, and the spec's columns of them stripped
+    (:func:`~.harmonise.stripped_cells`)."""
+
+    raw: RawTable
+    stripped: pd.DataFrame
 
 
 class BlockTask(Protocol):
-    """A block's work in two steps: ``read`` (the parse: pyarrow, without the GIL) and
-    ``finish`` (the harmonising: pandas, much of it with the GIL); called, both."""
+    """A block's work in two steps: ``read`` (the parse and the spec's columns factorised:
+    pyarrow, mostly without the GIL) and ``finish`` (the harmonising: pandas, much of it
+    with the GIL); called, both."""
 
     def __call__(self, item: Any) -> Part: ...
 
-    def read(self, item: Any) -> RawTable: ...
+    def read(self, item: Any) -> ReadBlock: ...
 
-    def finish(self, item: Any, raw: RawTable) -> Part: ...
+    def finish(self, item: Any, block: ReadBlock) -> Part: ...
 
 
 # Runs a task on every item, results in the items' order (here, or as Dask tasks).
@@ -74,10 +89,10 @@ def _pipelined(task: BlockTask, items: Sequence[Any]) -> list[Part]:
     with ThreadPoolExecutor(1) as reader:
         ahead = reader.submit(task.read, items[0])
         for n, item in enumerate(items):
-            raw = ahead.result()
+            block = ahead.result()
             if n + 1 < len(items):
                 ahead = reader.submit(task.read, items[n + 1])
-            parts.append(task.finish(item, raw))
+            parts.append(task.finish(item, block))
     return parts
 
 
@@ -224,11 +239,11 @@ class _Counted:
     def __call__(self, item: Any) -> Part:
         return self.finish(item, self.read(item))
 
-    def read(self, item: Any) -> RawTable:
+    def read(self, item: Any) -> ReadBlock:
         return self.task.read(item)
 
-    def finish(self, item: Any, raw: RawTable) -> Part:
-        part = self.task.finish(item, raw)
+    def finish(self, item: Any, block: ReadBlock) -> Part:
+        part = self.task.finish(item, block)
         with self._lock:
             done = next(self._done)
         self.on_block(done, self.total)
@@ -250,7 +265,7 @@ class _Block:
     def __call__(self, item: int | tuple[int, frozenset[int]]) -> Part:
         return self.finish(item, self.read(item))
 
-    def read(self, item: int | tuple[int, frozenset[int]]) -> RawTable:
+    def read(self, item: int | tuple[int, frozenset[int]]) -> ReadBlock:
         i = item if isinstance(item, int) else item[0]
         assert self.plan is not None
         # The first block is read alone; the others beside a block being harmonised (or,
@@ -263,16 +278,16 @@ class _Block:
                 f"{len(raw.frame):,} rows, the file's first block", file=self.plan.where,
                 hint="lower read.skip_rows (it counts the lines right below the header), "
                      "or raise workspace.block_bytes")
-        return raw
+        return ReadBlock(raw, stripped_cells(raw, self.spec))
 
-    def finish(self, item: int | tuple[int, frozenset[int]], raw: RawTable) -> Part:
+    def finish(self, item: int | tuple[int, frozenset[int]], block: ReadBlock) -> Part:
         i, repeated = (item, frozenset[int]()) if isinstance(item, int) else item
-        return self.harmonise(raw, i, repeated)
+        return self.harmonise(block.raw, i, repeated, block.stripped)
 
-    def harmonise(self, raw: RawTable, i: int, repeated: frozenset[int] = frozenset()
-                  ) -> Part:
+    def harmonise(self, raw: RawTable, i: int, repeated: frozenset[int] = frozenset(),
+                  stripped: pd.DataFrame | None = None) -> Part:
         part = harmonise_block(raw, self.spec, self.areas, years=self.years, first=i == 0,
-                               repeated=repeated)
+                               repeated=repeated, stripped=stripped)
         if self.summarise is not None:
             obs = part.observations
             dropped = [c for c in [*self.spec.sum_over, "LOCALITY"] if c in obs.columns]

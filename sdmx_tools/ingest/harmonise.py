@@ -32,7 +32,8 @@ from sdmx_tools.report import Finding, RowAccount, Severity
 from sdmx_tools.territory import NATION, AreaCodelist
 from sdmx_tools.workspace import default_years
 
-__all__ = ["OBS_COLUMNS", "Harmonised", "Part", "finish", "harmonise", "harmonise_block"]
+__all__ = ["OBS_COLUMNS", "Harmonised", "Part", "finish", "harmonise", "harmonise_block",
+           "stripped_cells"]
 
 OBS_COLUMNS = ["source", "row", "measure", "REF_AREA", "TIME_PERIOD", "value", "unit"]
 _REPEATED = "another row already gave a value for the same area, period and dimensions"
@@ -121,11 +122,13 @@ def harmonise(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
 
 def harmonise_block(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
                     years: tuple[int, int] | None = None, first: bool = True,
-                    repeated: frozenset[int] = frozenset()) -> Part:
+                    repeated: frozenset[int] = frozenset(),
+                    stripped: pd.DataFrame | None = None) -> Part:
     """:func:`harmonise` of one block of a file's rows (the ``first`` holds the rows
     ``read.skip_rows`` skips): everything but what needs every block (see :func:`finish`).
     The rows on the lines ``repeated`` give a key an earlier block gave: quarantined as
-    ``duplicate-key``, as a repeat within the block is.
+    ``duplicate-key``, as a repeat within the block is. ``stripped`` is the block's
+    :func:`stripped_cells`, when made already (beside another block's harmonising).
 
     Raises
     ------
@@ -133,14 +136,10 @@ def harmonise_block(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
         When the spec names a column the file does not have.
     """
     df = raw.frame
-    _check_columns(spec, df, raw)
+    if stripped is None:
+        stripped = stripped_cells(raw, spec)
     account = RowAccount(source=spec.id, read=len(df))
     data_cols = [c for c in df.columns if c != ROW]
-    used_cols = spec.required_columns()
-    # The spec's columns as categoricals of stripped text: every later step (exclusions,
-    # areas, periods, categories, numbers) then works once per distinct value.
-    stripped = pd.DataFrame({c: _factor_map(df[c], lambda u: u.str.strip()) for c in used_cols},
-                            index=df.index)
 
     excluded = pd.Series(None, index=df.index, dtype=object)
     excluded[_blank(df, stripped, data_cols)] = "blank"
@@ -226,6 +225,19 @@ def harmonise_block(raw: RawTable, spec: SourceSpec, areas: AreaCodelist, *,
                 quarantine=quarantine_frame(df, data_cols, found, raw, spec), account=account,
                 localities=None if localities is None else frozenset(
                     str(c) for c in obs["LOCALITY"].unique() if isinstance(c, str)))
+
+
+def stripped_cells(raw: RawTable, spec: SourceSpec) -> pd.DataFrame:
+    """The spec's columns of ``raw`` as categoricals of stripped text: every later step
+    (exclusions, areas, periods, categories, numbers) then works once per distinct value.
+    A :class:`SpecError` when the spec names a column the file does not have.
+
+    Mostly pyarrow's hashing, without the GIL: :mod:`.blocks` makes it on its reader thread.
+    """
+    df = raw.frame
+    _check_columns(spec, df, raw)
+    return pd.DataFrame({c: _factor_map(df[c], lambda u: u.str.strip())
+                         for c in spec.required_columns()}, index=df.index)
 
 
 def finish(spec: SourceSpec, sha256: str, encoding: str, observations: pd.DataFrame,

@@ -32,7 +32,7 @@ from sdmx_tools.errors import IndicatorError, SpecError, ToolkitError
 from sdmx_tools.exchange import check_codes
 from sdmx_tools.ingest import Harmonised, Origin, SourceSpec, fetch_source, load_spec
 from sdmx_tools.ingest.blocks import block_mapper, concat_observations, harmonise_source
-from sdmx_tools.pipeline.runtime import long_lived, tune_allocator
+from sdmx_tools.pipeline.runtime import defer_dask_arrays, long_lived, tune_allocator
 from sdmx_tools.report import Finding, Report, Severity
 from sdmx_tools.territory import AreaCodelist, load_areas
 from sdmx_tools.vocabulary.codelists import Codelist
@@ -126,6 +126,7 @@ def run(ws: Workspace, progress: Progress | None = None) -> Run:
                            hint="add one TOML file per source in sources/ "
                                 "(see 'sdmx-tools init')")
     tune_allocator()
+    defer_dask_arrays()
     with long_lived():  # the modules imported
         definitions, codelists = for_workspace(ws)
         areas = load_areas(ws.overrides("codelists"), codelists)
