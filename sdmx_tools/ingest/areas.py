@@ -74,7 +74,7 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
                    ("area-review" if m.status == "review" else "unknown-area") for m in matches],
         "message": [_message(m) for m in matches],
         "candidates": ["; ".join(f"{c} {n} ({s:.0f})" for c, n, s in m.candidates)
-                       for m in matches],
+                       if m.candidates else "" for m in matches],
     }, dtype=object)
     is_locality = pd.Series([loc is not None for loc in localities], index=table.index)
     resolved = table["REF_AREA"].notna()
@@ -108,6 +108,8 @@ def resolve_areas(rows: pd.DataFrame, spec: AreaSpec, areas: AreaCodelist
 
 def _refuse(table: pd.DataFrame, mask: pd.Series, reason: str, message: str) -> None:
     """Unresolve the distinct values of ``mask``: ``reason`` and ``message`` say why."""
+    if not mask.any():  # the usual case: nothing to unresolve, nothing to write
+        return
     mask = mask & table["reason"].isna()
     table.loc[mask, "reason"] = reason
     table.loc[mask, "message"] = message

@@ -375,13 +375,14 @@ def _joined(year: pd.Categorical, month: pd.Categorical) -> pd.Categorical:
 
 
 def _months(cells: pd.Series) -> pd.Series:
-    """Month cells (a number 1-12 or a Spanish name) to ``MM``."""
-    named = parse_periods(cells, "month-name")
-    numeric = pd.to_numeric(cells, errors="coerce")
-    fixed = numeric.where(numeric.between(1, 12) & (numeric % 1 == 0))
-    numbered = fixed.map(lambda m: f"{int(m):02d}", na_action="ignore").astype(object)
-    # As objects: a text column refuses a fill that holds no text (all numbers missing).
-    return named.astype(object).where(named.notna(), numbered)
+    """Month cells (a Spanish name, or a whole number 1-12 as pandas reads numbers) to
+    ``MM``; None for anything else. Called with a block's few distinct cells: a loop."""
+    named = parse_periods(cells, "month-name").tolist()
+    numeric = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float).tolist()
+    return pd.Series([name if name is not None else f"{int(n):02d}"
+                      if 1 <= n <= 12 and n % 1 == 0 else None  # NaN compares False
+                      for name, n in zip(named, numeric, strict=True)],
+                     index=cells.index, dtype=object)
 
 
 def _factor_map(cells: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Categorical:

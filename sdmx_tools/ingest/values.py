@@ -81,13 +81,14 @@ _DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 def parse_periods(cells: pd.Series, fmt: str) -> pd.Series:
     """Parse period cells to SDMX TIME_PERIOD text (``2023``, ``2023-01``, ``2023-01-31``).
 
-    Unparseable cells become ``None``. Parsing is done once per distinct value.
+    Unparseable cells become ``None``. Each distinct text is parsed once (and remembered:
+    every block of a file holds the same few periods).
     """
-    uniques = pd.Series(cells.unique())
-    parsed = uniques.map(lambda v: _period(str(v).strip(), fmt))
-    return cells.map(dict(zip(uniques, parsed, strict=True)))
+    return pd.Series([_period(str(v).strip(), fmt) for v in cells.tolist()],
+                     index=cells.index, dtype=object)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _period(v: str, fmt: str) -> str | None:
     if fmt == "year":
         m = _YEAR.match(v)
