@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from sdmx_tools.demo import copy_demo_workspace, generate_demo_data
+from sdmx_tools.errors import SourceReadError
 from sdmx_tools.ingest.readers import ROW, read_table
 from sdmx_tools.ingest.readers.chunks import CutInQuotes, plan_blocks, read_block
 from sdmx_tools.ingest.spec import ReadOptions
@@ -55,6 +56,22 @@ def test_blocks_read_back_the_whole_file(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(frame, whole.frame)
         assert short == set(whole.short_rows)
     assert whole.frame[ROW].iloc[-1] == len("\r\n".join(lines).split("\r\n"))  # the footer
+
+
+def test_a_byte_not_in_the_declared_encoding_is_located_in_any_block(tmp_path: Path) -> None:
+    # A later block, non-ASCII: its UTF-8 is checked (a transcoded or ASCII one need not be).
+    # Past the first 2 MB, which planning decodes (and would locate the byte in).
+    rows = [f"{i:06d},Peñón {i}" for i in range(200_000)]
+    rows[190_000] = "190000,Pe\udcf1a"  # a lone latin-1 byte in a UTF-8 file
+    path = tmp_path / "f.csv"
+    path.write_bytes(("clave,nombre\n" + "\n".join(rows) + "\n").encode("utf-8",
+                                                                         "surrogateescape"))
+    plan = plan_blocks(path, ReadOptions(encoding="utf-8"), 1 << 20)
+    assert plan is not None and len(plan.blocks) > 3
+    with pytest.raises(SourceReadError, match="cannot decode as utf-8") as err:
+        for i in range(len(plan.blocks)):
+            read_block(plan, i)
+    assert err.value.row == 190_002  # the header, then row 190,000 counted from 0
 
 
 @pytest.mark.parametrize("delimiter", [",", ";"])
