@@ -58,6 +58,34 @@ def test_blocks_read_back_the_whole_file(tmp_path: Path) -> None:
     assert whole.frame[ROW].iloc[-1] == len("\r\n".join(lines).split("\r\n"))  # the footer
 
 
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+def test_every_byte_of_a_single_byte_encoding_reads_as_python_decodes_it(
+        encoding: str, tmp_path: Path) -> None:
+    # Transcoded by numpy, or by Python's codec (a cp1252 block with a byte in 0x80-0x9F,
+    # as in the second half here): the same text.
+    defined = [b for b in range(0x80, 0x100) if _decodes(bytes([b]), encoding)]
+    cells = [bytes(defined[i:i + 7]) + b"x" for i in range(0, len(defined), 7)]
+    latin = [c for c in cells if min(c[:-1]) >= 0xA0]
+    rows = [b"%05d,%s" % (i, (latin if i < 1500 else cells)[i % 5]) for i in range(3000)]
+    rows[2000] = b"02000,plain ascii"
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"clave,nombre\n" + b"\n".join(rows) + b"\n")
+    expected = [r.split(b",")[1].decode(encoding) for r in rows]
+    options = ReadOptions(encoding=encoding)
+    assert read_table(path, options).frame["nombre"].tolist() == expected
+    for threads in (True, False):
+        frame, _, n = _blocks(path, options, 4096, threads=threads)
+        assert n > 5 and frame["nombre"].tolist() == expected
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def test_a_byte_not_in_the_declared_encoding_is_located_in_any_block(tmp_path: Path) -> None:
     # A later block, non-ASCII: its UTF-8 is checked (a transcoded or ASCII one need not be).
     # Past the first 2 MB, which planning decodes (and would locate the byte in).

@@ -241,18 +241,19 @@ def read_block(plan: BlockPlan, i: int, threads: bool = True) -> RawTable:
     """
     start, end, first_line = plan.blocks[i]
     skip = plan.skip if i == 0 else 0
+    # Line breaks in the block, as the plan counted them (the last block ends the file).
+    lines = plan.blocks[i + 1][2] - first_line if i + 1 < len(plan.blocks) else None
     with _mapped(plan.path) as mm:
         frame, rows, short = parse_block(mm[start:end], list(plan.names), plan.delimiter,
                                          skip, plan.encoding, plan.where,
-                                         first_line=first_line, threads=threads)
-        if not plan.exact and i + 1 < len(plan.blocks):  # the last block ends the file
-            lines = plan.blocks[i + 1][2] - first_line
-            # One record a line, the last one closed: every line break ends a record, so
-            # the cut does. Otherwise the count that placed it holds unless a quote strays.
-            if (lines > skip + len(frame) or _open_at_end(mm, start, end, plan)) and \
-                    _stray_quote(mm, start, end, plan.delimiter):
-                raise CutInQuotes(f"{plan.where}: block {i + 1} may end inside a quoted "
-                                  "cell")
+                                         first_line=first_line, threads=threads,
+                                         newlines=lines)
+        # One record a line, the last one closed: every line break ends a record, so the
+        # cut does. Otherwise the count that placed it holds unless a quote strays.
+        if not plan.exact and lines is not None and (
+                lines > skip + len(frame) or _open_at_end(mm, start, end, plan)) and \
+                _stray_quote(mm, start, end, plan.delimiter):
+            raise CutInQuotes(f"{plan.where}: block {i + 1} may end inside a quoted cell")
     return table(frame, rows, plan.where, b"", plan.encoding, plan.delimiter, short,
                  sha256="", header=plan.header)
 

@@ -73,15 +73,18 @@ def _read(data: bytes, encoding: str, options: ReadOptions, path: Path
 
 
 def parse_block(body: bytes, names: list[str], delimiter: str, skip: int, encoding: str,
-                path: Path, first_line: int = 1, threads: bool = True
-                ) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
+                path: Path, first_line: int = 1, threads: bool = True,
+                newlines: int | None = None) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
     """Rows of ``body`` (whole lines of a file, ``skip`` of them before the data) as text
     cells, with their line numbers in the file (``body`` starts at line ``first_line``),
-    parsed on pyarrow's threads or, without ``threads``, on this one."""
+    parsed on pyarrow's threads or, without ``threads``, on this one. ``newlines`` is how
+    many line breaks ``body`` holds, when known (counted otherwise)."""
     try:
         utf8, valid = _utf8(body, encoding)
         frame, rows, short = _read_arrow(utf8, names, delimiter, skip, path,
-                                         threads=threads, valid=valid)
+                                         threads=threads, valid=valid,
+                                         newlines=body.count(b"\n") if newlines is None
+                                         else newlines)
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         text = decode(body, encoding, path, first_line)  # located when a byte does not decode
         frame, rows, short = _read_pandas(text, names, delimiter, skip, path)
@@ -136,9 +139,31 @@ def _utf8(body: bytes, encoding: str) -> tuple[bytes, bool]:
     """
     if body.isascii():
         return body, True
-    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+    name = codecs.lookup(encoding).name
+    if name in ("utf-8", "utf-8-sig"):
         return body, False
+    if name in ("iso8859-1", "cp1252"):
+        latin = _latin1_as_utf8(body, c1=name == "iso8859-1")
+        if latin is not None:
+            return latin, True
     return body.decode(encoding).encode("utf-8"), True
+
+
+def _latin1_as_utf8(body: bytes, c1: bool) -> bytes | None:
+    """Latin-1 bytes as UTF-8 (None when ``c1`` is false and a byte is in 0x80-0x9F, where
+    cp1252 differs from latin-1), with numpy: unlike Python's codecs it lets the other
+    thread run (:mod:`..blocks` parses beside the harmonising), in the same time.
+
+    A byte from 0x80 becomes two, ``0xC0 | b >> 6`` and ``0x80 | b & 0x3F``.
+    """
+    view = np.frombuffer(body, dtype=np.uint8)
+    high = np.flatnonzero(view >= 0x80)
+    byte = view[high]
+    if not c1 and (byte < 0xA0).any():
+        return None
+    out = np.insert(view, high, 0xC0 | (byte >> 6))
+    out[high + np.arange(1, len(high) + 1)] = 0x80 | (byte & 0x3F)
+    return out.tobytes()
 
 
 def _decode_head(data: bytes, encoding: str, path: Path) -> str:
@@ -241,10 +266,11 @@ def check_end(data: bytes, encoding: str, delimiter: str, path: Path) -> None:
 
 
 def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int, path: Path,
-                threads: bool = True, valid: bool = False
+                threads: bool = True, valid: bool = False, newlines: int = 0
                 ) -> tuple[pd.DataFrame, np.ndarray, frozenset[int]]:
     """Parse UTF-8 with pyarrow (``valid``: known to be valid UTF-8, not checked again);
-    ragged rows come back through the invalid-row handler.
+    ragged rows come back through the invalid-row handler. ``raw`` holds ``newlines``
+    line breaks.
 
     Parsing is parallel; pyarrow only knows the physical line of a ragged row when it parses
     serially, so a file with ragged rows (small files with footers, in practice) is parsed
@@ -275,7 +301,7 @@ def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int, p
     )
     if (ragged or wide) and threads:  # only a serial parse knows each row's line
         return _read_arrow(raw, names, delimiter, header_row, path, threads=False,
-                           valid=valid)
+                           valid=valid, newlines=newlines)
     if wide:
         row = wide[0]
         raise SourceReadError(
@@ -292,7 +318,7 @@ def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int, p
         extra = pd.DataFrame([_pad(t, len(names), delimiter) for _, t, _ in ragged],
                              columns=names)
         frame = pd.concat([frame, extra], ignore_index=True)
-    lines, ragged_lines = _line_numbers(raw, body, header_row, ragged)
+    lines, ragged_lines = _line_numbers(newlines, body, header_row, ragged)
     short = frozenset(int(n) for n, (_, t, w) in zip(ragged_lines, ragged, strict=True)
                       if w < usual and t.strip())
     rows = np.concatenate([lines, ragged_lines])
@@ -302,7 +328,7 @@ def _read_arrow(raw: bytes, names: list[str], delimiter: str, header_row: int, p
     return frame, rows, short
 
 
-def _line_numbers(raw: bytes, body: pa.Table, header_row: int,
+def _line_numbers(newlines: int, body: pa.Table, header_row: int,
                   ragged: list[tuple[int, str, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Physical lines of the parsed rows and of the ragged rows.
 
@@ -313,7 +339,7 @@ def _line_numbers(raw: bytes, body: pa.Table, header_row: int,
     n = body.num_rows
     spans = np.ones(n, dtype=np.int64)
     # More line breaks than records means a quoted cell spans lines somewhere.
-    if raw.count(b"\n") > header_row + n + len(ragged):
+    if newlines > header_row + n + len(ragged):
         for col in body.columns:
             spans += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
     total = n + len(ragged)
